@@ -1,0 +1,35 @@
+"""The exception hierarchy.
+
+Every error convcalc raises on purpose is a :class:`ConvcalcError`; ``str(exc)``
+is one self-contained line naming the spec element (``layers[3] conv2d: …``).
+The CLI maps each class to its exit code; anything else is a bug.
+"""
+
+from __future__ import annotations
+
+
+class ConvcalcError(Exception):
+    """Base class: a message, the spec element it concerns, and an optional hint."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, path: str | None = None, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.path = path
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.path} {self.message}" if self.path else self.message
+
+
+class SpecError(ConvcalcError):
+    """Unusable input: unreadable or malformed spec, unknown type or key, bad value (exit 2)."""
+
+    exit_code = 2
+
+
+class NetworkError(ConvcalcError):
+    """A well-formed spec describing a network PyTorch would refuse (exit 1)."""
+
+    exit_code = 1

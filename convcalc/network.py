@@ -1,0 +1,66 @@
+"""The network: an input shape and a tree of layers and blocks.
+
+Blocks compose layers:
+
+* ``sequential`` — layers one after another;
+* ``concat`` — parallel branches on the same input, joined along ``dim``
+  (default 1, the channels, counted with the batch dim as ``torch.cat``);
+  every other dim must agree;
+* ``add`` — parallel branches summed (a residual connection); every branch
+  must yield the same shape. An empty branch is the identity, and a block with
+  a single branch gets an identity shortcut.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Union
+
+from .layers import Layer, Shape
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Block:
+    type: str
+    path: str = ""
+    name: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.type} {self.name!r}" if self.name else self.type
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Sequential(Block):
+    TYPES: ClassVar = ("sequential",)
+    layers: tuple["Node", ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Concat(Block):
+    TYPES: ClassVar = ("concat",)
+    branches: tuple[tuple["Node", ...], ...] = ()
+    dim: int = 1
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Add(Block):
+    TYPES: ClassVar = ("add",)
+    branches: tuple[tuple["Node", ...], ...] = ()
+
+
+Node = Union[Layer, Block]
+
+BLOCKS: dict[str, type[Block]] = {t: cls for cls in (Sequential, Concat, Add) for t in cls.TYPES}
+BLOCK_ALIASES: dict[str, str] = {"cat": "concat", "residual": "add", "seq": "sequential"}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Network:
+    """A parsed spec: a name, an input shape (channels first, no batch) and the top-level nodes."""
+
+    name: str | None
+    input_shape: Shape | None
+    layers: tuple[Node, ...]
+    description: str | None = None
+    source: str | None = None

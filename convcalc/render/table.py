@@ -1,0 +1,45 @@
+"""The rich table renderer: the only module that imports rich.
+
+Numbers never truncate: numeric columns get a minimum width of their longest
+cell, and when stdout is not a terminal the table is drawn at its natural width
+instead of rich's assumed 80 columns. User text is rendered with markup off.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from ..report import Report
+from .text import VIEWS, cell, total_lines, visible
+
+
+def render(report: Report, view: str, depth: int | None = None, file=None) -> None:
+    file = file or sys.stdout
+    columns = VIEWS[view]
+    rows = visible(report, depth)
+    cells = [[cell(c.value(r, report), human=True) for c in columns] for r in rows]
+    title = Text(report.name or "", style="bold") if report.name else None
+    table = Table(box=box.SIMPLE_HEAD, title=title, title_justify="left", pad_edge=False, show_edge=False)
+    for i, c in enumerate(columns):
+        width = max([len(c.header), *(len(row[i]) for row in cells)]) if c.numeric else None
+        table.add_column(c.header, justify="right" if c.numeric else "left", no_wrap=c.numeric, min_width=width,
+                         overflow="fold")
+    for r, row in zip(rows, cells):
+        first = Text("  " * r.depth + row[0])
+        table.add_row(first, *(Text(v) for v in row[1:]), style="bold" if r.block else None)
+    tty = file.isatty()
+    # Piped: draw at the table's natural width (rich would assume 80 columns and
+    # truncate), into a buffer, and strip the padding rich adds to each line.
+    console = Console(file=file if tty else io.StringIO(), highlight=False, soft_wrap=False,
+                      width=None if tty else 100_000)
+    console.print(table)
+    for line in total_lines(report, view):
+        console.print(Text(line))
+    if not tty:
+        file.write("\n".join(line.rstrip() for line in console.file.getvalue().splitlines()) + "\n")

@@ -1,0 +1,160 @@
+"""Plain-text renderers (JSON, CSV, Markdown) and the column views every renderer shares.
+
+Renderers only turn a :class:`~convcalc.report.Report` into a string; they compute
+nothing the report does not hold. Standard library only: rich lives in ``table.py``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from ..report import LayerRow, Report
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    header: str
+    value: Callable[[LayerRow, Report], Any]  #: raw value: int, str, tuple (a shape) or None
+    numeric: bool = False
+
+
+def _shape(t) -> str:
+    if t is None:
+        return ""
+    return "x".join(_num(v) for v in t)
+
+
+def _num(v) -> str:
+    if isinstance(v, Fraction):
+        return str(int(v)) if v.denominator == 1 else f"{float(v):g}"
+    return str(v)
+
+
+def _share(row: LayerRow, report: Report) -> str | None:
+    total = report.totals.params
+    if row.block or not total or not row.params:
+        return None
+    return f"{100 * row.params / total:.1f}%"
+
+
+def _ratio(row: LayerRow, report: Report) -> str | None:
+    if row.fc_params is None or not row.weights:
+        return None
+    return f"{row.fc_params / row.weights:,.0f}x"
+
+
+VIEWS: dict[str, tuple[Column, ...]] = {
+    "shape": (
+        Column("layer", lambda r, _: r.path),
+        Column("type", lambda r, _: r.type if not r.name else f"{r.type} ({r.name})"),
+        Column("kernel", lambda r, _: r.settings.get("kernel_size")),
+        Column("stride", lambda r, _: r.settings.get("stride")),
+        Column("padding", lambda r, _: r.settings.get("padding")),
+        Column("dilation", lambda r, _: r.settings.get("dilation")),
+        Column("input", lambda r, _: r.input_shape),
+        Column("output", lambda r, _: r.output_shape),
+    ),
+    "params": (
+        Column("layer", lambda r, _: r.path),
+        Column("type", lambda r, _: r.type if not r.name else f"{r.type} ({r.name})"),
+        Column("output", lambda r, _: r.output_shape),
+        Column("weight shape", lambda r, _: r.weight_shape),
+        Column("weights", lambda r, _: r.weights if r.weight_shape or r.block else None, True),
+        Column("bias", lambda r, _: r.bias if r.weight_shape or r.block else None, True),
+        Column("params", lambda r, _: r.params, True),
+        Column("share", _share, True),
+        Column("MACs", lambda r, _: r.macs if r.weight_shape or r.block else None, True),
+        Column("dense params", lambda r, _: r.fc_params, True),
+        Column("dense/conv", _ratio, True),
+    ),
+    "rf": (
+        Column("layer", lambda r, _: r.path),
+        Column("type", lambda r, _: r.type if not r.name else f"{r.type} ({r.name})"),
+        Column("output", lambda r, _: r.output_shape),
+        Column("receptive field", lambda r, _: r.receptive_field),
+        Column("jump", lambda r, _: r.jump),
+        Column("start", lambda r, _: r.start),
+    ),
+}
+VIEWS["check"] = VIEWS["shape"]
+
+
+def cell(value: Any, *, human: bool) -> str:
+    """A raw column value as text: shapes as ``6x28x28``; ints with thousands separators when ``human``."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int):
+        return f"{value:,}" if human else str(value)
+    if isinstance(value, tuple):
+        return _shape(value)
+    return str(value)
+
+
+def visible(report: Report, depth: int | None) -> list[LayerRow]:
+    return [r for r in report.layers if depth is None or r.depth <= depth]
+
+
+def total_lines(report: Report, view: str) -> list[str]:
+    """Summary lines under a table (plain text; the table renderer styles them)."""
+    t = report.totals
+    arrow = f"{_shape(report.input_shape)} → {_shape(report.output_shape) if report.output_shape else '(invalid)'}"
+    batch = f" (batch {report.batch})" if report.batch != 1 else ""
+    if view == "params":
+        return [
+            f"params: {t.params:,} (trainable {t.trainable_params:,}, non-trainable {t.non_trainable_params:,}), "
+            f"{t.param_bytes / 1024 ** 2:,.2f} MiB as float32",
+            f"buffers: {t.buffers:,}   MACs: {t.macs:,}{batch}   {arrow}",
+        ]
+    if view == "rf":
+        last = next((r for r in reversed(report.layers) if r.receptive_field is not None), None)
+        if last is None:
+            return [arrow]
+        return [f"{arrow}   largest receptive field {_shape(last.receptive_field)} (jump {_shape(last.jump)}) "
+                f"at {last.path}"]
+    return [f"{arrow}   params {t.params:,}   MACs {t.macs:,}{batch}"]
+
+
+def to_json(report: Report) -> str:
+    return json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+
+def to_csv(report: Report, view: str, depth: int | None = None) -> str:
+    columns = VIEWS[view]
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow([c.header for c in columns])
+    for row in visible(report, depth):
+        writer.writerow([cell(c.value(row, report), human=False) for c in columns])
+    return buf.getvalue()
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def to_markdown(report: Report, view: str, depth: int | None = None) -> str:
+    columns = VIEWS[view]
+    lines = []
+    if report.name:
+        lines += [f"**{_md_escape(report.name)}**", ""]
+    lines.append("| " + " | ".join(c.header for c in columns) + " |")
+    lines.append("|" + "|".join("---:" if c.numeric else "---" for c in columns) + "|")
+    for row in visible(report, depth):
+        cells = []
+        for i, c in enumerate(columns):
+            text = _md_escape(cell(c.value(row, report), human=True))
+            if i == 0 and row.depth:
+                text = "&nbsp;&nbsp;" * row.depth + text
+            cells.append(text)
+        lines.append("| " + " | ".join(cells) + " |")
+    lines.append("")
+    lines += [line + "  " for line in total_lines(report, view)]
+    return "\n".join(lines).rstrip() + "\n"
