@@ -91,9 +91,9 @@ def load_network(model: str | None, layers: str | None, input_text: str | None):
     if model and layers:
         raise SpecError("give either MODEL or --layers, not both")
     if layers is not None:
+        network = spec.from_inline(layers, shape)
         if shape is None:
             raise SpecError("--layers needs --input", hint="e.g. --input 1x28x28")
-        network = spec.from_inline(layers, shape)
     elif model is None:
         raise SpecError("no model given", hint="pass a spec file, '-' for stdin, a built-in name "
                                                "(`convcalc list`), or --layers with --input")

@@ -232,7 +232,10 @@ def parse_text(text: str, fmt: str, origin: str) -> Any:
         import yaml
 
         try:
-            return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+            # The pure-Python safe loader: libyaml's C loader overflows the C stack (a
+            # segfault) on deeply nested input, while this one stops at Python's
+            # recursion limit with an error we can report.
+            return yaml.load(text, Loader=yaml.SafeLoader)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -352,6 +355,5 @@ def _inline_value(node: ast.AST, path: str, type_name: str, argname: str) -> Any
         raise SpecError(f"{type_name}: cannot read the value of {argname}: {ast.unparse(node)!r}", path=path) from None
 
 
-def from_inline(text: str, input_shape: L.Shape | None, name: str | None = None) -> Network:
-    return from_data({"layers": parse_inline(text)}, origin="--layers", input_shape=input_shape) if name is None \
-        else from_data({"name": name, "layers": parse_inline(text)}, origin="--layers", input_shape=input_shape)
+def from_inline(text: str, input_shape: L.Shape | None) -> Network:
+    return from_data({"layers": parse_inline(text)}, origin="--layers", input_shape=input_shape)
