@@ -148,24 +148,32 @@ def _warn(report) -> None:
             sys.stderr.write(f"hint: {d.hint}\n")
 
 
-def _view_command(view: str, doc: str):
-    @_guard
-    def command(model: Model = None, layers: Layers = None, input: Input = None, batch: Batch = 1,
-                format: Fmt = Format.table, json: Json = False, strict: Strict = False, depth: Depth = None) -> None:
-        _emit(_analyze(model, layers, input, batch, strict), view, format, json, depth)
-
-    command.__doc__ = doc
-    command.__name__ = view
-    return command
+@app.command("shape", help="Output shape of every layer: kernel, stride, padding, dilation, input → output.\n\n"
+                          'Example: convcalc shape --layers "conv2d(6, 5, padding=2), avgpool2d(2)" --input 1x28x28')
+@_guard
+def shape(model: Model = None, layers: Layers = None, input: Input = None, batch: Batch = 1,
+          format: Fmt = Format.table, json: Json = False, strict: Strict = False, depth: Depth = None) -> None:
+    _emit(_analyze(model, layers, input, batch, strict), "shape", format, json, depth)
 
 
-app.command("shape", help="Output shape of every layer: kernel, stride, padding, dilation, input → output.\n\n"
-                          'Example: convcalc shape --layers "conv2d(6, 5, padding=2), avgpool2d(2)" --input 1x28x28')(
-    _view_command("shape", "shape"))
-app.command("params", help="Parameters, MACs and the dense-layer comparison per layer, with totals.\n\n"
-                           "Example: convcalc params lenet")(_view_command("params", "params"))
-app.command("rf", help="Receptive field, jump (effective stride) and start per layer.\n\n"
-                       "Example: convcalc rf lenet")(_view_command("rf", "rf"))
+@app.command("params", help="Parameters, MACs and the dense-layer comparison per layer, with totals.\n\n"
+                           "Example: convcalc params lenet; convcalc params googlenet --paper")
+@_guard
+def params(model: Model = None, layers: Layers = None, input: Input = None, batch: Batch = 1,
+           format: Fmt = Format.table, json: Json = False, strict: Strict = False, depth: Depth = None,
+           paper: Annotated[bool, typer.Option("--paper", help="A paper's table: top-level rows with depth, "
+                                               "Inception filter counts, params, connections and ops.")] = False
+           ) -> None:
+    report = _analyze(model, layers, input, batch, strict)
+    _emit(report, "paper" if paper else "params", format, json, 0 if paper and depth is None else depth)
+
+
+@app.command("rf", help="Receptive field, jump (effective stride) and start per layer.\n\n"
+                       "Example: convcalc rf lenet")
+@_guard
+def rf(model: Model = None, layers: Layers = None, input: Input = None, batch: Batch = 1,
+       format: Fmt = Format.table, json: Json = False, strict: Strict = False, depth: Depth = None) -> None:
+    _emit(_analyze(model, layers, input, batch, strict), "rf", format, json, depth)
 
 
 @app.command("check", help="Validate a model for scripts and CI; exit 1 when invalid or a budget is missed.\n\n"

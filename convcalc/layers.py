@@ -84,6 +84,7 @@ class Effect:
     extra_params: int = 0  #: other parameters (norm scale and shift)
     buffers: int = 0  #: non-parameter state: BatchNorm running stats and counter
     macs: int = 0  #: multiply-accumulates of the weights, bias excluded, per sample
+    connections: int = 0  #: weighted inputs plus bias terms over all outputs (LeCun 1998's "connections")
     fc_params: int | None = None  #: weights a dense layer would need for the same in→out volume
     receptive: Window | str = KEEP
     warnings: tuple[Note, ...] = ()
@@ -185,6 +186,9 @@ class Conv(Layer):
     groups: int = arg(values.positive, 1)
     bias: bool = arg(values.boolean, True)
     padding_mode: str = arg(values.choice("zeros", "reflect", "replicate", "circular"), "zeros")
+    #: convcalc's extension for partially connected layers (LeNet-5's C3): for each output
+    #: channel, the input channels it sees. Not a torch argument.
+    connections: tuple[tuple[int, ...], ...] | None = arg(values.optional(values.index_lists), None, positional=False)
 
     def pads(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
         """(left, right) padding per dim, with 'same' resolved as torch does."""
@@ -229,19 +233,36 @@ class Conv(Layer):
                               "adjust padding or input size so the division is exact")
             if w:
                 warnings.append(w)
-        weight_shape = (self.out_channels, c // self.groups, *self.kernel_size)
+        weight_shape: Shape | None = (self.out_channels, c // self.groups, *self.kernel_size)
         weights = _prod(weight_shape)
+        if self.connections is not None:
+            weight_shape, weights = None, self.partial_weights(c)
         output_shape = (self.out_channels, *out)
+        bias = self.out_channels if self.bias else 0
         return Effect(
             output_shape=output_shape,
             weight_shape=weight_shape,
             weights=weights,
-            bias=self.out_channels if self.bias else 0,
+            bias=bias,
             macs=weights * _prod(out),
+            connections=(weights + bias) * _prod(out),
             fc_params=_prod(x) * _prod(output_shape),
             receptive=Window(self.kernel_size, self.stride, left, self.dilation),
             warnings=tuple(warnings),
         )
+
+    def partial_weights(self, c: int) -> int:
+        """Weights of a partially connected conv: each output channel has a kernel per input it sees."""
+        if len(self.connections) != self.out_channels:
+            raise self.fail(f"connections lists {len(self.connections)} output channels but out_channels="
+                            f"{self.out_channels}")
+        if self.groups != 1:
+            raise self.fail("connections and groups cannot be combined")
+        for j, inputs in enumerate(self.connections):
+            bad = [i for i in inputs if i >= c]
+            if bad or len(set(inputs)) != len(inputs):
+                raise self.fail(f"connections[{j}] must list distinct input channels below {c}, got {list(inputs)}")
+        return sum(len(inputs) for inputs in self.connections) * _prod(self.kernel_size)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -295,6 +316,7 @@ class ConvTranspose(Layer):
             weights=weights,
             bias=self.out_channels if self.bias else 0,
             macs=weights * _prod(x[1:]),
+            connections=weights * _prod(x[1:]) + (self.out_channels * _prod(out) if self.bias else 0),
             fc_params=_prod(x) * _prod(output_shape),
             receptive=receptive,
             warnings=tuple(warnings),
@@ -365,6 +387,23 @@ class AvgPool(_Pool):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Subsampling(_Pool):
+    """LeNet-5's S-layers (LeCun et al. 1998): each map's k×k window sum times one trainable
+    coefficient plus one trainable bias — 2 parameters per channel. Not a torch layer."""
+
+    TYPES: ClassVar = {"subsampling2d": 2}
+
+    kernel_size: tuple[int, ...] = arg(values.positive_per_dim)
+    stride: tuple[int, ...] | None = arg(values.optional(values.positive_per_dim), None)
+
+    def apply(self, x: Shape) -> Effect:
+        effect = self.pool(x, self.kernel_size, self.stride, (0,) * self.ndim, (1,) * self.ndim, False)
+        c = x[0]
+        return dataclasses.replace(effect, weights=c, bias=c, weight_shape=(c,),
+                                   connections=(_prod(self.kernel_size) + 1) * _prod(effect.output_shape))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class AdaptivePool(Layer):
     """``torch.nn.AdaptiveAvgPool*d`` / ``AdaptiveMaxPool*d``: a fixed output size (null keeps a dim)."""
 
@@ -424,6 +463,7 @@ class Linear(Layer):
             weights=n * self.out_features,
             bias=self.out_features if self.bias else 0,
             macs=n * self.out_features * _prod(x[:-1]),
+            connections=(n + (1 if self.bias else 0)) * self.out_features * _prod(x[:-1]),
             receptive=RESET,
             warnings=tuple(warnings),
         )
@@ -519,6 +559,21 @@ class LayerNorm(Layer):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class LocalResponseNorm(Layer):
+    """``torch.nn.LocalResponseNorm``: no parameters, shape unchanged (AlexNet, GoogLeNet)."""
+
+    TYPES: ClassVar = {"localresponsenorm": None}
+
+    size: int = arg(values.positive)
+    alpha: float = arg(values.number(), 1e-4)
+    beta: float = arg(values.number(), 0.75)
+    k: float = arg(values.number(), 1.0)
+
+    def apply(self, x: Shape) -> Effect:
+        return Effect(output_shape=x)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Dropout(Layer):
     """``torch.nn.Dropout`` and friends: no parameters, shape unchanged."""
 
@@ -565,8 +620,8 @@ class Activation(Layer):
 
 
 KINDS: tuple[type[Layer], ...] = (
-    Conv, ConvTranspose, MaxPool, AvgPool, AdaptivePool, Linear, Flatten,
-    BatchNorm, GroupNorm, LayerNorm, Dropout, Activation,
+    Conv, ConvTranspose, MaxPool, AvgPool, Subsampling, AdaptivePool, Linear, Flatten,
+    BatchNorm, GroupNorm, LayerNorm, LocalResponseNorm, Dropout, Activation,
 )
 
 #: Short names people type; each maps to a canonical type name.
@@ -574,7 +629,7 @@ ALIASES: dict[str, str] = {
     "conv": "conv2d", "convtranspose": "convtranspose2d", "deconv": "convtranspose2d",
     "maxpool": "maxpool2d", "avgpool": "avgpool2d", "adaptiveavgpool": "adaptiveavgpool2d",
     "adaptivemaxpool": "adaptivemaxpool2d", "bn": "batchnorm2d", "batchnorm": "batchnorm2d",
-    "fc": "linear", "dense": "linear",
+    "fc": "linear", "dense": "linear", "lrn": "localresponsenorm",
 }
 
 #: canonical type name → (class, number of spatial dims)

@@ -13,7 +13,7 @@ Blocks compose layers:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar, Union
 
 from .layers import Layer, Shape
@@ -21,9 +21,10 @@ from .layers import Layer, Shape
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Block:
-    type: str
+    type: str  #: sequential / concat / add, or the name of the named block it was written as
     path: str = ""
     name: str | None = None
+    settings: dict = field(default_factory=dict)  #: a named block's arguments (inception: ch1x1, …)
 
     @property
     def label(self) -> str:

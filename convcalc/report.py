@@ -60,7 +60,9 @@ class LayerRow:
     buffers: int  #: BatchNorm running stats and counter
     weight_shape: Shape | None
     macs: int  #: multiply-accumulates of conv/linear weights, bias excluded, × batch
+    connections: int  #: weighted inputs plus bias terms (LeCun 1998), × batch
     fc_params: int | None  #: weights of a dense layer mapping the same input volume to the same output volume
+    weight_layers: int  #: layers with weights on the longest path through this row (a paper's "depth")
     receptive_field: tuple[int, ...] | None
     jump: tuple[int, ...] | None
     start: tuple[Fraction, ...] | None
@@ -73,7 +75,8 @@ class LayerRow:
             "input_shape": list(self.input_shape), "output_shape": list(self.output_shape),
             "params": self.params, "trainable_params": self.trainable_params,
             "weights": self.weights, "bias": self.bias, "buffers": self.buffers,
-            "weight_shape": _list(self.weight_shape), "macs": self.macs, "fc_params": self.fc_params,
+            "weight_shape": _list(self.weight_shape), "macs": self.macs, "connections": self.connections,
+            "fc_params": self.fc_params, "weight_layers": self.weight_layers,
             "receptive_field": _list(self.receptive_field), "jump": _list(self.jump),
             "start": None if self.start is None else [_number(s) for s in self.start],
         }
@@ -91,6 +94,7 @@ class Totals:
     buffers: int
     macs: int
     param_bytes: int
+    connections: int
 
     def to_dict(self) -> dict[str, int]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -163,17 +167,20 @@ class _Walk:
         self.rows: list[LayerRow | None] = []
         self.diagnostics: list[Diagnostic] = []
 
-    def nodes(self, nodes: tuple[Node, ...], x: Shape, rf: Fields, depth: int) -> tuple[Shape, Fields]:
+    def nodes(self, nodes: tuple[Node, ...], x: Shape, rf: Fields, depth: int) -> tuple[Shape, Fields, int]:
+        """Run ``nodes`` in order: the output shape, receptive field and weight layers on the longest path."""
+        total = 0
         for node in nodes:
-            x, rf = self.node(node, x, rf, depth)
-        return x, rf
+            x, rf, deep = self.node(node, x, rf, depth)
+            total += deep
+        return x, rf, total
 
-    def node(self, node: Node, x: Shape, rf: Fields, depth: int) -> tuple[Shape, Fields]:
+    def node(self, node: Node, x: Shape, rf: Fields, depth: int) -> tuple[Shape, Fields, int]:
         if isinstance(node, Block):
             return self.block(node, x, rf, depth)
         return self.layer(node, x, rf, depth)
 
-    def layer(self, layer: Layer, x: Shape, rf: Fields, depth: int) -> tuple[Shape, Fields]:
+    def layer(self, layer: Layer, x: Shape, rf: Fields, depth: int) -> tuple[Shape, Fields, int]:
         effect = layer.apply(x)
         for note in effect.warnings:
             promote = self.strict and note.code == "inexact-division"
@@ -187,26 +194,29 @@ class _Walk:
         else:
             rf_out = None
         params = effect.params
+        deep = 1 if effect.weights else 0
         self.rows.append(LayerRow(
             path=layer.path, name=layer.name, type=layer.type, block=False, depth=depth,
             input_shape=x, output_shape=out, params=params, trainable_params=params if layer.trainable else 0,
             weights=effect.weights, bias=effect.bias, buffers=effect.buffers, weight_shape=effect.weight_shape,
-            macs=effect.macs * self.batch, fc_params=effect.fc_params, settings=_settings(layer),
+            macs=effect.macs * self.batch, connections=effect.connections * self.batch, fc_params=effect.fc_params,
+            weight_layers=deep, settings=_settings(layer),
             **_rf_columns(rf_out),
         ))
-        return out, rf_out
+        return out, rf_out, deep
 
-    def block(self, block: Block, x: Shape, rf: Fields, depth: int) -> tuple[Shape, Fields]:
+    def block(self, block: Block, x: Shape, rf: Fields, depth: int) -> tuple[Shape, Fields, int]:
         index = len(self.rows)
         self.rows.append(None)  # the block's row, filled in once its children are known
         branch_rfs: list[Fields] | None = None
         if isinstance(block, Sequential):
-            out, rf_out = self.nodes(block.layers, x, rf, depth + 1)
+            out, rf_out, deep = self.nodes(block.layers, x, rf, depth + 1)
         else:
             results = [self.nodes(branch, x, rf, depth + 1) for branch in block.branches]
             if isinstance(block, Add) and len(results) == 1:
-                results.append((x, rf))  # a single branch gets the identity shortcut
+                results.append((x, rf, 0))  # a single branch gets the identity shortcut
             out = self.join(block, x, [r[0] for r in results])
+            deep = max(r[2] for r in results)
             branch_rfs = [r[1] for r in results]
             rf_out, aligned = receptive.merge(branch_rfs)
             if not aligned:
@@ -223,12 +233,13 @@ class _Walk:
             trainable_params=sum(r.trainable_params for r in children),
             weights=sum(r.weights for r in children), bias=sum(r.bias for r in children),
             buffers=sum(r.buffers for r in children), weight_shape=None,
-            macs=sum(r.macs for r in children), fc_params=None,
+            macs=sum(r.macs for r in children), connections=sum(r.connections for r in children), fc_params=None,
+            weight_layers=deep, settings=dict(block.settings),
             branch_receptive_fields=None if branch_rfs is None else tuple(
                 None if b is None else tuple(f.size for f in b) for b in branch_rfs),
             **_rf_columns(rf_out),
         )
-        return out, rf_out
+        return out, rf_out, deep
 
     def join(self, block: Block, x: Shape, outs: list[Shape]) -> Shape:
         names = [f"branch {i}" for i in range(len(outs))]
@@ -279,7 +290,7 @@ def analyze(network: Network, *, input_shape: Shape | None = None, batch: int = 
     rf = receptive.initial(len(x) - 1) if len(x) > 1 else None
     out: Shape | None
     try:
-        out, _ = walk.nodes(network.layers, x, rf, 0)
+        out, _, _ = walk.nodes(network.layers, x, rf, 0)
     except NetworkError as exc:
         walk.diagnostics.append(Diagnostic(severity="error", path=exc.path, message=exc.message, hint=exc.hint))
         out = None
@@ -289,7 +300,7 @@ def analyze(network: Network, *, input_shape: Shape | None = None, batch: int = 
     trainable = sum(r.trainable_params for r in leaves)
     totals = Totals(params=params, trainable_params=trainable, non_trainable_params=params - trainable,
                     buffers=sum(r.buffers for r in leaves), macs=sum(r.macs for r in leaves),
-                    param_bytes=params * BYTES_PER_PARAM)
+                    param_bytes=params * BYTES_PER_PARAM, connections=sum(r.connections for r in leaves))
     return Report(name=network.name, input_shape=x, output_shape=out, batch=batch, layers=rows, totals=totals,
                   diagnostics=tuple(walk.diagnostics))
 

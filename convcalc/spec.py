@@ -24,6 +24,7 @@ without the input-size argument, which convcalc infers; a torch class name
 from __future__ import annotations
 
 import ast
+import dataclasses
 import difflib
 import json
 import re
@@ -32,13 +33,14 @@ from pathlib import Path
 from typing import Any
 
 from . import layers as L
+from . import templates as T
 from .errors import SpecError
 from .network import BLOCK_ALIASES, BLOCKS, Add, Concat, Network, Node, Sequential
 
 MAX_NODES = 100_000  #: layers and blocks in one spec, aliases expanded
 MAX_DEPTH = 100  #: block nesting
 
-TOP_KEYS = ("name", "input", "layers", "description", "source")
+TOP_KEYS = ("name", "input", "layers", "blocks", "description", "source")
 COMMON_KEYS = ("type", "name", "trainable")
 
 
@@ -75,25 +77,30 @@ def parse_shape(value: Any, where: str = "input") -> L.Shape:
 # ----------------------------------------------------------------------------
 # Type names
 # ----------------------------------------------------------------------------
-ALL_TYPES = sorted({*L.REGISTRY, *L.ALIASES, *BLOCKS, *BLOCK_ALIASES})
+ALL_TYPES = sorted({*L.REGISTRY, *L.ALIASES, *BLOCKS, *BLOCK_ALIASES, *T.BUILTIN})
 
 
-def canonical_type(raw: str, path: str) -> str:
-    """``Conv2d``, ``nn.Conv2d``, ``conv`` → ``conv2d``; unknown names get a did-you-mean."""
+def canonical_type(raw: str, path: str, templates: Mapping[str, T.Template] = T.BUILTIN) -> str:
+    """``Conv2d``, ``nn.Conv2d``, ``conv`` → ``conv2d``; a named block keeps its name; unknown names get a
+    did-you-mean."""
+    if raw in templates:
+        return raw
     name = raw.rsplit(".", 1)[-1].lower().replace("_", "")
     name = L.ALIASES.get(name) or BLOCK_ALIASES.get(name) or name
-    if name in L.REGISTRY or name in BLOCKS:
+    if name in L.REGISTRY or name in BLOCKS or name in templates:
         return name
     raise SpecError(f"unknown layer type {raw!r}", path=path,
-                    hint=did_you_mean(name, ALL_TYPES) or "run `convcalc list --types` for the layer types")
+                    hint=did_you_mean(name, [*ALL_TYPES, *templates])
+                    or "run `convcalc list --types` for the layer types")
 
 
 # ----------------------------------------------------------------------------
 # Plain data → Network
 # ----------------------------------------------------------------------------
 class _Builder:
-    def __init__(self):
+    def __init__(self, templates: Mapping[str, T.Template] = T.BUILTIN):
         self.count = 0
+        self.templates = templates
 
     def nodes(self, items: Any, path: str, key: str, trainable: bool, depth: int) -> tuple[Node, ...]:
         if not isinstance(items, list):
@@ -119,24 +126,46 @@ class _Builder:
         for key in item:
             if not isinstance(key, str):
                 raise SpecError(f"keys must be strings, got {key!r}", path=path)
-        type_name = canonical_type(item["type"], path)
+        type_name = canonical_type(item["type"], path, self.templates)
         name = item.get("name")
         if name is not None and not isinstance(name, str):
             raise SpecError(f"{type_name}: name must be a string, got {name!r}", path=path)
         if not isinstance(item.get("trainable", True), bool):
             raise SpecError(f"{type_name}: trainable must be true or false, got {item['trainable']!r}", path=path)
         trainable = trainable and item.get("trainable", True)
+        if type_name in self.templates:
+            return self.named_block(self.templates[type_name], item, path, name, trainable, depth)
         if type_name in BLOCKS:
             return self.block(type_name, item, path, name, trainable, depth)
         return self.layer(type_name, item, path, name, trainable)
 
+    def named_block(self, template: T.Template, item: Mapping, path: str, name, trainable: bool, depth: int) -> Node:
+        args = T.bind(template, item, path)
+        try:
+            data = template.expand(args)
+        except ValueError as exc:
+            raise SpecError(f"{template.name}: {exc}", path=path) from None
+        if not isinstance(data, Mapping) or canonical_type(str(data.get("type")), path, {}) not in BLOCKS:
+            raise SpecError(f"{template.name}: a named block must be a sequential, concat or add block", path=path)
+        block = self.node(data, path, trainable, depth + 1)
+        settings = {k: v for k, v in args.items() if v is not None}
+        return dataclasses.replace(block, type=template.name, name=name, settings=settings)
+
     def block(self, type_name: str, item: Mapping, path: str, name, trainable: bool, depth: int) -> Node:
         cls = BLOCKS[type_name]
-        allowed = {Sequential: ("layers",), Concat: ("branches", "dim"), Add: ("branches",)}[cls]
+        allowed = {Sequential: ("layers", "repeat"), Concat: ("branches", "dim"), Add: ("branches",)}[cls]
         self.check_keys(item, (*COMMON_KEYS, *allowed), type_name, path)
         if cls is Sequential:
+            repeat = item.get("repeat", 1)
+            if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 1:
+                raise SpecError(f"sequential: repeat must be a positive integer, got {repeat!r}", path=path)
+            items = item.get("layers", [])
+            if isinstance(items, list):
+                if len(items) * repeat > MAX_NODES:
+                    raise SpecError(f"the spec has more than {MAX_NODES:,} layers (repeats expanded)", path=path)
+                items = items * repeat  # children are numbered through all repetitions
             return Sequential(type=type_name, path=path, name=name,
-                              layers=self.nodes(item.get("layers", []), path, "layers", trainable, depth + 1))
+                              layers=self.nodes(items, path, "layers", trainable, depth + 1))
         branches = item.get("branches")
         if not isinstance(branches, list) or not branches:
             raise SpecError(f"{type_name}: 'branches' must be a non-empty list of layer lists", path=path,
@@ -206,7 +235,17 @@ def from_data(data: Any, *, origin: str = "spec", input_shape: L.Shape | None = 
     for key in ("name", "description", "source"):
         if data.get(key) is not None and not isinstance(data[key], str):
             raise SpecError(f"{origin}: '{key}' must be a string")
-    layers = _Builder().nodes(data["layers"], "", "layers", True, 0)
+    templates = dict(T.BUILTIN)
+    blocks = data.get("blocks") or {}
+    if not isinstance(blocks, Mapping):
+        raise SpecError(f"{origin}: 'blocks' must map block names to definitions")
+    for block_name, definition in blocks.items():
+        if not isinstance(block_name, str) or not re.fullmatch(r"[A-Za-z_][\w-]*", block_name):
+            raise SpecError(f"{origin}: block names must be identifiers, got {block_name!r}")
+        if block_name in L.REGISTRY or block_name in BLOCKS or block_name in L.ALIASES:
+            raise SpecError(f"{origin}: blocks.{block_name}: the name of a built-in type")
+        templates[block_name] = T.from_definition(block_name, definition)
+    layers = _Builder(templates).nodes(data["layers"], "", "layers", True, 0)
     return Network(name=data.get("name"), input_shape=shape, layers=layers,
                    description=data.get("description"), source=data.get("source"))
 
@@ -329,10 +368,14 @@ def _inline_node(node: ast.AST, path: str) -> Any:
                 branches.append([_inline_node(e, f"{path}.branches[{b}][{i}]") for i, e in enumerate(arg.elts)])
             out["branches"] = branches
         return out
-    cls, _ = L.REGISTRY[type_name]
     torch_style = raw_type.rsplit(".", 1)[-1] != raw_type.rsplit(".", 1)[-1].lower()
-    names = [f.name for f in L.accepted(cls, type_name)
-             if f.metadata["positional"] and (torch_style or not f.metadata["sizing"])]
+    if type_name in T.BUILTIN:
+        template = T.BUILTIN[type_name]
+        names = [p for p in template.params if torch_style or p not in template.sizing]
+    else:
+        cls, _ = L.REGISTRY[type_name]
+        names = [f.name for f in L.accepted(cls, type_name)
+                 if f.metadata["positional"] and (torch_style or not f.metadata["sizing"])]
     if len(node.args) > len(names):
         listed = ", ".join(names) if names else "none: use keywords"
         raise SpecError(f"{type_name}: too many positional arguments ({len(node.args)}); in this form they are: "

@@ -129,3 +129,15 @@ def int_list(value: Any, ndim: int) -> tuple[int, ...]:
             raise ValueError("must not be empty")
         return tuple(positive(v, ndim) for v in value)
     return (positive(value, ndim),)
+
+
+def index_lists(value: Any, ndim: int) -> tuple[tuple[int, ...], ...]:
+    """A list of lists of channel indices (a partial connection table)."""
+    if not isinstance(value, (list, tuple)) or not value:
+        raise ValueError("must be a non-empty list of lists of input channel indices")
+    rows = []
+    for row in value:
+        if not isinstance(row, (list, tuple)) or not row:
+            raise ValueError("must be a list of non-empty lists of input channel indices")
+        rows.append(tuple(non_negative(i, ndim) for i in row))
+    return tuple(rows)

@@ -51,7 +51,7 @@ def test_json_contract():
     assert report["output_shape"] == [10]
     assert report["batch"] == 1 and report["ok"] is True
     assert report["totals"] == {"params": 61706, "trainable_params": 61706, "non_trainable_params": 0, "buffers": 0,
-                                "macs": 416520, "param_bytes": 246824}
+                                "macs": 416520, "param_bytes": 246824, "connections": 423038}
     first = report["layers"][0]
     for key in ("path", "name", "type", "input_shape", "output_shape", "params", "trainable_params", "weight_shape",
                 "macs", "fc_params", "receptive_field", "jump", "start"):
@@ -170,7 +170,8 @@ def test_check_passes_and_fails_on_budgets():
 def test_list():
     result = invoke("list")
     assert result.exit_code == 0
-    assert result.stdout.startswith("lenet")
+    names = [line.split()[0] for line in result.stdout.splitlines() if not line.startswith(" ")]
+    assert {"lenet", "lenet5", "googlenet"} <= set(names)
     types = invoke("list", "--types").stdout
     assert "conv2d (conv): in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias" in types
 

@@ -16,17 +16,17 @@ from rich.table import Table
 from rich.text import Text
 
 from ..report import Report
-from .text import VIEWS, cell, total_lines, visible
+from .text import cell, columns, total_lines, visible
 
 
 def render(report: Report, view: str, depth: int | None = None, file=None) -> None:
     file = file or sys.stdout
-    columns = VIEWS[view]
     rows = visible(report, depth)
-    cells = [[cell(c.value(r, report), human=True) for c in columns] for r in rows]
+    cols = columns(report, view, rows)
+    cells = [[cell(c.value(r, report), human=True) for c in cols] for r in rows]
     title = Text(report.name or "", style="bold") if report.name else None
     table = Table(box=box.SIMPLE_HEAD, title=title, title_justify="left", pad_edge=False, show_edge=False)
-    for i, c in enumerate(columns):
+    for i, c in enumerate(cols):
         width = max([len(c.header), *(len(row[i]) for row in cells)]) if c.numeric else None
         table.add_column(c.header, justify="right" if c.numeric else "left", no_wrap=c.numeric, min_width=width,
                          overflow="fold")

@@ -38,7 +38,7 @@ def _num(v) -> str:
 
 def _share(row: LayerRow, report: Report) -> str | None:
     total = report.totals.params
-    if row.block or not total or not row.params:
+    if not total or not row.params:
         return None
     return f"{100 * row.params / total:.1f}%"
 
@@ -47,6 +47,52 @@ def _ratio(row: LayerRow, report: Report) -> str | None:
     if row.fc_params is None or not row.weights:
         return None
     return f"{row.fc_params / row.weights:,.0f}x"
+
+
+def _children(row: LayerRow, report: Report) -> list[LayerRow]:
+    prefix = row.path + "."
+    return [r for r in report.layers if r.path.startswith(prefix) and not r.block]
+
+
+def _patch(row: LayerRow, report: Report) -> str | None:
+    """Kernel/stride as a paper writes it (7x7/2); a block shows its largest kernel, an Inception module none."""
+    if "ch1x1" in row.settings:
+        return None
+    candidates = [row] if not row.block else [r for r in _children(row, report) if "kernel_size" in r.settings]
+    if not candidates:
+        return None
+    best = max(candidates, key=lambda r: sum(r.settings["kernel_size"]) if "kernel_size" in r.settings else -1)
+    if "kernel_size" not in best.settings:
+        return None
+    stride = best.settings["stride"]
+    return f"{_shape(best.settings['kernel_size'])}/{stride[0] if len(set(stride)) == 1 else _shape(stride)}"
+
+
+def _paper_output(row: LayerRow, report: Report) -> str:
+    """H×W×C, as GoogLeNet's Table 1 writes sizes."""
+    shape = row.output_shape
+    return _shape((*shape[1:], shape[0])) if len(shape) > 1 else _shape(shape)
+
+
+def _reduce(key: str) -> Callable[[LayerRow, Report], Any]:
+    """Table 1's filter columns: an inception row's own settings; a 1x1-then-3x3 conv block fills the 3x3 pair."""
+
+    def value(row: LayerRow, report: Report):
+        if key in row.settings:
+            return row.settings[key]
+        if row.block and key in ("ch3x3red", "ch3x3"):
+            convs = [r for r in _children(row, report) if r.weight_shape and len(r.weight_shape) == 4]
+            if [c.settings.get("kernel_size") for c in convs] == [(1, 1), (3, 3)]:
+                return convs[0 if key == "ch3x3red" else 1].output_shape[0]
+        return None
+
+    return value
+
+
+def _millions(row: LayerRow, report: Report) -> str | None:
+    if not row.macs:
+        return None
+    return f"{row.macs / 1e6:,.1f}M" if row.macs >= 100_000 else f"{row.macs / 1e3:,.1f}K"
 
 
 VIEWS: dict[str, tuple[Column, ...]] = {
@@ -65,11 +111,11 @@ VIEWS: dict[str, tuple[Column, ...]] = {
         Column("type", lambda r, _: r.type if not r.name else f"{r.type} ({r.name})"),
         Column("output", lambda r, _: r.output_shape),
         Column("weight shape", lambda r, _: r.weight_shape),
-        Column("weights", lambda r, _: r.weights if r.weight_shape or r.block else None, True),
-        Column("bias", lambda r, _: r.bias if r.weight_shape or r.block else None, True),
+        Column("weights", lambda r, _: r.weights if r.weights or r.block else None, True),
+        Column("bias", lambda r, _: r.bias if r.weights or r.block else None, True),
         Column("params", lambda r, _: r.params, True),
         Column("share", _share, True),
-        Column("MACs", lambda r, _: r.macs if r.weight_shape or r.block else None, True),
+        Column("MACs", lambda r, _: r.macs if r.weights or r.block else None, True),
         Column("dense params", lambda r, _: r.fc_params, True),
         Column("dense/conv", _ratio, True),
     ),
@@ -83,6 +129,23 @@ VIEWS: dict[str, tuple[Column, ...]] = {
     ),
 }
 VIEWS["check"] = VIEWS["shape"]
+#: A paper's table (GoogLeNet's Table 1; LeNet-5's params and connections): top-level rows.
+VIEWS["paper"] = (
+    Column("layer", lambda r, _: r.name or r.path),
+    Column("type", lambda r, _: r.type),
+    Column("patch/stride", _patch),
+    Column("output", _paper_output),
+    Column("depth", lambda r, _: r.weight_layers, True),
+    Column("#1x1", _reduce("ch1x1"), True),
+    Column("#3x3 reduce", _reduce("ch3x3red"), True),
+    Column("#3x3", _reduce("ch3x3"), True),
+    Column("#5x5 reduce", _reduce("ch5x5red"), True),
+    Column("#5x5", _reduce("ch5x5"), True),
+    Column("pool proj", _reduce("pool_proj"), True),
+    Column("params", lambda r, _: r.params, True),
+    Column("connections", lambda r, _: r.connections, True),
+    Column("ops", _millions, True),
+)
 
 
 def cell(value: Any, *, human: bool) -> str:
@@ -102,16 +165,24 @@ def visible(report: Report, depth: int | None) -> list[LayerRow]:
     return [r for r in report.layers if depth is None or r.depth <= depth]
 
 
+def columns(report: Report, view: str, rows: list[LayerRow]) -> list[Column]:
+    """The view's columns; the paper view drops the ones empty in every row (LeNet-5 has no 1x1 filters)."""
+    cols = list(VIEWS[view])
+    if view == "paper":
+        cols = [c for c in cols if any(c.value(r, report) not in (None, "") for r in rows)]
+    return cols
+
+
 def total_lines(report: Report, view: str) -> list[str]:
     """Summary lines under a table (plain text; the table renderer styles them)."""
     t = report.totals
     arrow = f"{_shape(report.input_shape)} → {_shape(report.output_shape) if report.output_shape else '(invalid)'}"
     batch = f" (batch {report.batch})" if report.batch != 1 else ""
-    if view == "params":
+    if view in ("params", "paper"):
         return [
             f"params: {t.params:,} (trainable {t.trainable_params:,}, non-trainable {t.non_trainable_params:,}), "
             f"{t.param_bytes / 1024 ** 2:,.2f} MiB as float32",
-            f"buffers: {t.buffers:,}   MACs: {t.macs:,}{batch}   {arrow}",
+            f"buffers: {t.buffers:,}   MACs: {t.macs:,}{batch}   connections: {t.connections:,}   {arrow}",
         ]
     if view == "rf":
         last = next((r for r in reversed(report.layers) if r.receptive_field is not None), None)
@@ -127,12 +198,13 @@ def to_json(report: Report) -> str:
 
 
 def to_csv(report: Report, view: str, depth: int | None = None) -> str:
-    columns = VIEWS[view]
+    rows = visible(report, depth)
+    cols = columns(report, view, rows)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow([c.header for c in columns])
-    for row in visible(report, depth):
-        writer.writerow([cell(c.value(row, report), human=False) for c in columns])
+    writer.writerow([c.header for c in cols])
+    for row in rows:
+        writer.writerow([cell(c.value(row, report), human=False) for c in cols])
     return buf.getvalue()
 
 
@@ -141,15 +213,16 @@ def _md_escape(text: str) -> str:
 
 
 def to_markdown(report: Report, view: str, depth: int | None = None) -> str:
-    columns = VIEWS[view]
+    rows = visible(report, depth)
+    cols = columns(report, view, rows)
     lines = []
     if report.name:
         lines += [f"**{_md_escape(report.name)}**", ""]
-    lines.append("| " + " | ".join(c.header for c in columns) + " |")
-    lines.append("|" + "|".join("---:" if c.numeric else "---" for c in columns) + "|")
-    for row in visible(report, depth):
+    lines.append("| " + " | ".join(c.header for c in cols) + " |")
+    lines.append("|" + "|".join("---:" if c.numeric else "---" for c in cols) + "|")
+    for row in rows:
         cells = []
-        for i, c in enumerate(columns):
+        for i, c in enumerate(cols):
             text = _md_escape(cell(c.value(row, report), human=True))
             if i == 0 and row.depth:
                 text = "&nbsp;&nbsp;" * row.depth + text
