@@ -49,6 +49,8 @@ Batch = Annotated[int, typer.Option("--batch", "-b", min=1, help="Batch size: sc
 Fmt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 Json = Annotated[bool, typer.Option("--json", help="Shortcut for --format json.")]
 Strict = Annotated[bool, typer.Option("--strict", help="Treat inexact divisions (rows dropped by floor) as errors.")]
+Aux = Annotated[bool, typer.Option("--aux", help="Include auxiliary classifier heads (GoogLeNet, Inception v3); "
+                                                   "their parameters are also totalled apart.")]
 Depth = Annotated[Optional[int], typer.Option("--depth", "-d", min=0,
                                               help="Hide rows nested deeper than this (tables, CSV, Markdown).")]
 
@@ -83,7 +85,7 @@ def _guard(func):
     return wrapper
 
 
-def load_network(model: str | None, layers: str | None, input_text: str | None):
+def load_network(model: str | None, layers: str | None, input_text: str | None, aux: bool = False):
     """Resolve MODEL / --layers / --input into a Network with an input shape."""
     from . import catalog, spec
 
@@ -98,11 +100,11 @@ def load_network(model: str | None, layers: str | None, input_text: str | None):
         raise SpecError("no model given", hint="pass a spec file, '-' for stdin, a built-in name "
                                                "(`convcalc list`), or --layers with --input")
     elif model == "-":
-        network = spec.read_stdin(sys.stdin.read(), input_shape=shape)
+        network = spec.read_stdin(sys.stdin.read(), input_shape=shape, aux=aux)
     elif Path(model).is_file():
-        network = spec.read_file(Path(model), input_shape=shape)
+        network = spec.read_file(Path(model), input_shape=shape, aux=aux)
     elif model in catalog.names():
-        network = catalog.load(model, shape)
+        network = catalog.load(model, shape, aux=aux)
     else:
         looks_like_file = Path(model).suffix.lower() in spec.FORMAT_BY_SUFFIX or "/" in model
         raise SpecError(f"{model}: no such file" if looks_like_file else f"no spec file or built-in model named {model!r}",
@@ -112,10 +114,10 @@ def load_network(model: str | None, layers: str | None, input_text: str | None):
     return network
 
 
-def _analyze(model, layers, input_text, batch, strict):
+def _analyze(model, layers, input_text, batch, strict, aux=False):
     from .report import analyze
 
-    network = load_network(model, layers, input_text)
+    network = load_network(model, layers, input_text, aux)
     return analyze(network, batch=batch, strict=strict)
 
 
@@ -152,8 +154,9 @@ def _warn(report) -> None:
                           'Example: convcalc shape --layers "conv2d(6, 5, padding=2), avgpool2d(2)" --input 1x28x28')
 @_guard
 def shape(model: Model = None, layers: Layers = None, input: Input = None, batch: Batch = 1,
-          format: Fmt = Format.table, json: Json = False, strict: Strict = False, depth: Depth = None) -> None:
-    _emit(_analyze(model, layers, input, batch, strict), "shape", format, json, depth)
+          format: Fmt = Format.table, json: Json = False, strict: Strict = False, depth: Depth = None,
+          aux: Aux = False) -> None:
+    _emit(_analyze(model, layers, input, batch, strict, aux), "shape", format, json, depth)
 
 
 @app.command("params", help="Parameters, MACs and the dense-layer comparison per layer, with totals.\n\n"
@@ -161,10 +164,11 @@ def shape(model: Model = None, layers: Layers = None, input: Input = None, batch
 @_guard
 def params(model: Model = None, layers: Layers = None, input: Input = None, batch: Batch = 1,
            format: Fmt = Format.table, json: Json = False, strict: Strict = False, depth: Depth = None,
+           aux: Aux = False,
            paper: Annotated[bool, typer.Option("--paper", help="A paper's table: top-level rows with depth, "
                                                "Inception filter counts, params, connections and ops.")] = False
            ) -> None:
-    report = _analyze(model, layers, input, batch, strict)
+    report = _analyze(model, layers, input, batch, strict, aux)
     _emit(report, "paper" if paper else "params", format, json, 0 if paper and depth is None else depth)
 
 
@@ -172,15 +176,16 @@ def params(model: Model = None, layers: Layers = None, input: Input = None, batc
                        "Example: convcalc rf lenet")
 @_guard
 def rf(model: Model = None, layers: Layers = None, input: Input = None, batch: Batch = 1,
-       format: Fmt = Format.table, json: Json = False, strict: Strict = False, depth: Depth = None) -> None:
-    _emit(_analyze(model, layers, input, batch, strict), "rf", format, json, depth)
+       format: Fmt = Format.table, json: Json = False, strict: Strict = False, depth: Depth = None,
+       aux: Aux = False) -> None:
+    _emit(_analyze(model, layers, input, batch, strict, aux), "rf", format, json, depth)
 
 
 @app.command("check", help="Validate a model for scripts and CI; exit 1 when invalid or a budget is missed.\n\n"
                            "Example: convcalc check model.yaml --max-params 100000 --expect-output 10")
 @_guard
 def check(model: Model = None, layers: Layers = None, input: Input = None, batch: Batch = 1,
-          format: Fmt = Format.table, json: Json = False, strict: Strict = False,
+          format: Fmt = Format.table, json: Json = False, strict: Strict = False, aux: Aux = False,
           max_params: Annotated[Optional[int], typer.Option("--max-params", min=0,
                                                             help="Fail when the model has more parameters.")] = None,
           expect_output: Annotated[Optional[str], typer.Option("--expect-output",
@@ -192,7 +197,7 @@ def check(model: Model = None, layers: Layers = None, input: Input = None, batch
     from .spec import parse_shape
 
     expected = parse_shape(expect_output, "--expect-output") if expect_output is not None else None
-    report = _analyze(model, layers, input, batch, strict)
+    report = _analyze(model, layers, input, batch, strict, aux)
     failures = []
     label = report.name or "the model"
     if report.ok and max_params is not None and report.totals.params > max_params:

@@ -6,6 +6,7 @@ Blocks compose layers:
 * ``concat`` — parallel branches on the same input, joined along ``dim``
   (default 1, the channels, counted with the batch dim as ``torch.cat``);
   every other dim must agree;
+* ``auxiliary`` — a side head whose output leaves the network (included with ``--aux``);
 * ``add`` — parallel branches summed (a residual connection); every branch
   must yield the same shape. An empty branch is the identity, and a block with
   a single branch gets an identity shortcut.
@@ -50,9 +51,19 @@ class Add(Block):
     branches: tuple[tuple["Node", ...], ...] = ()
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Auxiliary(Block):
+    """A side head (GoogLeNet's and Inception v3's auxiliary classifiers): its layers run on the
+    current tensor and their output leaves the network; the main path continues with the input
+    unchanged. Included only when asked for (``--aux``); its parameters are also totalled apart."""
+
+    TYPES: ClassVar = ("auxiliary",)
+    layers: tuple["Node", ...] = ()
+
+
 Node = Union[Layer, Block]
 
-BLOCKS: dict[str, type[Block]] = {t: cls for cls in (Sequential, Concat, Add) for t in cls.TYPES}
+BLOCKS: dict[str, type[Block]] = {t: cls for cls in (Sequential, Concat, Add, Auxiliary) for t in cls.TYPES}
 BLOCK_ALIASES: dict[str, str] = {"cat": "concat", "residual": "add", "seq": "sequential"}
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from . import receptive
 from .errors import NetworkError
 from .layers import KEEP, Layer, Shape, Window, dims
-from .network import Add, Block, Concat, Network, Node, Sequential
+from .network import Add, Auxiliary, Block, Concat, Network, Node, Sequential
 
 SCHEMA = "convcalc.report/1"
 BYTES_PER_PARAM = 4  #: float32
@@ -95,6 +95,7 @@ class Totals:
     macs: int
     param_bytes: int
     connections: int
+    aux_params: int  #: parameters in auxiliary heads (included in params; 0 unless --aux)
 
     def to_dict(self) -> dict[str, int]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -209,8 +210,12 @@ class _Walk:
         index = len(self.rows)
         self.rows.append(None)  # the block's row, filled in once its children are known
         branch_rfs: list[Fields] | None = None
+        head: Shape = x
         if isinstance(block, Sequential):
             out, rf_out, deep = self.nodes(block.layers, x, rf, depth + 1)
+        elif isinstance(block, Auxiliary):
+            head, _, _ = self.nodes(block.layers, x, rf, depth + 1)
+            out, rf_out, deep = x, rf, 0  # the main path goes on with the block's input
         else:
             results = [self.nodes(branch, x, rf, depth + 1) for branch in block.branches]
             if isinstance(block, Add) and len(results) == 1:
@@ -229,7 +234,7 @@ class _Walk:
         params = sum(r.params for r in children)
         self.rows[index] = LayerRow(
             path=block.path, name=block.name, type=block.type, block=True, depth=depth,
-            input_shape=x, output_shape=out, params=params,
+            input_shape=x, output_shape=head if isinstance(block, Auxiliary) else out, params=params,
             trainable_params=sum(r.trainable_params for r in children),
             weights=sum(r.weights for r in children), bias=sum(r.bias for r in children),
             buffers=sum(r.buffers for r in children), weight_shape=None,
@@ -300,7 +305,8 @@ def analyze(network: Network, *, input_shape: Shape | None = None, batch: int = 
     trainable = sum(r.trainable_params for r in leaves)
     totals = Totals(params=params, trainable_params=trainable, non_trainable_params=params - trainable,
                     buffers=sum(r.buffers for r in leaves), macs=sum(r.macs for r in leaves),
-                    param_bytes=params * BYTES_PER_PARAM, connections=sum(r.connections for r in leaves))
+                    param_bytes=params * BYTES_PER_PARAM, connections=sum(r.connections for r in leaves),
+                    aux_params=sum(r.params for r in rows if r.type == "auxiliary"))
     return Report(name=network.name, input_shape=x, output_shape=out, batch=batch, layers=rows, totals=totals,
                   diagnostics=tuple(walk.diagnostics))
 

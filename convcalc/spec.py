@@ -35,7 +35,7 @@ from typing import Any
 from . import layers as L
 from . import templates as T
 from .errors import SpecError
-from .network import BLOCK_ALIASES, BLOCKS, Add, Concat, Network, Node, Sequential
+from .network import BLOCK_ALIASES, BLOCKS, Add, Auxiliary, Concat, Network, Node, Sequential
 
 MAX_NODES = 100_000  #: layers and blocks in one spec, aliases expanded
 MAX_DEPTH = 100  #: block nesting
@@ -98,15 +98,18 @@ def canonical_type(raw: str, path: str, templates: Mapping[str, T.Template] = T.
 # Plain data → Network
 # ----------------------------------------------------------------------------
 class _Builder:
-    def __init__(self, templates: Mapping[str, T.Template] = T.BUILTIN):
+    def __init__(self, templates: Mapping[str, T.Template] = T.BUILTIN, aux: bool = False):
         self.count = 0
         self.templates = templates
+        self.aux = aux
 
     def nodes(self, items: Any, path: str, key: str, trainable: bool, depth: int) -> tuple[Node, ...]:
         if not isinstance(items, list):
             raise SpecError(f"{key} must be a list of layers, got {type(items).__name__}", path=path or None)
         prefix = f"{path}.{key}" if path else key
-        return tuple(self.node(item, f"{prefix}[{i}]", trainable, depth) for i, item in enumerate(items))
+        built = (self.node(item, f"{prefix}[{i}]", trainable, depth) for i, item in enumerate(items))
+        # auxiliary heads are left out unless asked for; the others keep their spec index
+        return tuple(n for n in built if self.aux or not isinstance(n, Auxiliary))
 
     def node(self, item: Any, path: str, trainable: bool, depth: int) -> Node:
         self.count += 1
@@ -153,8 +156,12 @@ class _Builder:
 
     def block(self, type_name: str, item: Mapping, path: str, name, trainable: bool, depth: int) -> Node:
         cls = BLOCKS[type_name]
-        allowed = {Sequential: ("layers", "repeat"), Concat: ("branches", "dim"), Add: ("branches",)}[cls]
+        allowed = {Sequential: ("layers", "repeat"), Concat: ("branches", "dim"), Add: ("branches",),
+                   Auxiliary: ("layers",)}[cls]
         self.check_keys(item, (*COMMON_KEYS, *allowed), type_name, path)
+        if cls is Auxiliary:
+            return Auxiliary(type=type_name, path=path, name=name,
+                             layers=self.nodes(item.get("layers", []), path, "layers", trainable, depth + 1))
         if cls is Sequential:
             repeat = item.get("repeat", 1)
             if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 1:
@@ -217,8 +224,10 @@ def _signature(fields) -> list[str]:
             for f in fields if not f.metadata["sizing"]]
 
 
-def from_data(data: Any, *, origin: str = "spec", input_shape: L.Shape | None = None) -> Network:
-    """Build a :class:`Network` from parsed JSON/YAML/TOML data (a mapping, or a bare list of layers)."""
+def from_data(data: Any, *, origin: str = "spec", input_shape: L.Shape | None = None, aux: bool = False) -> Network:
+    """Build a :class:`Network` from parsed JSON/YAML/TOML data (a mapping, or a bare list of layers).
+
+    ``aux`` keeps the ``auxiliary`` heads, which are otherwise left out."""
     if isinstance(data, list):
         data = {"layers": data}
     if not isinstance(data, Mapping):
@@ -245,7 +254,7 @@ def from_data(data: Any, *, origin: str = "spec", input_shape: L.Shape | None = 
         if block_name in L.REGISTRY or block_name in BLOCKS or block_name in L.ALIASES:
             raise SpecError(f"{origin}: blocks.{block_name}: the name of a built-in type")
         templates[block_name] = T.from_definition(block_name, definition)
-    layers = _Builder(templates).nodes(data["layers"], "", "layers", True, 0)
+    layers = _Builder(templates, aux).nodes(data["layers"], "", "layers", True, 0)
     return Network(name=data.get("name"), input_shape=shape, layers=layers,
                    description=data.get("description"), source=data.get("source"))
 
@@ -297,7 +306,7 @@ def sniff(text: str) -> str:
 FORMAT_BY_SUFFIX = {".json": "json", ".yaml": "yaml", ".yml": "yaml", ".toml": "toml"}
 
 
-def read_file(path: Path, *, input_shape: L.Shape | None = None) -> Network:
+def read_file(path: Path, *, input_shape: L.Shape | None = None, aux: bool = False) -> Network:
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -307,11 +316,11 @@ def read_file(path: Path, *, input_shape: L.Shape | None = None) -> Network:
     except UnicodeDecodeError:
         raise SpecError(f"{path}: not a UTF-8 text file") from None
     fmt = FORMAT_BY_SUFFIX.get(path.suffix.lower()) or sniff(text)
-    return from_data(parse_text(text, fmt, str(path)), origin=str(path), input_shape=input_shape)
+    return from_data(parse_text(text, fmt, str(path)), origin=str(path), input_shape=input_shape, aux=aux)
 
 
-def read_stdin(text: str, *, input_shape: L.Shape | None = None) -> Network:
-    return from_data(parse_text(text, sniff(text), "<stdin>"), origin="<stdin>", input_shape=input_shape)
+def read_stdin(text: str, *, input_shape: L.Shape | None = None, aux: bool = False) -> Network:
+    return from_data(parse_text(text, sniff(text), "<stdin>"), origin="<stdin>", input_shape=input_shape, aux=aux)
 
 
 # ----------------------------------------------------------------------------

@@ -19,7 +19,7 @@ def text(name: str) -> str:
     return resources.files(__name__).joinpath(f"{name}.yaml").read_text(encoding="utf-8")
 
 
-def load(name: str, input_shape=None) -> Network:
+def load(name: str, input_shape=None, aux: bool = False) -> Network:
     from ..spec import from_data, parse_text
 
-    return from_data(parse_text(text(name), "yaml", name), origin=name, input_shape=input_shape)
+    return from_data(parse_text(text(name), "yaml", name), origin=name, input_shape=input_shape, aux=aux)
