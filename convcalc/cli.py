@@ -190,7 +190,9 @@ def check(model: Model = None, layers: Layers = None, input: Input = None, batch
                                                             help="Fail when the model has more parameters.")] = None,
           expect_output: Annotated[Optional[str], typer.Option("--expect-output",
                                                                help="Fail unless the output shape is this, e.g. 10 "
-                                                                    "or 512x7x7.")] = None) -> None:
+                                                                    "or 512x7x7.")] = None,
+          min_input: Annotated[bool, typer.Option("--min-input", help="Also report the smallest square input the "
+                                                  "network accepts, and why the size below fails.")] = False) -> None:
     import dataclasses
 
     from .report import Diagnostic
@@ -224,6 +226,15 @@ def check(model: Model = None, layers: Layers = None, input: Input = None, batch
     t = report.totals
     sys.stdout.write(f"ok: {label}: {dims(report.input_shape)} → {dims(report.output_shape)}, "
                      f"{t.params:,} params, {t.macs:,} MACs\n")
+    if min_input:
+        from .report import smallest_input
+
+        network = load_network(model, layers, input, aux)
+        smallest, below = smallest_input(network)
+        line = f"smallest input: {dims(smallest)}" if smallest else "no input up to 4096 passes"
+        if below is not None and below.errors:
+            line += f" ({dims(below.input_shape)} fails: {below.errors[0].line})"
+        sys.stdout.write(line + "\n")
 
 
 @app.command("list", help="The built-in models (or, with --types, the layer types).\n\nExample: convcalc list")
@@ -250,6 +261,30 @@ def list_models(types: Annotated[bool, typer.Option("--types", help="List the la
         sys.stdout.write(f"{name:<16} {dims(network.input_shape):<12} {network.description or ''}\n")
         if network.source:
             sys.stdout.write(f"{'':<16} {'':<12} source: {network.source}\n")
+
+
+class SpecFormat(str, enum.Enum):
+    yaml = "yaml"
+    json = "json"
+
+
+@app.command("show", help="Print a built-in model's spec, to copy and edit.\n\n"
+                          "Example: convcalc show resnet18 --format yaml > my_resnet.yaml")
+@_guard
+def show(name: Annotated[str, typer.Argument(help="A built-in model (see `convcalc list`).", show_default=False)],
+         format: Annotated[SpecFormat, typer.Option("--format", "-f", help="yaml (as shipped) or json.")]
+         = SpecFormat.yaml) -> None:
+    from . import catalog, spec
+
+    if name not in catalog.names():
+        raise SpecError(f"no built-in model named {name!r}",
+                        hint=spec.did_you_mean(name, catalog.names()) or "run `convcalc list` for the built-in models")
+    text = catalog.text(name)
+    if format is SpecFormat.json:
+        import json
+
+        text = json.dumps(spec.parse_text(text, "yaml", name), indent=2) + "\n"
+    sys.stdout.write(text)
 
 
 def _version(value: bool) -> None:

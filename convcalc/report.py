@@ -310,3 +310,19 @@ def analyze(network: Network, *, input_shape: Shape | None = None, batch: int = 
     return Report(name=network.name, input_shape=x, output_shape=out, batch=batch, layers=rows, totals=totals,
                   diagnostics=tuple(walk.diagnostics))
 
+
+
+def smallest_input(network: Network, *, channels: int | None = None, limit: int = 4096) -> tuple[Shape | None, Report | None]:
+    """The smallest input with all spatial dims equal that ``network`` accepts, and the report of the
+    size just below it (None when size 1 already passes). Scans sizes upward from 1, so a network
+    that accepts 15 but not 14 answers 15 even if it would fail again at some larger size."""
+    base = network.input_shape
+    c = channels or base[0]
+    ndim = len(base) - 1
+    previous = None
+    for size in range(1, limit + 1):
+        report = analyze(network, input_shape=(c, *(size,) * ndim))
+        if report.ok:
+            return report.input_shape, previous
+        previous = report
+    return None, previous
