@@ -75,6 +75,11 @@ def _guard(func):
             raise typer.Exit(exc.exit_code) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
+        except BrokenPipeError:  # `convcalc … | head`: the reader has gone, nothing to report
+            import os
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(0) from None
         except Exception as exc:  # a bug: say so in one line
             if _debug:
                 raise
@@ -143,11 +148,16 @@ def _emit(report, view: str, fmt: Format, as_json: bool, depth: int | None) -> N
         raise typer.Exit(1)
 
 
+MAX_WARNINGS = 10  #: warnings printed to stderr; the JSON report has them all
+
+
 def _warn(report) -> None:
-    for d in report.warnings:
+    for d in report.warnings[:MAX_WARNINGS]:
         sys.stderr.write(f"warning: {d.line}\n")
         if d.hint:
             sys.stderr.write(f"hint: {d.hint}\n")
+    if len(report.warnings) > MAX_WARNINGS:
+        sys.stderr.write(f"… and {len(report.warnings) - MAX_WARNINGS} more warnings (--json lists them all)\n")
 
 
 @app.command("shape", help="Output shape of every layer: kernel, stride, padding, dilation, input → output.\n\n"
@@ -256,11 +266,12 @@ def list_models(types: Annotated[bool, typer.Option("--types", help="List the la
         return
     from .layers import dims
 
+    width = max(len(n) for n in catalog.names()) + 2
     for name in catalog.names():
         network = catalog.load(name)
-        sys.stdout.write(f"{name:<16} {dims(network.input_shape):<12} {network.description or ''}\n")
+        sys.stdout.write(f"{name:<{width}}{dims(network.input_shape):<12}{network.description or ''}\n")
         if network.source:
-            sys.stdout.write(f"{'':<16} {'':<12} source: {network.source}\n")
+            sys.stdout.write(f"{'':<{width}}{'':<12}source: {network.source}\n")
 
 
 class SpecFormat(str, enum.Enum):

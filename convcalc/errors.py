@@ -18,6 +18,7 @@ class ConvcalcError(Exception):
         self.message = message
         self.path = path
         self.hint = hint
+        self.within: list[str] = []  #: names of the enclosing named blocks, outermost first
 
     def __str__(self) -> str:
         return f"{self.path} {self.message}" if self.path else self.message

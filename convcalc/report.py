@@ -165,6 +165,8 @@ class _Walk:
     def __init__(self, batch: int, strict: bool):
         self.batch = batch
         self.strict = strict
+        self.in_aux = 0  #: > 0 while walking inside an auxiliary head
+        self.aux_params = 0
         self.rows: list[LayerRow | None] = []
         self.diagnostics: list[Diagnostic] = []
 
@@ -195,6 +197,8 @@ class _Walk:
         else:
             rf_out = None
         params = effect.params
+        if self.in_aux:
+            self.aux_params += params
         deep = 1 if effect.weights else 0
         self.rows.append(LayerRow(
             path=layer.path, name=layer.name, type=layer.type, block=False, depth=depth,
@@ -207,6 +211,14 @@ class _Walk:
         return out, rf_out, deep
 
     def block(self, block: Block, x: Shape, rf: Fields, depth: int) -> tuple[Shape, Fields, int]:
+        try:
+            return self._block(block, x, rf, depth)
+        except NetworkError as exc:
+            if block.name:  # say which named blocks the failing layer sits in
+                exc.within.insert(0, block.name)
+            raise
+
+    def _block(self, block: Block, x: Shape, rf: Fields, depth: int) -> tuple[Shape, Fields, int]:
         index = len(self.rows)
         self.rows.append(None)  # the block's row, filled in once its children are known
         branch_rfs: list[Fields] | None = None
@@ -214,7 +226,9 @@ class _Walk:
         if isinstance(block, Sequential):
             out, rf_out, deep = self.nodes(block.layers, x, rf, depth + 1)
         elif isinstance(block, Auxiliary):
+            self.in_aux += 1
             head, _, _ = self.nodes(block.layers, x, rf, depth + 1)
+            self.in_aux -= 1
             out, rf_out, deep = x, rf, 0  # the main path goes on with the block's input
         else:
             results = [self.nodes(branch, x, rf, depth + 1) for branch in block.branches]
@@ -297,7 +311,9 @@ def analyze(network: Network, *, input_shape: Shape | None = None, batch: int = 
     try:
         out, _, _ = walk.nodes(network.layers, x, rf, 0)
     except NetworkError as exc:
-        walk.diagnostics.append(Diagnostic(severity="error", path=exc.path, message=exc.message, hint=exc.hint))
+        within = f" (in {' › '.join(exc.within)})" if exc.within else ""
+        walk.diagnostics.append(Diagnostic(severity="error", path=exc.path, message=exc.message + within,
+                                           hint=exc.hint))
         out = None
     rows = tuple(r for r in walk.rows if r is not None)
     leaves = [r for r in rows if not r.block]
@@ -306,7 +322,7 @@ def analyze(network: Network, *, input_shape: Shape | None = None, batch: int = 
     totals = Totals(params=params, trainable_params=trainable, non_trainable_params=params - trainable,
                     buffers=sum(r.buffers for r in leaves), macs=sum(r.macs for r in leaves),
                     param_bytes=params * BYTES_PER_PARAM, connections=sum(r.connections for r in leaves),
-                    aux_params=sum(r.params for r in rows if r.type == "auxiliary"))
+                    aux_params=walk.aux_params)
     return Report(name=network.name, input_shape=x, output_shape=out, batch=batch, layers=rows, totals=totals,
                   diagnostics=tuple(walk.diagnostics))
 

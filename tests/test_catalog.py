@@ -83,3 +83,41 @@ def test_lenet_is_the_course_lenet():
     report = report_of("lenet")
     assert report.totals.params == 61_706
     assert report.input_shape == (1, 28, 28)
+
+
+# torchvision's published metadata (REFERENCE.md): num_params, "GFLOPS" (torchinfo mult-adds, which for these
+# models round to the same figure as convcalc's weight-only MACs), and the smallest accepted square input
+TORCHVISION = [
+    pytest.param("alexnet", 61_100_840, "0.714", 63, id="alexnet"),
+    pytest.param("vgg11", 132_863_336, "7.609", 32, id="vgg11"),
+    pytest.param("vgg16", 138_357_544, "15.47", 32, id="vgg16"),
+    pytest.param("resnet18", 11_689_512, "1.814", None, id="resnet18"),
+    pytest.param("resnet50", 25_557_032, "4.089", None, id="resnet50"),
+    pytest.param("googlenet-torchvision", 6_624_904, "1.498", 15, id="googlenet-torchvision"),
+    pytest.param("inception_v3", 23_834_568, "5.713", 75, id="inception_v3"),
+    pytest.param("mobilenet_v2", 3_504_872, "0.301", None, id="mobilenet_v2"),
+    pytest.param("squeezenet1_0", 1_248_424, "0.819", 21, id="squeezenet1_0"),
+    pytest.param("densenet121", 7_978_856, "2.834", 29, id="densenet121"),
+]
+
+
+@pytest.mark.parametrize("name,params,gmacs,smallest", TORCHVISION)
+def test_torchvision_models_match_the_published_metadata(name, params, gmacs, smallest):
+    from convcalc.report import smallest_input
+
+    report = report_of(name)
+    assert report.ok
+    assert report.totals.params == params
+    decimals = len(gmacs.split(".")[1])
+    assert f"{report.totals.macs / 1e9:.{decimals}f}" == gmacs
+    assert report.output_shape == (1000,)
+    if smallest is not None:
+        found, below = smallest_input(catalog.load(name))
+        assert found == (3, smallest, smallest)
+        assert not below.ok and below.errors[0].path  # the size below fails, naming a layer
+
+
+def test_inception_v3_aux_head_is_counted_apart():
+    report = analyze(catalog.load("inception_v3", aux=True))
+    assert report.totals.params == 27_161_264  # torchvision with aux_logits=True
+    assert report.totals.aux_params == 27_161_264 - 23_834_568
