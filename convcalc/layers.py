@@ -217,7 +217,8 @@ class Conv(Layer):
                             "use stride 1, or give the padding as numbers")
         left, right = self.pads()
         spatial = x[1:]
-        if self.padding_mode != "zeros":
+        if self.padding_mode in ("reflect", "circular"):
+            # reflect needs pad < size; circular may wrap around at most once; replicate has no limit
             limit_ok = (lambda p, i: p < i) if self.padding_mode == "reflect" else (lambda p, i: p <= i)
             if not all(limit_ok(p, i) for p, i in zip(right, spatial)):
                 raise self.fail(f"padding {dims(right)} is too large for padding_mode={self.padding_mode!r} "
@@ -383,6 +384,11 @@ class AvgPool(_Pool):
     divisor_override: int | None = arg(values.optional(values.positive), None)
 
     def apply(self, x: Shape) -> Effect:
+        self.expect_spatial(x)
+        if self.ndim == 3 and any(i < k for i, k in zip(x[1:], self.kernel_size)):
+            # ATen's avg_pool3d (alone among the pools) checks the unpadded input against the kernel
+            raise self.fail(f"input {dims(x[1:])} is smaller than the kernel {dims(self.kernel_size)} "
+                            "(torch's avg_pool3d does not count the padding here)", "use a smaller kernel")
         return self.pool(x, self.kernel_size, self.stride, self.padding, (1,) * self.ndim, self.ceil_mode)
 
 

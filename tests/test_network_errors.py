@@ -83,3 +83,19 @@ def test_ceil_mode_pool_does_not_warn(run):
     report = run("maxpool2d(3, 2, ceil_mode=True)", (1, 112, 112))
     assert report.ok and not report.warnings
     assert report.output_shape == (1, 56, 56)
+
+
+def test_padding_modes_follow_torchs_limits(run):
+    # torch 2.13: replicate pads any amount; reflect needs pad < size; circular wraps at most once
+    assert run("conv2d(5, 1, padding=2, padding_mode='replicate')", (16, 26, 1)).output_shape == (5, 30, 5)
+    assert not run("conv2d(5, 1, padding=2, padding_mode='reflect')", (16, 26, 2)).ok
+    assert run("conv2d(5, 1, padding=2, padding_mode='circular')", (16, 26, 2)).ok
+    assert not run("conv2d(5, 1, padding=3, padding_mode='circular')", (16, 26, 2)).ok
+
+
+def test_avgpool3d_checks_the_unpadded_input(run):
+    # torch: "input image (T: 1 H: 5 W: 5) smaller than kernel size (kT: 3 kH: 3 kW: 3)"; 2-D does not check
+    report = run("avgpool3d(3, 1, 1)", (2, 1, 5, 5))
+    assert report.errors[0].line.startswith("layers[0] avgpool3d: input 1x5x5 is smaller than the kernel 3x3x3")
+    assert run("avgpool2d(3, 1, 1)", (2, 1, 5)).output_shape == (2, 1, 5)
+    assert run("maxpool3d(3, 1, 1)", (2, 1, 5, 5)).output_shape == (2, 1, 5, 5)
