@@ -51,6 +51,14 @@ Json = Annotated[bool, typer.Option("--json", help="Shortcut for --format json."
 Strict = Annotated[bool, typer.Option("--strict", help="Treat inexact divisions (rows dropped by floor) as errors.")]
 Aux = Annotated[bool, typer.Option("--aux", help="Include auxiliary classifier heads (GoogLeNet, Inception v3); "
                                                    "their parameters are also totalled apart.")]
+class ConventionName(str, enum.Enum):
+    torch = "torch"
+    tf = "tf"
+    caffe = "caffe"
+
+
+Convention = Annotated[ConventionName, typer.Option(
+    "--convention", "-c", help="Size rules: torch; tf (Keras 'same'/'valid' with any stride); caffe (pools round up).")]
 Depth = Annotated[Optional[int], typer.Option("--depth", "-d", min=0,
                                               help="Hide rows nested deeper than this (tables, CSV, Markdown).")]
 
@@ -119,11 +127,13 @@ def load_network(model: str | None, layers: str | None, input_text: str | None, 
     return network
 
 
-def _analyze(model, layers, input_text, batch, strict, aux=False):
-    from .report import analyze
+def _analyze(model, layers, input_text, batch, strict, aux=False, convention=ConventionName.torch,
+             compare=False):
+    from .report import analyze, compare_conventions
 
     network = load_network(model, layers, input_text, aux)
-    return analyze(network, batch=batch, strict=strict)
+    report = analyze(network, batch=batch, strict=strict, convention=convention.value)
+    return compare_conventions(network, report) if compare else report
 
 
 def _emit(report, view: str, fmt: Format, as_json: bool, depth: int | None) -> None:
@@ -165,8 +175,12 @@ def _warn(report) -> None:
 @_guard
 def shape(model: Model = None, layers: Layers = None, input: Input = None, batch: Batch = 1,
           format: Fmt = Format.table, json: Json = False, strict: Strict = False, depth: Depth = None,
-          aux: Aux = False) -> None:
-    _emit(_analyze(model, layers, input, batch, strict, aux), "shape", format, json, depth)
+          aux: Aux = False, convention: Convention = ConventionName.torch,
+          compare_conventions: Annotated[bool, typer.Option(
+              "--compare-conventions", help="Add a column with the outputs that differ under the other conventions."
+          )] = False) -> None:
+    _emit(_analyze(model, layers, input, batch, strict, aux, convention, compare_conventions), "shape", format,
+          json, depth)
 
 
 @app.command("params", help="Parameters, MACs and the dense-layer comparison per layer, with totals.\n\n"
@@ -174,11 +188,11 @@ def shape(model: Model = None, layers: Layers = None, input: Input = None, batch
 @_guard
 def params(model: Model = None, layers: Layers = None, input: Input = None, batch: Batch = 1,
            format: Fmt = Format.table, json: Json = False, strict: Strict = False, depth: Depth = None,
-           aux: Aux = False,
+           aux: Aux = False, convention: Convention = ConventionName.torch,
            paper: Annotated[bool, typer.Option("--paper", help="A paper's table: top-level rows with depth, "
                                                "Inception filter counts, params, connections and ops.")] = False
            ) -> None:
-    report = _analyze(model, layers, input, batch, strict, aux)
+    report = _analyze(model, layers, input, batch, strict, aux, convention)
     _emit(report, "paper" if paper else "params", format, json, 0 if paper and depth is None else depth)
 
 
@@ -187,8 +201,8 @@ def params(model: Model = None, layers: Layers = None, input: Input = None, batc
 @_guard
 def rf(model: Model = None, layers: Layers = None, input: Input = None, batch: Batch = 1,
        format: Fmt = Format.table, json: Json = False, strict: Strict = False, depth: Depth = None,
-       aux: Aux = False) -> None:
-    _emit(_analyze(model, layers, input, batch, strict, aux), "rf", format, json, depth)
+       aux: Aux = False, convention: Convention = ConventionName.torch) -> None:
+    _emit(_analyze(model, layers, input, batch, strict, aux, convention), "rf", format, json, depth)
 
 
 @app.command("check", help="Validate a model for scripts and CI; exit 1 when invalid or a budget is missed.\n\n"
@@ -196,6 +210,7 @@ def rf(model: Model = None, layers: Layers = None, input: Input = None, batch: B
 @_guard
 def check(model: Model = None, layers: Layers = None, input: Input = None, batch: Batch = 1,
           format: Fmt = Format.table, json: Json = False, strict: Strict = False, aux: Aux = False,
+          convention: Convention = ConventionName.torch,
           max_params: Annotated[Optional[int], typer.Option("--max-params", min=0,
                                                             help="Fail when the model has more parameters.")] = None,
           expect_output: Annotated[Optional[str], typer.Option("--expect-output",
@@ -209,7 +224,7 @@ def check(model: Model = None, layers: Layers = None, input: Input = None, batch
     from .spec import parse_shape
 
     expected = parse_shape(expect_output, "--expect-output") if expect_output is not None else None
-    report = _analyze(model, layers, input, batch, strict, aux)
+    report = _analyze(model, layers, input, batch, strict, aux, convention)
     failures = []
     label = report.name or "the model"
     if report.ok and max_params is not None and report.totals.params > max_params:

@@ -67,6 +67,25 @@ class Note:
     hint: str | None = None
 
 
+#: Size conventions: ``torch`` (default), ``tf`` (Keras/TensorFlow 'same'/'valid' with any stride),
+#: ``caffe`` (pooling rounds up).
+CONVENTIONS = ("torch", "tf", "caffe")
+
+
+def string_padding(layer: "Layer", padding, kernel, stride, dilation, x: Shape, convention: str):
+    """(left, right) padding per dim for 'same'/'valid' (or numbers), under ``convention``."""
+    if padding == "valid":
+        zero = (0,) * len(kernel)
+        return zero, zero
+    if padding == "same":
+        if convention == "tf":
+            pairs = [shapes.tf_same_padding(i, k, s, d) for i, k, s, d in zip(x[1:], kernel, stride, dilation)]
+        else:
+            pairs = [shapes.same_padding(k, d) for k, d in zip(kernel, dilation)]
+        return tuple(p[0] for p in pairs), tuple(p[1] for p in pairs)
+    return padding, padding
+
+
 #: Receptive-field effects other than a window.
 KEEP = "keep"  # element-wise: the receptive field passes through unchanged
 RESET = "reset"  # the output is no longer spatial (flatten, linear)
@@ -114,7 +133,7 @@ class Layer:
     def fail(self, message: str, hint: str | None = None) -> NetworkError:
         return NetworkError(f"{self.label}: {message}", path=self.path, hint=hint)
 
-    def apply(self, x: Shape) -> Effect:  # pragma: no cover - every kind overrides it
+    def apply(self, x: Shape, convention: str = "torch") -> Effect:  # pragma: no cover - every kind overrides it
         raise NotImplementedError
 
     # -- shared checks ---------------------------------------------------
@@ -190,16 +209,6 @@ class Conv(Layer):
     #: channel, the input channels it sees. Not a torch argument.
     connections: tuple[tuple[int, ...], ...] | None = arg(values.optional(values.index_lists), None, positional=False)
 
-    def pads(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
-        """(left, right) padding per dim, with 'same' resolved as torch does."""
-        if self.padding == "valid":
-            zero = (0,) * self.ndim
-            return zero, zero
-        if self.padding == "same":
-            pairs = [shapes.same_padding(k, d) for k, d in zip(self.kernel_size, self.dilation)]
-            return tuple(p[0] for p in pairs), tuple(p[1] for p in pairs)
-        return self.padding, self.padding
-
     def check_channels(self, x: Shape) -> int:
         self.expect_spatial(x)
         c = x[0]
@@ -210,12 +219,12 @@ class Conv(Layer):
                                 f"{argname} must be a multiple of groups")
         return c
 
-    def apply(self, x: Shape) -> Effect:
+    def apply(self, x: Shape, convention: str = "torch") -> Effect:
         c = self.check_channels(x)
-        if self.padding == "same" and any(s != 1 for s in self.stride):
+        if self.padding == "same" and convention != "tf" and any(s != 1 for s in self.stride):
             raise self.fail(f"padding='same' is not supported for strided convolutions (stride {dims(self.stride)})",
-                            "use stride 1, or give the padding as numbers")
-        left, right = self.pads()
+                            "use stride 1, give the padding as numbers, or --convention tf for Keras's 'same'")
+        left, right = string_padding(self, self.padding, self.kernel_size, self.stride, self.dilation, x, convention)
         spatial = x[1:]
         if self.padding_mode in ("reflect", "circular"):
             # reflect needs pad < size; circular may wrap around at most once; replicate has no limit
@@ -229,7 +238,7 @@ class Conv(Layer):
             raise _too_small(self, self.kernel_size, self.dilation, padded)
         out = tuple((p - e) // s + 1 for p, e, s in zip(padded, eff, self.stride))
         warnings = []
-        if self.padding not in ("same",):
+        if self.padding != "same":
             w = _drop_warning(self, x, self.kernel_size, self.stride, left, self.dilation,
                               "adjust padding or input size so the division is exact")
             if w:
@@ -285,7 +294,7 @@ class ConvTranspose(Layer):
 
     check_channels = Conv.check_channels
 
-    def apply(self, x: Shape) -> Effect:
+    def apply(self, x: Shape, convention: str = "torch") -> Effect:
         c = self.check_channels(x)
         for op, s, d in zip(self.output_padding, self.stride, self.dilation):
             if op >= s and op >= d:
@@ -331,14 +340,28 @@ class ConvTranspose(Layer):
 class _Pool(Layer):
     """Shared by max and average pooling: stride defaults to kernel_size."""
 
-    def pool(self, x: Shape, kernel, stride, padding, dilation, ceil_mode: bool) -> Effect:
+    def pool(self, x: Shape, kernel, stride, padding, dilation, ceil_mode: bool, convention: str = "torch") -> Effect:
+        """Pooling under a convention: torch's rules; ``tf`` adds 'same'/'valid'; ``caffe`` always rounds up."""
         self.expect_spatial(x)
         stride = stride or kernel
+        if isinstance(padding, str):
+            if convention != "tf":
+                raise self.fail(f"padding={padding!r} on pooling is TensorFlow's convention",
+                                "give the padding as numbers, or use --convention tf")
+            left, right = string_padding(self, padding, kernel, stride, dilation, x, convention)
+            out = tuple((i + l + r - shapes.effective_kernel(k, d)) // s + 1
+                        for i, l, r, k, s, d in zip(x[1:], left, right, kernel, stride, dilation))
+            if any(o < 1 for o in out):
+                raise _too_small(self, kernel, dilation, x[1:])
+            return Effect(output_shape=(x[0], *out), receptive=Window(kernel, stride, left, dilation))
+        limit = (lambda k: k // 2) if convention == "torch" else (lambda k: k - 1)
         for p, k in zip(padding, kernel):
-            if p > k // 2:
-                raise self.fail(f"padding {dims(padding)} is more than half the kernel {dims(kernel)} "
-                                f"(torch allows at most {dims(tuple(k // 2 for k in kernel))})",
-                                f"use padding ≤ {dims(tuple(k // 2 for k in kernel))}")
+            if p > limit(k):
+                allowed = dims(tuple(limit(k) for k in kernel))
+                what = "more than half the kernel" if convention == "torch" else "not smaller than the kernel"
+                raise self.fail(f"padding {dims(padding)} is {what} {dims(kernel)} ({convention} allows at most "
+                                f"{allowed})", f"use padding ≤ {allowed}")
+        ceil_mode = ceil_mode or convention == "caffe"
         out = tuple(shapes.pool_output_size(i, k, s, p, d, ceil_mode)
                     for i, k, s, p, d in zip(x[1:], kernel, stride, padding, dilation))
         if any(o < 1 for o in out):
@@ -361,13 +384,13 @@ class MaxPool(_Pool):
 
     kernel_size: tuple[int, ...] = arg(values.positive_per_dim)
     stride: tuple[int, ...] | None = arg(values.optional(values.positive_per_dim), None)
-    padding: tuple[int, ...] = arg(values.non_negative_per_dim, 0)
+    padding: tuple[int, ...] | str = arg(values.conv_padding, 0)  # 'same'/'valid' only under --convention tf
     dilation: tuple[int, ...] = arg(values.positive_per_dim, 1)
     return_indices: bool = arg(values.boolean, False)
     ceil_mode: bool = arg(values.boolean, False)
 
-    def apply(self, x: Shape) -> Effect:
-        return self.pool(x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode)
+    def apply(self, x: Shape, convention: str = "torch") -> Effect:
+        return self.pool(x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode, convention)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -378,18 +401,18 @@ class AvgPool(_Pool):
 
     kernel_size: tuple[int, ...] = arg(values.positive_per_dim)
     stride: tuple[int, ...] | None = arg(values.optional(values.positive_per_dim), None)
-    padding: tuple[int, ...] = arg(values.non_negative_per_dim, 0)
+    padding: tuple[int, ...] | str = arg(values.conv_padding, 0)  # 'same'/'valid' only under --convention tf
     ceil_mode: bool = arg(values.boolean, False)
     count_include_pad: bool = arg(values.boolean, True)
     divisor_override: int | None = arg(values.optional(values.positive), None)
 
-    def apply(self, x: Shape) -> Effect:
+    def apply(self, x: Shape, convention: str = "torch") -> Effect:
         self.expect_spatial(x)
         if self.ndim == 3 and any(i < k for i, k in zip(x[1:], self.kernel_size)):
             # ATen's avg_pool3d (alone among the pools) checks the unpadded input against the kernel
             raise self.fail(f"input {dims(x[1:])} is smaller than the kernel {dims(self.kernel_size)} "
                             "(torch's avg_pool3d does not count the padding here)", "use a smaller kernel")
-        return self.pool(x, self.kernel_size, self.stride, self.padding, (1,) * self.ndim, self.ceil_mode)
+        return self.pool(x, self.kernel_size, self.stride, self.padding, (1,) * self.ndim, self.ceil_mode, convention)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -402,7 +425,7 @@ class Subsampling(_Pool):
     kernel_size: tuple[int, ...] = arg(values.positive_per_dim)
     stride: tuple[int, ...] | None = arg(values.optional(values.positive_per_dim), None)
 
-    def apply(self, x: Shape) -> Effect:
+    def apply(self, x: Shape, convention: str = "torch") -> Effect:
         effect = self.pool(x, self.kernel_size, self.stride, (0,) * self.ndim, (1,) * self.ndim, False)
         c = x[0]
         return dataclasses.replace(effect, weights=c, bias=c, weight_shape=(c,),
@@ -418,7 +441,7 @@ class AdaptivePool(Layer):
     output_size: tuple[int | None, ...] = arg(values.output_size)
     return_indices: bool = arg(values.boolean, False)
 
-    def apply(self, x: Shape) -> Effect:
+    def apply(self, x: Shape, convention: str = "torch") -> Effect:
         self.expect_spatial(x)
         if self.return_indices and "max" not in self.type:
             raise self.fail("return_indices applies only to adaptive max pooling")
@@ -448,7 +471,7 @@ class Linear(Layer):
     out_features: int = arg(values.positive)
     bias: bool = arg(values.boolean, True)
 
-    def apply(self, x: Shape) -> Effect:
+    def apply(self, x: Shape, convention: str = "torch") -> Effect:
         n = x[-1]
         flat = len(x) == 1
         if self.in_features is not None and self.in_features != n:
@@ -484,7 +507,7 @@ class Flatten(Layer):
     start_dim: int = arg(values.any_int, 1)
     end_dim: int = arg(values.any_int, -1)
 
-    def apply(self, x: Shape) -> Effect:
+    def apply(self, x: Shape, convention: str = "torch") -> Effect:
         rank = len(x) + 1  # with the batch dim
         start, end = (d + rank if d < 0 else d for d in (self.start_dim, self.end_dim))
         for argname, d, raw in (("start_dim", start, self.start_dim), ("end_dim", end, self.end_dim)):
@@ -513,7 +536,7 @@ class BatchNorm(Layer):
     affine: bool = arg(values.boolean, True, positional=False)
     track_running_stats: bool = arg(values.boolean, True, positional=False)
 
-    def apply(self, x: Shape) -> Effect:
+    def apply(self, x: Shape, convention: str = "torch") -> Effect:
         ranks = (1, 2) if self.ndim == 1 else (self.ndim + 1,)
         if len(x) not in ranks:
             want = " or ".join(f"{r + 1}D" for r in ranks)
@@ -535,7 +558,7 @@ class GroupNorm(Layer):
     eps: float = arg(values.number(0, exclusive_min=True), 1e-5)
     affine: bool = arg(values.boolean, True)
 
-    def apply(self, x: Shape) -> Effect:
+    def apply(self, x: Shape, convention: str = "torch") -> Effect:
         c = x[0]
         self.check_given("num_channels", self.num_channels, c, "channels")
         if c % self.num_groups:
@@ -554,7 +577,7 @@ class LayerNorm(Layer):
     elementwise_affine: bool = arg(values.boolean, True)
     bias: bool = arg(values.boolean, True)
 
-    def apply(self, x: Shape) -> Effect:
+    def apply(self, x: Shape, convention: str = "torch") -> Effect:
         shape = self.normalized_shape or x[-1:]
         if len(shape) > len(x) or x[len(x) - len(shape):] != shape:
             raise self.fail(f"normalized_shape {dims(shape)} does not match the trailing dims of the input {dims(x)}",
@@ -575,7 +598,7 @@ class LocalResponseNorm(Layer):
     beta: float = arg(values.number(), 0.75)
     k: float = arg(values.number(), 1.0)
 
-    def apply(self, x: Shape) -> Effect:
+    def apply(self, x: Shape, convention: str = "torch") -> Effect:
         return Effect(output_shape=x)
 
 
@@ -588,7 +611,7 @@ class Dropout(Layer):
     p: float = arg(values.number(0, 1), 0.5)
     inplace: bool = arg(values.boolean, False)
 
-    def apply(self, x: Shape) -> Effect:
+    def apply(self, x: Shape, convention: str = "torch") -> Effect:
         return Effect(output_shape=x)
 
 
@@ -617,7 +640,7 @@ class Activation(Layer):
     threshold: float = arg(values.number(), 20.0)
     dim: int | None = arg(values.optional(values.any_int), None)
 
-    def apply(self, x: Shape) -> Effect:
+    def apply(self, x: Shape, convention: str = "torch") -> Effect:
         if self.dim is not None:
             rank = len(x) + 1
             if not -rank <= self.dim < rank:

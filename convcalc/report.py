@@ -8,13 +8,14 @@ the rows computed before the failure, and the error among its diagnostics.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
 from . import receptive
 from .errors import NetworkError
-from .layers import KEEP, Layer, Shape, Window, dims
+from .layers import CONVENTIONS, KEEP, Layer, Shape, Window, dims
 from .network import Add, Auxiliary, Block, Concat, Network, Node, Sequential
 
 SCHEMA = "convcalc.report/1"
@@ -110,6 +111,10 @@ class Report:
     layers: tuple[LayerRow, ...]
     totals: Totals
     diagnostics: tuple[Diagnostic, ...]
+    convention: str = "torch"
+    #: --compare-conventions: path → {convention: output shape, or None where it is refused}, for the
+    #: rows whose output differs under another convention
+    other_conventions: dict[str, dict[str, Shape | None]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -124,10 +129,14 @@ class Report:
         return [d for d in self.diagnostics if d.severity == "warning"]
 
     def to_dict(self) -> dict[str, Any]:
+        layers = [r.to_dict() for r in self.layers]
+        for row in layers:
+            if row["path"] in self.other_conventions:
+                row["other_conventions"] = {k: _list(v) for k, v in self.other_conventions[row["path"]].items()}
         return {
             "schema": SCHEMA, "name": self.name, "input_shape": list(self.input_shape),
             "output_shape": _list(self.output_shape), "batch": self.batch, "ok": self.ok,
-            "layers": [r.to_dict() for r in self.layers], "totals": self.totals.to_dict(),
+            "convention": self.convention, "layers": layers, "totals": self.totals.to_dict(),
             "diagnostics": [d.to_dict() for d in self.diagnostics],
         }
 
@@ -162,8 +171,9 @@ def _settings(layer: Layer) -> dict[str, Any]:
 class _Walk:
     """One pass over the tree, appending rows in execution order (blocks before their children)."""
 
-    def __init__(self, batch: int, strict: bool):
+    def __init__(self, batch: int, strict: bool, convention: str = "torch"):
         self.batch = batch
+        self.convention = convention
         self.strict = strict
         self.in_aux = 0  #: > 0 while walking inside an auxiliary head
         self.aux_params = 0
@@ -184,7 +194,7 @@ class _Walk:
         return self.layer(node, x, rf, depth)
 
     def layer(self, layer: Layer, x: Shape, rf: Fields, depth: int) -> tuple[Shape, Fields, int]:
-        effect = layer.apply(x)
+        effect = layer.apply(x, self.convention)
         for note in effect.warnings:
             promote = self.strict and note.code == "inexact-division"
             self.diagnostics.append(Diagnostic(severity="error" if promote else "warning", path=layer.path,
@@ -297,15 +307,17 @@ def _rf_columns(rf: Fields) -> dict[str, Any]:
             "start": tuple(f.start for f in rf)}
 
 
-def analyze(network: Network, *, input_shape: Shape | None = None, batch: int = 1, strict: bool = False) -> Report:
+def analyze(network: Network, *, input_shape: Shape | None = None, batch: int = 1, strict: bool = False,
+            convention: str = "torch") -> Report:
     """Analyse ``network`` on ``input_shape`` (default: the spec's own).
 
-    ``strict`` turns inexact-division warnings into errors.
+    ``strict`` turns inexact-division warnings into errors; ``convention`` is ``torch``, ``tf`` or ``caffe``
+    (see :data:`convcalc.layers.CONVENTIONS`).
     """
     x = input_shape or network.input_shape
     if x is None:
         raise ValueError("no input shape")
-    walk = _Walk(batch, strict)
+    walk = _Walk(batch, strict, convention)
     rf = receptive.initial(len(x) - 1) if len(x) > 1 else None
     out: Shape | None
     try:
@@ -324,7 +336,23 @@ def analyze(network: Network, *, input_shape: Shape | None = None, batch: int = 
                     param_bytes=params * BYTES_PER_PARAM, connections=sum(r.connections for r in leaves),
                     aux_params=walk.aux_params)
     return Report(name=network.name, input_shape=x, output_shape=out, batch=batch, layers=rows, totals=totals,
-                  diagnostics=tuple(walk.diagnostics))
+                  diagnostics=tuple(walk.diagnostics), convention=convention)
+
+
+def compare_conventions(network: Network, report: Report) -> Report:
+    """``report`` with, for every row whose output differs under another convention, those outputs
+    (None where that convention refuses the layer or an earlier one)."""
+    others = {}
+    for convention in CONVENTIONS:
+        if convention == report.convention:
+            continue
+        other = analyze(network, input_shape=report.input_shape, batch=report.batch, convention=convention)
+        shapes_there = {r.path: r.output_shape for r in other.layers}
+        for row in report.layers:
+            there = shapes_there.get(row.path)
+            if there != row.output_shape:
+                others.setdefault(row.path, {})[convention] = there
+    return dataclasses.replace(report, other_conventions=others)
 
 
 

@@ -65,3 +65,11 @@ def adaptive_pool_window(size: int, output: int) -> tuple[int, int] | None:
     if output and size % output == 0:
         return size // output, size // output
     return None
+
+
+def tf_same_padding(size: int, kernel: int, stride: int = 1, dilation: int = 1) -> tuple[int, int]:
+    """TensorFlow/Keras ``padding='same'``: ``out = ceil(in/s)``, total padding
+    ``max((out − 1)·s + d·(k−1) + 1 − in, 0)``, the extra pixel bottom/right."""
+    out = -(-size // stride)
+    total = max((out - 1) * stride + effective_kernel(kernel, dilation) - size, 0)
+    return total // 2, total - total // 2

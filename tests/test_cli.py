@@ -217,3 +217,17 @@ def test_the_real_process_never_prints_a_traceback(tmp_path):
     assert result.returncode == 1
     assert result.stderr.splitlines()[0] == "error: layers[0] conv2d: kernel 9x9 is larger than the padded input 8x8"
     assert "Traceback" not in result.stderr
+
+
+def test_convention_option_and_comparison():
+    strided_same = ["shape", "--layers", "conv2d(8, 3, stride=2, padding=same)", "--input", "3x28x28"]
+    assert invoke(*strided_same).exit_code == 1
+    tf = json.loads(invoke(*strided_same, "--convention", "tf", "--json").stdout)
+    assert tf["convention"] == "tf" and tf["output_shape"] == [8, 14, 14]
+    result = invoke("shape", "--layers", "maxpool2d(3, 2)", "--input", "8x14x14", "--compare-conventions")
+    assert "other conventions" in result.stdout and "caffe 8x7x7" in result.stdout
+    as_json = json.loads(invoke("shape", "--layers", "maxpool2d(3, 2)", "--input", "8x14x14",
+                                "--compare-conventions", "--json").stdout)
+    assert as_json["layers"][0]["other_conventions"] == {"caffe": [8, 7, 7]}
+    plain = invoke("shape", "--layers", "maxpool2d(3, 2)", "--input", "8x14x14")
+    assert "other conventions" not in plain.stdout

@@ -21,7 +21,7 @@ import pytest
                  id="groups-in"),
     pytest.param("conv2d(6, 3, stride=2, padding=same)", (1, 8, 8),
                  "layers[0] conv2d: padding='same' is not supported for strided convolutions (stride 2x2)",
-                 "use stride 1, or give the padding as numbers", id="same-strided"),
+                 "use stride 1, give the padding as numbers, or --convention tf for Keras's 'same'", id="same-strided"),
     pytest.param("maxpool2d(3, padding=2)", (1, 8, 8),
                  "layers[0] maxpool2d: padding 2x2 is more than half the kernel 3x3 (torch allows at most 1x1)",
                  "use padding ≤ 1x1", id="pool-padding"),

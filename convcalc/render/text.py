@@ -22,6 +22,7 @@ class Column:
     header: str
     value: Callable[[LayerRow, Report], Any]  #: raw value: int, str, tuple (a shape) or None
     numeric: bool = False
+    optional: bool = False  #: left out when empty in every row
 
 
 def _shape(t) -> str:
@@ -89,6 +90,13 @@ def _reduce(key: str) -> Callable[[LayerRow, Report], Any]:
     return value
 
 
+def _other_conventions(row: LayerRow, report: Report) -> str | None:
+    others = report.other_conventions.get(row.path)
+    if not others:
+        return None
+    return "; ".join(f"{name} {_shape(shape) if shape else 'refused'}" for name, shape in others.items())
+
+
 def _millions(row: LayerRow, report: Report) -> str | None:
     if not row.macs:
         return None
@@ -105,6 +113,7 @@ VIEWS: dict[str, tuple[Column, ...]] = {
         Column("dilation", lambda r, _: None if r.block else r.settings.get("dilation")),
         Column("input", lambda r, _: r.input_shape),
         Column("output", lambda r, _: r.output_shape),
+        Column("other conventions", _other_conventions, optional=True),
     ),
     "params": (
         Column("layer", lambda r, _: r.path),
@@ -133,18 +142,18 @@ VIEWS["check"] = VIEWS["shape"]
 VIEWS["paper"] = (
     Column("layer", lambda r, _: r.name or r.path),
     Column("type", lambda r, _: r.type),
-    Column("patch/stride", _patch),
+    Column("patch/stride", _patch, optional=True),
     Column("output", _paper_output),
     Column("depth", lambda r, _: r.weight_layers, True),
-    Column("#1x1", _reduce("ch1x1"), True),
-    Column("#3x3 reduce", _reduce("ch3x3red"), True),
-    Column("#3x3", _reduce("ch3x3"), True),
-    Column("#5x5 reduce", _reduce("ch5x5red"), True),
-    Column("#5x5", _reduce("ch5x5"), True),
-    Column("pool proj", _reduce("pool_proj"), True),
+    Column("#1x1", _reduce("ch1x1"), True, optional=True),
+    Column("#3x3 reduce", _reduce("ch3x3red"), True, optional=True),
+    Column("#3x3", _reduce("ch3x3"), True, optional=True),
+    Column("#5x5 reduce", _reduce("ch5x5red"), True, optional=True),
+    Column("#5x5", _reduce("ch5x5"), True, optional=True),
+    Column("pool proj", _reduce("pool_proj"), True, optional=True),
     Column("params", lambda r, _: r.params, True),
     Column("connections", lambda r, _: r.connections, True),
-    Column("ops", _millions, True),
+    Column("ops", _millions, True, optional=True),
 )
 
 
@@ -166,11 +175,8 @@ def visible(report: Report, depth: int | None) -> list[LayerRow]:
 
 
 def columns(report: Report, view: str, rows: list[LayerRow]) -> list[Column]:
-    """The view's columns; the paper view drops the ones empty in every row (LeNet-5 has no 1x1 filters)."""
-    cols = list(VIEWS[view])
-    if view == "paper":
-        cols = [c for c in cols if any(c.value(r, report) not in (None, "") for r in rows)]
-    return cols
+    """The view's columns, less the optional ones empty in every row (LeNet-5 has no 1x1 filters)."""
+    return [c for c in VIEWS[view] if not c.optional or any(c.value(r, report) not in (None, "") for r in rows)]
 
 
 def total_lines(report: Report, view: str) -> list[str]:
