@@ -59,6 +59,7 @@ class ConventionName(str, enum.Enum):
 
 Convention = Annotated[ConventionName, typer.Option(
     "--convention", "-c", help="Size rules: torch; tf (Keras 'same'/'valid' with any stride); caffe (pools round up).")]
+Explain = Annotated[bool, typer.Option("--explain", "-e", help="Show each layer's arithmetic with its numbers.")]
 Depth = Annotated[Optional[int], typer.Option("--depth", "-d", min=0,
                                               help="Hide rows nested deeper than this (tables, CSV, Markdown).")]
 
@@ -128,11 +129,11 @@ def load_network(model: str | None, layers: str | None, input_text: str | None, 
 
 
 def _analyze(model, layers, input_text, batch, strict, aux=False, convention=ConventionName.torch,
-             compare=False):
+             compare=False, explain=False):
     from .report import analyze, compare_conventions
 
     network = load_network(model, layers, input_text, aux)
-    report = analyze(network, batch=batch, strict=strict, convention=convention.value)
+    report = analyze(network, batch=batch, strict=strict, convention=convention.value, explain=explain)
     return compare_conventions(network, report) if compare else report
 
 
@@ -175,12 +176,12 @@ def _warn(report) -> None:
 @_guard
 def shape(model: Model = None, layers: Layers = None, input: Input = None, batch: Batch = 1,
           format: Fmt = Format.table, json: Json = False, strict: Strict = False, depth: Depth = None,
-          aux: Aux = False, convention: Convention = ConventionName.torch,
+          aux: Aux = False, convention: Convention = ConventionName.torch, explain: Explain = False,
           compare_conventions: Annotated[bool, typer.Option(
               "--compare-conventions", help="Add a column with the outputs that differ under the other conventions."
           )] = False) -> None:
-    _emit(_analyze(model, layers, input, batch, strict, aux, convention, compare_conventions), "shape", format,
-          json, depth)
+    _emit(_analyze(model, layers, input, batch, strict, aux, convention, compare_conventions, explain), "shape",
+          format, json, depth)
 
 
 @app.command("params", help="Parameters, MACs and the dense-layer comparison per layer, with totals.\n\n"
@@ -188,11 +189,11 @@ def shape(model: Model = None, layers: Layers = None, input: Input = None, batch
 @_guard
 def params(model: Model = None, layers: Layers = None, input: Input = None, batch: Batch = 1,
            format: Fmt = Format.table, json: Json = False, strict: Strict = False, depth: Depth = None,
-           aux: Aux = False, convention: Convention = ConventionName.torch,
+           aux: Aux = False, convention: Convention = ConventionName.torch, explain: Explain = False,
            paper: Annotated[bool, typer.Option("--paper", help="A paper's table: top-level rows with depth, "
                                                "Inception filter counts, params, connections and ops.")] = False
            ) -> None:
-    report = _analyze(model, layers, input, batch, strict, aux, convention)
+    report = _analyze(model, layers, input, batch, strict, aux, convention, explain=explain)
     _emit(report, "paper" if paper else "params", format, json, 0 if paper and depth is None else depth)
 
 
@@ -201,8 +202,8 @@ def params(model: Model = None, layers: Layers = None, input: Input = None, batc
 @_guard
 def rf(model: Model = None, layers: Layers = None, input: Input = None, batch: Batch = 1,
        format: Fmt = Format.table, json: Json = False, strict: Strict = False, depth: Depth = None,
-       aux: Aux = False, convention: Convention = ConventionName.torch) -> None:
-    _emit(_analyze(model, layers, input, batch, strict, aux, convention), "rf", format, json, depth)
+       aux: Aux = False, convention: Convention = ConventionName.torch, explain: Explain = False) -> None:
+    _emit(_analyze(model, layers, input, batch, strict, aux, convention, explain=explain), "rf", format, json, depth)
 
 
 @app.command("check", help="Validate a model for scripts and CI; exit 1 when invalid or a budget is missed.\n\n"

@@ -69,6 +69,7 @@ class LayerRow:
     start: tuple[Fraction, ...] | None
     settings: dict[str, Any] = field(default_factory=dict)  #: kernel_size, stride, padding, dilation, groups, …
     branch_receptive_fields: tuple[tuple[int, ...] | None, ...] | None = None  #: blocks: per branch
+    explain: dict[str, str] | None = None  #: --explain: the arithmetic of "shape", "params", "rf"
 
     def to_dict(self) -> dict[str, Any]:
         d = {
@@ -84,6 +85,8 @@ class LayerRow:
         d.update({k: _jsonable(v) for k, v in self.settings.items()})
         if self.branch_receptive_fields is not None:
             d["branch_receptive_fields"] = [_list(b) for b in self.branch_receptive_fields]
+        if self.explain is not None:
+            d["explain"] = self.explain
         return d
 
 
@@ -171,7 +174,8 @@ def _settings(layer: Layer) -> dict[str, Any]:
 class _Walk:
     """One pass over the tree, appending rows in execution order (blocks before their children)."""
 
-    def __init__(self, batch: int, strict: bool, convention: str = "torch"):
+    def __init__(self, batch: int, strict: bool, convention: str = "torch", explain: bool = False):
+        self.explain = explain
         self.batch = batch
         self.convention = convention
         self.strict = strict
@@ -215,10 +219,17 @@ class _Walk:
             input_shape=x, output_shape=out, params=params, trainable_params=params if layer.trainable else 0,
             weights=effect.weights, bias=effect.bias, buffers=effect.buffers, weight_shape=effect.weight_shape,
             macs=effect.macs * self.batch, connections=effect.connections * self.batch, fc_params=effect.fc_params,
-            weight_layers=deep, settings=_settings(layer),
+            weight_layers=deep, explain=self.working(layer, x, effect, rf, rf_out) if self.explain else None, settings=_settings(layer),
             **_rf_columns(rf_out),
         ))
         return out, rf_out, deep
+
+    def working(self, layer: Layer, x: Shape, effect, rf_in: Fields, rf_out: Fields) -> dict[str, str]:
+        from . import explain
+
+        lines = {"shape": explain.shape(layer, x, effect, self.convention), "params": explain.params(layer, x, effect),
+                 "rf": explain.receptive(effect, rf_in, rf_out)}
+        return {k: v for k, v in lines.items() if v}
 
     def block(self, block: Block, x: Shape, rf: Fields, depth: int) -> tuple[Shape, Fields, int]:
         try:
@@ -263,7 +274,7 @@ class _Walk:
             weights=sum(r.weights for r in children), bias=sum(r.bias for r in children),
             buffers=sum(r.buffers for r in children), weight_shape=None,
             macs=sum(r.macs for r in children), connections=sum(r.connections for r in children), fc_params=None,
-            weight_layers=deep, settings=dict(block.settings),
+            weight_layers=deep, explain=self.working(layer, x, effect, rf, rf_out) if self.explain else None, settings=dict(block.settings),
             branch_receptive_fields=None if branch_rfs is None else tuple(
                 None if b is None else tuple(f.size for f in b) for b in branch_rfs),
             **_rf_columns(rf_out),
@@ -308,16 +319,16 @@ def _rf_columns(rf: Fields) -> dict[str, Any]:
 
 
 def analyze(network: Network, *, input_shape: Shape | None = None, batch: int = 1, strict: bool = False,
-            convention: str = "torch") -> Report:
+            convention: str = "torch", explain: bool = False) -> Report:
     """Analyse ``network`` on ``input_shape`` (default: the spec's own).
 
     ``strict`` turns inexact-division warnings into errors; ``convention`` is ``torch``, ``tf`` or ``caffe``
-    (see :data:`convcalc.layers.CONVENTIONS`).
+    (see :data:`convcalc.layers.CONVENTIONS`); ``explain`` adds each layer's arithmetic to its row.
     """
     x = input_shape or network.input_shape
     if x is None:
         raise ValueError("no input shape")
-    walk = _Walk(batch, strict, convention)
+    walk = _Walk(batch, strict, convention, explain)
     rf = receptive.initial(len(x) - 1) if len(x) > 1 else None
     out: Shape | None
     try:

@@ -231,3 +231,11 @@ def test_convention_option_and_comparison():
     assert as_json["layers"][0]["other_conventions"] == {"caffe": [8, 7, 7]}
     plain = invoke("shape", "--layers", "maxpool2d(3, 2)", "--input", "8x14x14")
     assert "other conventions" not in plain.stdout
+
+
+def test_explain_adds_a_working_column():
+    result = invoke("shape", "lenet", "--explain")
+    assert "(28 + 2·2 − 5)/1 + 1 = 28" in result.stdout
+    report = json.loads(invoke("params", "lenet", "--explain", "--json").stdout)
+    assert report["layers"][0]["explain"]["params"].startswith("6·(1·5·5) + 6 = 156")
+    assert "working" not in invoke("shape", "lenet").stdout

@@ -114,6 +114,7 @@ VIEWS: dict[str, tuple[Column, ...]] = {
         Column("input", lambda r, _: r.input_shape),
         Column("output", lambda r, _: r.output_shape),
         Column("other conventions", _other_conventions, optional=True),
+        Column("working", lambda r, _: (r.explain or {}).get("shape"), optional=True),
     ),
     "params": (
         Column("layer", lambda r, _: r.path),
@@ -127,6 +128,7 @@ VIEWS: dict[str, tuple[Column, ...]] = {
         Column("MACs", lambda r, _: r.macs if r.weights or r.block else None, True),
         Column("dense params", lambda r, _: r.fc_params, True),
         Column("dense/conv", _ratio, True),
+        Column("working", lambda r, _: (r.explain or {}).get("params"), optional=True),
     ),
     "rf": (
         Column("layer", lambda r, _: r.path),
@@ -135,6 +137,7 @@ VIEWS: dict[str, tuple[Column, ...]] = {
         Column("receptive field", lambda r, _: r.receptive_field),
         Column("jump", lambda r, _: r.jump),
         Column("start", lambda r, _: r.start),
+        Column("working", lambda r, _: (r.explain or {}).get("rf"), optional=True),
     ),
 }
 VIEWS["check"] = VIEWS["shape"]
