@@ -15,7 +15,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import __version__
-from .errors import ConvcalcError, SpecError
+from .errors import ConvcalcError, NetworkError, SpecError
 
 app = typer.Typer(
     name="convcalc",
@@ -60,6 +60,8 @@ class ConventionName(str, enum.Enum):
 Convention = Annotated[ConventionName, typer.Option(
     "--convention", "-c", help="Size rules: torch; tf (Keras 'same'/'valid' with any stride); caffe (pools round up).")]
 Explain = Annotated[bool, typer.Option("--explain", "-e", help="Show each layer's arithmetic with its numbers.")]
+OutputFile = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the output to this file.",
+                                                    show_default=False, dir_okay=False)]
 Depth = Annotated[Optional[int], typer.Option("--depth", "-d", min=0,
                                               help="Hide rows nested deeper than this (tables, CSV, Markdown).")]
 
@@ -77,8 +79,11 @@ def _guard(func):
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
+        output = kwargs.get("output")
         try:
-            return func(*args, **kwargs)
+            if output is None:
+                return func(*args, **kwargs)
+            return _to_file(output, func, args, kwargs)
         except ConvcalcError as exc:
             _error(exc)
             raise typer.Exit(exc.exit_code) from None
@@ -97,6 +102,25 @@ def _guard(func):
             raise typer.Exit(70) from None
 
     return wrapper
+
+
+def _to_file(path: Path, func, args, kwargs):
+    """Run a command with stdout going to ``path`` (written only when the command succeeds)."""
+    import io
+
+    buffer = io.StringIO()
+    saved, sys.stdout = sys.stdout, buffer
+    try:
+        result = func(*args, **kwargs)
+    finally:
+        sys.stdout = saved
+        text = buffer.getvalue()
+        if text:
+            try:
+                path.write_text(text, encoding="utf-8")
+            except OSError as exc:
+                raise SpecError(f"{path}: cannot write: {exc.strerror or exc}") from None
+    return result
 
 
 def load_network(model: str | None, layers: str | None, input_text: str | None, aux: bool = False):
@@ -175,7 +199,8 @@ def _warn(report) -> None:
                           'Example: convcalc shape --layers "conv2d(6, 5, padding=2), avgpool2d(2)" --input 1x28x28')
 @_guard
 def shape(model: Model = None, layers: Layers = None, input: Input = None, batch: Batch = 1,
-          format: Fmt = Format.table, json: Json = False, strict: Strict = False, depth: Depth = None,
+          format: Fmt = Format.table, json: Json = False, output: OutputFile = None,
+          strict: Strict = False, depth: Depth = None,
           aux: Aux = False, convention: Convention = ConventionName.torch, explain: Explain = False,
           compare_conventions: Annotated[bool, typer.Option(
               "--compare-conventions", help="Add a column with the outputs that differ under the other conventions."
@@ -188,7 +213,8 @@ def shape(model: Model = None, layers: Layers = None, input: Input = None, batch
                            "Example: convcalc params lenet; convcalc params googlenet --paper")
 @_guard
 def params(model: Model = None, layers: Layers = None, input: Input = None, batch: Batch = 1,
-           format: Fmt = Format.table, json: Json = False, strict: Strict = False, depth: Depth = None,
+           format: Fmt = Format.table, json: Json = False, output: OutputFile = None,
+          strict: Strict = False, depth: Depth = None,
            aux: Aux = False, convention: Convention = ConventionName.torch, explain: Explain = False,
            paper: Annotated[bool, typer.Option("--paper", help="A paper's table: top-level rows with depth, "
                                                "Inception filter counts, params, connections and ops.")] = False
@@ -201,7 +227,8 @@ def params(model: Model = None, layers: Layers = None, input: Input = None, batc
                        "Example: convcalc rf lenet")
 @_guard
 def rf(model: Model = None, layers: Layers = None, input: Input = None, batch: Batch = 1,
-       format: Fmt = Format.table, json: Json = False, strict: Strict = False, depth: Depth = None,
+       format: Fmt = Format.table, json: Json = False, output: OutputFile = None,
+          strict: Strict = False, depth: Depth = None,
        aux: Aux = False, convention: Convention = ConventionName.torch, explain: Explain = False) -> None:
     _emit(_analyze(model, layers, input, batch, strict, aux, convention, explain=explain), "rf", format, json, depth)
 
@@ -210,7 +237,8 @@ def rf(model: Model = None, layers: Layers = None, input: Input = None, batch: B
                            "Example: convcalc check model.yaml --max-params 100000 --expect-output 10")
 @_guard
 def check(model: Model = None, layers: Layers = None, input: Input = None, batch: Batch = 1,
-          format: Fmt = Format.table, json: Json = False, strict: Strict = False, aux: Aux = False,
+          format: Fmt = Format.table, json: Json = False, output: OutputFile = None,
+          strict: Strict = False, aux: Aux = False,
           convention: Convention = ConventionName.torch,
           max_params: Annotated[Optional[int], typer.Option("--max-params", min=0,
                                                             help="Fail when the model has more parameters.")] = None,
@@ -261,6 +289,17 @@ def check(model: Model = None, layers: Layers = None, input: Input = None, batch
         if below is not None and below.errors:
             line += f" ({dims(below.input_shape)} fails: {below.errors[0].line})"
         sys.stdout.write(line + "\n")
+        if smallest:
+            from .report import exact_inputs
+
+            top = max(report.input_shape[1:]) * 2
+            exact = exact_inputs(network, smallest[1], top)
+            sizes = [s[1] for s in exact]
+            steps = {b - a for a, b in zip(sizes, sizes[1:])}
+            listed = ", ".join(str(v) for v in sizes[:8]) + (", …" if len(sizes) > 8 else "")
+            every = f" (every {steps.pop()})" if len(steps) == 1 and len(sizes) > 2 else ""
+            sys.stdout.write(f"exact divisions at every layer for sizes {smallest[1]}–{top}: "
+                             f"{listed or 'none'}{every}\n")
 
 
 @app.command("list", help="The built-in models (or, with --types, the layer types).\n\nExample: convcalc list")
@@ -288,6 +327,150 @@ def list_models(types: Annotated[bool, typer.Option("--types", help="List the la
         sys.stdout.write(f"{name:<{width}}{dims(network.input_shape):<12}{network.description or ''}\n")
         if network.source:
             sys.stdout.write(f"{'':<{width}}{'':<12}source: {network.source}\n")
+
+
+@app.command("solve", help="Which kernel/stride/padding/dilation turn --in into --out.\n\n"
+                          "Example: convcalc solve --in 224 --out 112 --kernel 7; convcalc solve --in 28 --keep")
+@_guard
+def solve_command(
+    size: Annotated[int, typer.Option("--in", min=1, help="Input size (one spatial dim).")],
+    out: Annotated[Optional[int], typer.Option("--out", min=1, help="Wanted output size.")] = None,
+    keep: Annotated[bool, typer.Option("--keep", help="Keep the size: --out = --in, stride 1.")] = False,
+    kernel: Annotated[Optional[int], typer.Option("--kernel", "-k", min=1, help="Fix the kernel size.")] = None,
+    stride: Annotated[Optional[int], typer.Option("--stride", "-s", min=1, help="Fix the stride.")] = None,
+    padding: Annotated[Optional[int], typer.Option("--padding", "-p", min=0, help="Fix the padding.")] = None,
+    dilation: Annotated[Optional[int], typer.Option("--dilation", min=1, help="Fix the dilation (default 1).")]
+    = None,
+    pool: Annotated[bool, typer.Option("--pool", help="Solve for a pooling layer instead of a conv.")] = False,
+    ceil_mode: Annotated[bool, typer.Option("--ceil-mode", help="Pooling with ceil_mode.")] = False,
+    convention: Convention = ConventionName.torch,
+    show_all: Annotated[bool, typer.Option("--all", help="List every setting (default: the first 20).")] = False,
+    format: Fmt = Format.table, json: Json = False, output: OutputFile = None,
+) -> None:
+    from .solve import solve
+
+    if keep:
+        out, stride = size, stride or 1
+    if out is None:
+        raise SpecError("give --out SIZE, or --keep to keep the size")
+    found = solve(size, out, kernel=kernel, stride=stride, padding=padding, dilation=dilation, pool=pool,
+                  ceil_mode=ceil_mode, convention=convention.value)
+    fmt = Format.json if json else format
+    if fmt is Format.json:
+        import json as json_module
+
+        sys.stdout.write(json_module.dumps({"schema": "convcalc.solve/1", "in": size, "out": out,
+                                            "convention": convention.value, "pool": pool,
+                                            "solutions": [t.to_dict() for t in found]}, indent=2) + "\n")
+    else:
+        from .render import text
+
+        shown = found if show_all or fmt is not Format.table else found[:20]
+        headers = ["kernel", "stride", "padding", "dilation", "exact"]
+        rows = [[str(t.kernel), str(t.stride), str(t.padding), str(t.dilation), "yes" if t.exact else "no"]
+                for t in shown]
+        _write_grid(fmt, headers, rows, [True] * 5)
+        if len(found) > len(shown):
+            sys.stdout.write(f"… {len(found) - len(shown)} more (--all)\n")
+    if not found:
+        raise NetworkError(f"no setting within bounds maps {size} to {out}",
+                        hint="fix fewer of --kernel/--stride/--padding, or try --dilation")
+
+
+def _write_grid(fmt: Format, headers: list[str], rows: list[list[str]], numeric: list[bool]) -> None:
+    from .render import text
+
+    if fmt is Format.csv:
+        sys.stdout.write(text.grid_csv(headers, rows))
+    elif fmt is Format.markdown:
+        sys.stdout.write(text.grid_markdown(headers, rows, numeric))
+    else:
+        sys.stdout.write(text.grid_plain(headers, rows, numeric))
+
+
+@app.command("compare", help="Two models (or one at two input sizes) side by side, or one layer against a dense "
+                             "layer.\n\nExamples: convcalc compare resnet18 resnet50; convcalc compare lenet "
+                             "--input-b 1x32x32; convcalc compare --layer \"conv2d(64, 3, padding=1)\" --input 3x224x224")
+@_guard
+def compare(
+    model_a: Annotated[Optional[str], typer.Argument(help="First model (file, '-' or built-in).",
+                                                     show_default=False)] = None,
+    model_b: Annotated[Optional[str], typer.Argument(help="Second model (default: the first).",
+                                                     show_default=False)] = None,
+    input: Input = None,
+    input_b: Annotated[Optional[str], typer.Option("--input-b", help="Input shape for the second model.",
+                                                   show_default=False)] = None,
+    layer: Annotated[Optional[str], typer.Option("--layer", help="One layer (inline syntax) to compare with the "
+                                                 "dense layer of the same input and output volume.",
+                                                 show_default=False)] = None,
+    convention: Convention = ConventionName.torch,
+    format: Fmt = Format.table, json: Json = False, output: OutputFile = None,
+) -> None:
+    import json as json_module
+
+    from .layers import dims
+    from .report import analyze
+
+    fmt = Format.json if json else format
+    if layer is not None:
+        from . import spec
+
+        if input is None:
+            raise SpecError("--layer needs --input", hint="e.g. --input 3x224x224")
+        report = analyze(spec.from_inline(layer, spec.parse_shape(input, "--input")), explain=True,
+                         convention=convention.value)
+        if not report.ok:
+            _error(report.errors[0].line, report.errors[0].hint)
+            raise typer.Exit(1)
+        row = next(r for r in report.layers if not r.block)
+        if fmt is Format.json:
+            sys.stdout.write(json_module.dumps({"schema": "convcalc.compare-layer/1", "layer": row.to_dict()},
+                                               indent=2) + "\n")
+            return
+        sys.stdout.write(f"{layer} on {dims(row.input_shape)} → {dims(row.output_shape)}\n")
+        sys.stdout.write(f"params: {row.explain.get('params', f'{row.params:,}')}\n")
+        if row.weight_shape and len(row.weight_shape) > 2 and row.output_shape[1:]:
+            c_in, c_out = row.input_shape[0], row.output_shape[0]
+            positions = 1
+            for v in row.output_shape[1:]:
+                positions *= v
+            sys.stdout.write(f"a 1x1 conv {c_in}→{c_out} has {c_in * c_out:,} weights: one dense layer "
+                             f"{c_in}→{c_out} applied at each of the {positions:,} positions with the same weights\n")
+        return
+    if model_a is None:
+        raise SpecError("give two models, a model and --input-b, or --layer", hint="e.g. convcalc compare resnet18 "
+                                                                                   "resnet50")
+    if model_b is None and input_b is None:
+        raise SpecError("give a second model or --input-b to compare with")
+    a = analyze(load_network(model_a, None, input), convention=convention.value)
+    b = analyze(load_network(model_b or model_a, None, input_b or input), convention=convention.value)
+    from .report import pair_rows
+
+    pairs = pair_rows(a, b)
+    if fmt is Format.json:
+        sys.stdout.write(json_module.dumps({
+            "schema": "convcalc.compare/1", "a": a.to_dict(), "b": b.to_dict(),
+            "rows": [{"path": path, "a": ra.to_dict() if ra else None, "b": rb.to_dict() if rb else None,
+                      "differs": differs} for path, ra, rb, differs in pairs]}, indent=2) + "\n")
+    else:
+        def shape_of(r):
+            return dims(r.output_shape) if r else ""
+
+        def count(r, key):
+            return f"{getattr(r, key):,}" if r else ""
+
+        headers = ["layer", "type", "output A", "output B", "params A", "params B", "MACs A", "MACs B", "differs"]
+        rows = [[path, (ra or rb).type, shape_of(ra), shape_of(rb), count(ra, "params"), count(rb, "params"),
+                 count(ra, "macs"), count(rb, "macs"), "*" if differs else ""] for path, ra, rb, differs in pairs]
+        rows.append(["total", "", dims(a.output_shape) if a.output_shape else "invalid",
+                     dims(b.output_shape) if b.output_shape else "invalid", f"{a.totals.params:,}",
+                     f"{b.totals.params:,}", f"{a.totals.macs:,}", f"{b.totals.macs:,}",
+                     "*" if (a.totals.params, a.totals.macs, a.output_shape) != (b.totals.params, b.totals.macs,
+                                                                                b.output_shape) else ""])
+        _write_grid(fmt, headers, rows, [False, False, False, False, True, True, True, True, False])
+    for r, label in ((a, "A"), (b, "B")):
+        for d in r.errors[:1]:
+            sys.stderr.write(f"error: {label}: {d.line}\n")
 
 
 class SpecFormat(str, enum.Enum):

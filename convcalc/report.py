@@ -381,3 +381,27 @@ def smallest_input(network: Network, *, channels: int | None = None, limit: int 
             return report.input_shape, previous
         previous = report
     return None, previous
+
+
+def exact_inputs(network: Network, start: int, stop: int) -> list[Shape]:
+    """The square inputs from ``start`` to ``stop`` at which the network passes with every division
+    exact (no row dropped by floor rounding: ``--strict``)."""
+    base = network.input_shape
+    ndim = len(base) - 1
+    return [shape for size in range(start, stop + 1)
+            if analyze(network, input_shape=(shape := (base[0], *(size,) * ndim)), strict=True).ok]
+
+
+def pair_rows(a: Report, b: Report) -> list[tuple[str, LayerRow | None, LayerRow | None, bool]]:
+    """Rows of two reports matched by path, in A's order then B's extra rows, each with whether the
+    type, output shape, params or MACs differ."""
+    rows_b = {r.path: r for r in b.layers}
+    seen = set()
+    pairs = []
+    for ra in a.layers:
+        rb = rows_b.get(ra.path)
+        seen.add(ra.path)
+        pairs.append((ra.path, ra, rb, rb is None or (ra.type, ra.output_shape, ra.params, ra.macs)
+                      != (rb.type, rb.output_shape, rb.params, rb.macs)))
+    pairs += [(rb.path, None, rb, True) for rb in b.layers if rb.path not in seen]
+    return pairs

@@ -239,3 +239,38 @@ def test_explain_adds_a_working_column():
     report = json.loads(invoke("params", "lenet", "--explain", "--json").stdout)
     assert report["layers"][0]["explain"]["params"].startswith("6·(1·5·5) + 6 = 156")
     assert "working" not in invoke("shape", "lenet").stdout
+
+
+def test_solve_command():
+    result = invoke("solve", "--in", "224", "--out", "112", "--kernel", "7")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[1].split() == ["7", "2", "3", "1", "no"]
+    solutions = json.loads(invoke("solve", "--in", "28", "--keep", "--json").stdout)["solutions"]
+    assert {(s["kernel_size"], s["padding"]) for s in solutions} == {(1, 0), (3, 1), (5, 2), (7, 3), (9, 4), (11, 5)}
+    none = invoke("solve", "--in", "4", "--out", "9", "--kernel", "1", "--padding", "0")
+    assert none.exit_code == 1 and none.stderr.startswith("error: no setting within bounds maps 4 to 9")
+
+
+def test_check_min_input_lists_exact_sizes():
+    result = invoke("check", "vgg16", "--min-input")
+    lines = result.stdout.splitlines()
+    assert lines[1].startswith("smallest input: 3x32x32 (3x31x31 fails: layers[17] maxpool2d")
+    assert lines[2] == "exact divisions at every layer for sizes 32–448: 32, 64, 96, 128, 160, 192, 224, 256, … (every 32)"
+
+
+def test_compare_two_inputs_and_one_layer():
+    result = invoke("compare", "lenet", "--input-b", "1x32x32", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    flatten = next(r for r in rows if r["layer"] == "layers[6]")
+    assert (flatten["output A"], flatten["output B"], flatten["differs"]) == ("400", "576", "*")
+    assert rows[-1]["params A"] == "61,706"
+    layer = invoke("compare", "--layer", "conv2d(64, 3, padding=1)", "--input", "3x224x224")
+    assert "483,385,147,392 weights" in layer.stdout
+    assert "one dense layer 3→64 applied at each of the 50,176 positions" in layer.stdout
+
+
+def test_output_file(tmp_path):
+    target = tmp_path / "lenet.md"
+    result = invoke("params", "lenet", "--format", "markdown", "--output", str(target))
+    assert result.exit_code == 0 and result.stdout == ""
+    assert target.read_text().startswith("**lenet**")

@@ -240,3 +240,25 @@ def to_markdown(report: Report, view: str, depth: int | None = None) -> str:
     lines.append("")
     lines += [line + "  " for line in total_lines(report, view)]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def grid_csv(headers: list[str], rows: list[list[str]]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(headers)
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+def grid_markdown(headers: list[str], rows: list[list[str]], numeric: list[bool]) -> str:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---:" if n else "---" for n in numeric) + "|"]
+    lines += ["| " + " | ".join(_md_escape(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def grid_plain(headers: list[str], rows: list[list[str]], numeric: list[bool]) -> str:
+    """A borderless aligned table without rich (solve's output)."""
+    widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
+    lines = ["   ".join(c.rjust(w) if n else c.ljust(w) for c, w, n in zip(r, widths, numeric)).rstrip()
+             for r in [headers, *rows]]
+    return "\n".join(lines) + "\n"
