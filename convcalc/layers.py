@@ -398,6 +398,7 @@ class AvgPool(_Pool):
     """``torch.nn.AvgPool1d/2d/3d`` (no dilation)."""
 
     TYPES: ClassVar = {"avgpool1d": 1, "avgpool2d": 2, "avgpool3d": 3}
+    EXCLUDES: ClassVar = {"avgpool1d": ("divisor_override",)}  # torch's AvgPool1d has none
 
     kernel_size: tuple[int, ...] = arg(values.positive_per_dim)
     stride: tuple[int, ...] | None = arg(values.optional(values.positive_per_dim), None)
@@ -542,9 +543,16 @@ class BatchNorm(Layer):
             want = " or ".join(f"{r + 1}D" for r in ranks)
             raise self.fail(f"expected {want} input (batch included), got {len(x) + 1}D ({dims(x)} without batch)")
         c = x[0]
-        self.check_given("num_features", self.num_features, c, "channels")
+        warnings = []
+        if self.affine or self.track_running_stats:
+            self.check_given("num_features", self.num_features, c, "channels")
+        elif self.num_features is not None and self.num_features != c:
+            # torch never reads num_features without weights or running stats, so it accepts this
+            warnings.append(Note("unused-argument", f"num_features={self.num_features} but the input has {c} "
+                                 "channels (torch does not check it without affine or running stats)",
+                                 f"set num_features={c}"))
         return Effect(output_shape=x, extra_params=2 * c if self.affine else 0,
-                      buffers=2 * c + 1 if self.track_running_stats else 0)
+                      buffers=2 * c + 1 if self.track_running_stats else 0, warnings=tuple(warnings))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -674,4 +682,5 @@ def accepted(cls: type[Layer], type_name: str) -> list[dataclasses.Field]:
     if only is not None:
         allowed = only.get(type_name, ())
         fields = [f for f in fields if f.name in allowed]
-    return fields
+    excluded = getattr(cls, "EXCLUDES", {}).get(type_name, ())
+    return [f for f in fields if f.name not in excluded]

@@ -286,13 +286,23 @@ class _Walk:
         if isinstance(block, Add) and len(block.branches) == 1:
             names[1] = "the identity shortcut"
         if isinstance(block, Concat):
-            dim = block.dim + len(x) + 1 if block.dim < 0 else block.dim
-            if not 1 <= dim <= len(x):
-                raise NetworkError(f"{block.label}: dim={block.dim} is out of range for a {len(x) + 1}-dim input "
-                                   "(batch included)", path=block.path)
+            # torch.cat: every tensor has the same rank; dim counts the batch dim and is resolved
+            # against the branches' outputs, not the block's input
+            for name, o in zip(names[1:], outs[1:]):
+                if len(o) != len(outs[0]):
+                    raise NetworkError(f"{block.label}: {name} yields {dims(o)} but {names[0]} yields "
+                                       f"{dims(outs[0])}; tensors must have the same number of dims", path=block.path)
+            rank = len(outs[0]) + 1
+            dim = block.dim + rank if block.dim < 0 else block.dim
+            if not 0 <= dim < rank:
+                raise NetworkError(f"{block.label}: dim={block.dim} is out of range for the branches' {rank}-dim "
+                                   "outputs (batch included)", path=block.path)
+            if dim == 0:
+                raise NetworkError(f"{block.label}: dim={block.dim} concatenates along the batch dim, which convcalc "
+                                   "does not model", path=block.path, hint="use dim=1 (the channels)")
             d = dim - 1
             for name, o in zip(names[1:], outs[1:]):
-                if len(o) != len(outs[0]) or o[:d] + o[d + 1:] != outs[0][:d] + outs[0][d + 1:]:
+                if o[:d] + o[d + 1:] != outs[0][:d] + outs[0][d + 1:]:
                     raise NetworkError(
                         f"{block.label}: {name} yields {dims(o)} but {names[0]} yields {dims(outs[0])}; "
                         f"all dims but dim {block.dim} must agree", path=block.path,
