@@ -198,27 +198,28 @@ def _warn(report) -> None:
 @app.command("shape", help="Output shape of every layer: kernel, stride, padding, dilation, input → output.\n\n"
                           'Example: convcalc shape --layers "conv2d(6, 5, padding=2), avgpool2d(2)" --input 1x28x28')
 @_guard
-def shape(model: Model = None, layers: Layers = None, input: Input = None, batch: Batch = 1,
-          format: Fmt = Format.table, json: Json = False, output: OutputFile = None,
-          strict: Strict = False, depth: Depth = None,
-          aux: Aux = False, convention: Convention = ConventionName.torch, explain: Explain = False,
-          compare_conventions: Annotated[bool, typer.Option(
-              "--compare-conventions", help="Add a column with the outputs that differ under the other conventions."
-          )] = False) -> None:
-    _emit(_analyze(model, layers, input, batch, strict, aux, convention, compare_conventions, explain), "shape",
-          format, json, depth)
+def shape(
+    model: Model = None, layers: Layers = None, input: Input = None, batch: Batch = 1, format: Fmt = Format.table,
+    json: Json = False, output: OutputFile = None, strict: Strict = False, depth: Depth = None, aux: Aux = False,
+    convention: Convention = ConventionName.torch, explain: Explain = False,
+    compare_conventions: Annotated[bool, typer.Option(
+        "--compare-conventions", help="Add a column with the outputs that differ under the other conventions.")]
+    = False,
+) -> None:
+    report = _analyze(model, layers, input, batch, strict, aux, convention, compare_conventions, explain)
+    _emit(report, "shape", format, json, depth)
 
 
 @app.command("params", help="Parameters, MACs and the dense-layer comparison per layer, with totals.\n\n"
                            "Example: convcalc params lenet; convcalc params googlenet --paper")
 @_guard
-def params(model: Model = None, layers: Layers = None, input: Input = None, batch: Batch = 1,
-           format: Fmt = Format.table, json: Json = False, output: OutputFile = None,
-          strict: Strict = False, depth: Depth = None,
-           aux: Aux = False, convention: Convention = ConventionName.torch, explain: Explain = False,
-           paper: Annotated[bool, typer.Option("--paper", help="A paper's table: top-level rows with depth, "
-                                               "Inception filter counts, params, connections and ops.")] = False
-           ) -> None:
+def params(
+    model: Model = None, layers: Layers = None, input: Input = None, batch: Batch = 1, format: Fmt = Format.table,
+    json: Json = False, output: OutputFile = None, strict: Strict = False, depth: Depth = None, aux: Aux = False,
+    convention: Convention = ConventionName.torch, explain: Explain = False,
+    paper: Annotated[bool, typer.Option("--paper", help="A paper's table: top-level rows with depth, Inception "
+                                        "filter counts, params, connections and ops.")] = False,
+) -> None:
     report = _analyze(model, layers, input, batch, strict, aux, convention, explain=explain)
     _emit(report, "paper" if paper else "params", format, json, 0 if paper and depth is None else depth)
 
@@ -226,11 +227,13 @@ def params(model: Model = None, layers: Layers = None, input: Input = None, batc
 @app.command("rf", help="Receptive field, jump (effective stride) and start per layer.\n\n"
                        "Example: convcalc rf lenet")
 @_guard
-def rf(model: Model = None, layers: Layers = None, input: Input = None, batch: Batch = 1,
-       format: Fmt = Format.table, json: Json = False, output: OutputFile = None,
-          strict: Strict = False, depth: Depth = None,
-       aux: Aux = False, convention: Convention = ConventionName.torch, explain: Explain = False) -> None:
-    _emit(_analyze(model, layers, input, batch, strict, aux, convention, explain=explain), "rf", format, json, depth)
+def rf(
+    model: Model = None, layers: Layers = None, input: Input = None, batch: Batch = 1, format: Fmt = Format.table,
+    json: Json = False, output: OutputFile = None, strict: Strict = False, depth: Depth = None, aux: Aux = False,
+    convention: Convention = ConventionName.torch, explain: Explain = False,
+) -> None:
+    report = _analyze(model, layers, input, batch, strict, aux, convention, explain=explain)
+    _emit(report, "rf", format, json, depth)
 
 
 @app.command("check", help="Validate a model for scripts and CI; exit 1 when invalid or a budget is missed.\n\n"

@@ -103,23 +103,32 @@ def _millions(row: LayerRow, report: Report) -> str | None:
     return f"{row.macs / 1e6:,.1f}M" if row.macs >= 100_000 else f"{row.macs / 1e3:,.1f}K"
 
 
+def _working(key: str) -> Column:
+    """--explain's column: the row's arithmetic for this view, when asked for."""
+    return Column("working", lambda r, _: (r.explain or {}).get(key), optional=True)
+
+
+LAYER = Column("layer", lambda r, _: r.path)
+TYPE = Column("type", lambda r, _: r.type if not r.name else f"{r.type} ({r.name})")
+OUTPUT = Column("output", lambda r, _: r.output_shape)
+
 VIEWS: dict[str, tuple[Column, ...]] = {
     "shape": (
-        Column("layer", lambda r, _: r.path),
-        Column("type", lambda r, _: r.type if not r.name else f"{r.type} ({r.name})"),
+        LAYER,
+        TYPE,
         Column("kernel", lambda r, _: None if r.block else r.settings.get("kernel_size")),
         Column("stride", lambda r, _: None if r.block else r.settings.get("stride")),
         Column("padding", lambda r, _: None if r.block else r.settings.get("padding")),
         Column("dilation", lambda r, _: None if r.block else r.settings.get("dilation")),
         Column("input", lambda r, _: r.input_shape),
-        Column("output", lambda r, _: r.output_shape),
+        OUTPUT,
         Column("other conventions", _other_conventions, optional=True),
-        Column("working", lambda r, _: (r.explain or {}).get("shape"), optional=True),
+        _working("shape"),
     ),
     "params": (
-        Column("layer", lambda r, _: r.path),
-        Column("type", lambda r, _: r.type if not r.name else f"{r.type} ({r.name})"),
-        Column("output", lambda r, _: r.output_shape),
+        LAYER,
+        TYPE,
+        OUTPUT,
         Column("weight shape", lambda r, _: r.weight_shape),
         Column("weights", lambda r, _: r.weights if r.weights or r.block else None, True),
         Column("bias", lambda r, _: r.bias if r.weights or r.block else None, True),
@@ -128,16 +137,16 @@ VIEWS: dict[str, tuple[Column, ...]] = {
         Column("MACs", lambda r, _: r.macs if r.weights or r.block else None, True),
         Column("dense params", lambda r, _: r.fc_params, True),
         Column("dense/conv", _ratio, True),
-        Column("working", lambda r, _: (r.explain or {}).get("params"), optional=True),
+        _working("params"),
     ),
     "rf": (
-        Column("layer", lambda r, _: r.path),
-        Column("type", lambda r, _: r.type if not r.name else f"{r.type} ({r.name})"),
-        Column("output", lambda r, _: r.output_shape),
+        LAYER,
+        TYPE,
+        OUTPUT,
         Column("receptive field", lambda r, _: r.receptive_field),
         Column("jump", lambda r, _: r.jump),
         Column("start", lambda r, _: r.start),
-        Column("working", lambda r, _: (r.explain or {}).get("rf"), optional=True),
+        _working("rf"),
     ),
 }
 VIEWS["check"] = VIEWS["shape"]
