@@ -262,8 +262,10 @@ def from_data(data: Any, *, origin: str = "spec", input_shape: L.Shape | None = 
 # ----------------------------------------------------------------------------
 # Text formats
 # ----------------------------------------------------------------------------
-def parse_text(text: str, fmt: str, origin: str) -> Any:
-    """Parse ``text`` as ``json``, ``yaml`` or ``toml`` into plain data."""
+def parse_text(text: str, fmt: str, origin: str, *, trusted: bool = False) -> Any:
+    """Parse ``text`` as ``json``, ``yaml`` or ``toml`` into plain data.
+
+    ``trusted`` (the catalog's own files) allows libyaml's fast C loader."""
     try:
         if fmt == "json":
             try:
@@ -283,7 +285,8 @@ def parse_text(text: str, fmt: str, origin: str) -> Any:
             # The pure-Python safe loader: libyaml's C loader overflows the C stack (a
             # segfault) on deeply nested input, while this one stops at Python's
             # recursion limit with an error we can report.
-            return yaml.load(text, Loader=yaml.SafeLoader)
+            loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader) if trusted else yaml.SafeLoader
+            return yaml.load(text, Loader=loader)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
