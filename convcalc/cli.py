@@ -51,6 +51,20 @@ Json = Annotated[bool, typer.Option("--json", help="Shortcut for --format json."
 Strict = Annotated[bool, typer.Option("--strict", help="Treat inexact divisions (rows dropped by floor) as errors.")]
 Aux = Annotated[bool, typer.Option("--aux", help="Include auxiliary classifier heads (GoogLeNet, Inception v3); "
                                                    "their parameters are also totalled apart.")]
+class SourceFormat(str, enum.Enum):
+    json = "json"
+    yaml = "yaml"
+    toml = "toml"
+    inline = "inline"
+    pytorch_code = "pytorch-code"
+    pytorch_repr = "pytorch-repr"
+
+
+From = Annotated[Optional[SourceFormat], typer.Option(
+    "--from", help="Read MODEL (or --layers) as this format instead of detecting it from the content.",
+    show_default=False)]
+
+
 class ConventionName(str, enum.Enum):
     torch = "torch"
     tf = "tf"
@@ -123,24 +137,26 @@ def _to_file(path: Path, func, args, kwargs):
     return result
 
 
-def load_network(model: str | None, layers: str | None, input_text: str | None, aux: bool = False):
+def load_network(model: str | None, layers: str | None, input_text: str | None, aux: bool = False,
+                 fmt: "SourceFormat | None" = None):
     """Resolve MODEL / --layers / --input into a Network with an input shape."""
     from . import catalog, spec
 
     shape = spec.parse_shape(input_text, "--input") if input_text is not None else None
     if model and layers:
         raise SpecError("give either MODEL or --layers, not both")
+    source_format = fmt.value if fmt else None
     if layers is not None:
-        network = spec.from_inline(layers, shape)
+        network = spec.read_text(layers, "--layers", fmt=source_format or "inline", input_shape=shape)
         if shape is None:
             raise SpecError("--layers needs --input", hint="e.g. --input 1x28x28")
     elif model is None:
         raise SpecError("no model given", hint="pass a spec file, '-' for stdin, a built-in name "
                                                "(`convcalc list`), or --layers with --input")
     elif model == "-":
-        network = spec.read_stdin(sys.stdin.read(), input_shape=shape, aux=aux)
+        network = spec.read_stdin(sys.stdin.read(), input_shape=shape, aux=aux, fmt=source_format)
     elif Path(model).is_file():
-        network = spec.read_file(Path(model), input_shape=shape, aux=aux)
+        network = spec.read_file(Path(model), input_shape=shape, aux=aux, fmt=source_format)
     elif model in catalog.names():
         network = catalog.load(model, shape, aux=aux)
     else:
@@ -153,10 +169,10 @@ def load_network(model: str | None, layers: str | None, input_text: str | None, 
 
 
 def _analyze(model, layers, input_text, batch, strict, aux=False, convention=ConventionName.torch,
-             compare=False, explain=False):
+             compare=False, explain=False, fmt=None):
     from .report import analyze, compare_conventions
 
-    network = load_network(model, layers, input_text, aux)
+    network = load_network(model, layers, input_text, aux, fmt)
     report = analyze(network, batch=batch, strict=strict, convention=convention.value, explain=explain)
     return compare_conventions(network, report) if compare else report
 
@@ -201,12 +217,12 @@ def _warn(report) -> None:
 def shape(
     model: Model = None, layers: Layers = None, input: Input = None, batch: Batch = 1, format: Fmt = Format.table,
     json: Json = False, output: OutputFile = None, strict: Strict = False, depth: Depth = None, aux: Aux = False,
-    convention: Convention = ConventionName.torch, explain: Explain = False,
+    convention: Convention = ConventionName.torch, explain: Explain = False, from_: From = None,
     compare_conventions: Annotated[bool, typer.Option(
         "--compare-conventions", help="Add a column with the outputs that differ under the other conventions.")]
     = False,
 ) -> None:
-    report = _analyze(model, layers, input, batch, strict, aux, convention, compare_conventions, explain)
+    report = _analyze(model, layers, input, batch, strict, aux, convention, compare_conventions, explain, from_)
     _emit(report, "shape", format, json, depth)
 
 
@@ -216,11 +232,11 @@ def shape(
 def params(
     model: Model = None, layers: Layers = None, input: Input = None, batch: Batch = 1, format: Fmt = Format.table,
     json: Json = False, output: OutputFile = None, strict: Strict = False, depth: Depth = None, aux: Aux = False,
-    convention: Convention = ConventionName.torch, explain: Explain = False,
+    convention: Convention = ConventionName.torch, explain: Explain = False, from_: From = None,
     paper: Annotated[bool, typer.Option("--paper", help="A paper's table: top-level rows with depth, Inception "
                                         "filter counts, params, connections and ops.")] = False,
 ) -> None:
-    report = _analyze(model, layers, input, batch, strict, aux, convention, explain=explain)
+    report = _analyze(model, layers, input, batch, strict, aux, convention, explain=explain, fmt=from_)
     _emit(report, "paper" if paper else "params", format, json, 0 if paper and depth is None else depth)
 
 
@@ -230,9 +246,9 @@ def params(
 def rf(
     model: Model = None, layers: Layers = None, input: Input = None, batch: Batch = 1, format: Fmt = Format.table,
     json: Json = False, output: OutputFile = None, strict: Strict = False, depth: Depth = None, aux: Aux = False,
-    convention: Convention = ConventionName.torch, explain: Explain = False,
+    convention: Convention = ConventionName.torch, explain: Explain = False, from_: From = None,
 ) -> None:
-    report = _analyze(model, layers, input, batch, strict, aux, convention, explain=explain)
+    report = _analyze(model, layers, input, batch, strict, aux, convention, explain=explain, fmt=from_)
     _emit(report, "rf", format, json, depth)
 
 
@@ -242,7 +258,7 @@ def rf(
 def check(model: Model = None, layers: Layers = None, input: Input = None, batch: Batch = 1,
           format: Fmt = Format.table, json: Json = False, output: OutputFile = None,
           strict: Strict = False, aux: Aux = False,
-          convention: Convention = ConventionName.torch,
+          convention: Convention = ConventionName.torch, from_: From = None,
           max_params: Annotated[Optional[int], typer.Option("--max-params", min=0,
                                                             help="Fail when the model has more parameters.")] = None,
           expect_output: Annotated[Optional[str], typer.Option("--expect-output",
@@ -256,7 +272,7 @@ def check(model: Model = None, layers: Layers = None, input: Input = None, batch
     from .spec import parse_shape
 
     expected = parse_shape(expect_output, "--expect-output") if expect_output is not None else None
-    report = _analyze(model, layers, input, batch, strict, aux, convention)
+    report = _analyze(model, layers, input, batch, strict, aux, convention, fmt=from_)
     failures = []
     label = report.name or "the model"
     if report.ok and max_params is not None and report.totals.params > max_params:
@@ -286,7 +302,7 @@ def check(model: Model = None, layers: Layers = None, input: Input = None, batch
     if min_input:
         from .report import smallest_input
 
-        network = load_network(model, layers, input, aux)
+        network = load_network(model, layers, input, aux, from_)
         smallest, below = smallest_input(network)
         line = f"smallest input: {dims(smallest)}" if smallest else "no input up to 4096 passes"
         if below is not None and below.errors:

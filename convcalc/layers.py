@@ -25,18 +25,21 @@ Shape = tuple[int, ...]
 REQUIRED: Any = object()
 
 
-def arg(parse: values.Parser, default: Any = REQUIRED, *, sizing: bool = False, positional: bool = True) -> Any:
+def arg(parse: values.Parser, default: Any = REQUIRED, *, sizing: bool = False, positional: bool = True,
+        keyword_only: bool = False) -> Any:
     """A user-settable argument.
 
     ``sizing`` marks the argument torch needs but convcalc infers from the incoming
     shape (``in_channels``, ``in_features``, ``num_features``): optional, checked
     when given, and left out of the short positional form (``conv2d(6, 5)``).
-    ``positional=False`` makes an argument keyword-only in both positional forms.
+    ``positional=False`` makes an argument keyword-only in the short form; ``keyword_only`` in
+    torch's form too (torch's own keyword-only arguments, and convcalc's extensions).
     """
     return field(
         default=None if default is REQUIRED or sizing else default,
         metadata={"parse": parse, "required": default is REQUIRED and not sizing, "sizing": sizing,
-                  "positional": positional, "default": None if sizing else default},
+                  "positional": positional and not keyword_only, "keyword_only": keyword_only,
+                  "default": None if sizing else default},
     )
 
 
@@ -207,7 +210,8 @@ class Conv(Layer):
     padding_mode: str = arg(values.choice("zeros", "reflect", "replicate", "circular"), "zeros")
     #: convcalc's extension for partially connected layers (LeNet-5's C3): for each output
     #: channel, the input channels it sees. Not a torch argument.
-    connections: tuple[tuple[int, ...], ...] | None = arg(values.optional(values.index_lists), None, positional=False)
+    connections: tuple[tuple[int, ...], ...] | None = arg(values.optional(values.index_lists), None,
+                                                          keyword_only=True)
 
     def check_channels(self, x: Shape) -> int:
         self.expect_spatial(x)
@@ -536,6 +540,7 @@ class BatchNorm(Layer):
     momentum: float | None = arg(values.optional(values.number(0, 1)), 0.1, positional=False)
     affine: bool = arg(values.boolean, True, positional=False)
     track_running_stats: bool = arg(values.boolean, True, positional=False)
+    bias: bool = arg(values.boolean, True, keyword_only=True)  #: torch 2.13: affine without the shift
 
     def apply(self, x: Shape, convention: str = "torch") -> Effect:
         ranks = (1, 2) if self.ndim == 1 else (self.ndim + 1,)
@@ -551,7 +556,7 @@ class BatchNorm(Layer):
             warnings.append(Note("unused-argument", f"num_features={self.num_features} but the input has {c} "
                                  "channels (torch does not check it without affine or running stats)",
                                  f"set num_features={c}"))
-        return Effect(output_shape=x, extra_params=2 * c if self.affine else 0,
+        return Effect(output_shape=x, extra_params=(2 if self.bias else 1) * c if self.affine else 0,
                       buffers=2 * c + 1 if self.track_running_stats else 0, warnings=tuple(warnings))
 
 
@@ -565,13 +570,14 @@ class GroupNorm(Layer):
     num_channels: int | None = arg(values.positive, sizing=True)
     eps: float = arg(values.number(0, exclusive_min=True), 1e-5)
     affine: bool = arg(values.boolean, True)
+    bias: bool = arg(values.boolean, True, keyword_only=True)  #: torch 2.13: affine without the shift
 
     def apply(self, x: Shape, convention: str = "torch") -> Effect:
         c = x[0]
         self.check_given("num_channels", self.num_channels, c, "channels")
         if c % self.num_groups:
             raise self.fail(f"num_groups={self.num_groups} does not divide the {c} channels")
-        return Effect(output_shape=x, extra_params=2 * c if self.affine else 0)
+        return Effect(output_shape=x, extra_params=(2 if self.bias else 1) * c if self.affine else 0)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -679,8 +685,8 @@ def accepted(cls: type[Layer], type_name: str) -> list[dataclasses.Field]:
     """The arguments a type accepts, in torch's order."""
     fields = arguments(cls)
     only = getattr(cls, "ACCEPTS", None)
-    if only is not None:
-        allowed = only.get(type_name, ())
-        fields = [f for f in fields if f.name in allowed]
+    if only is not None:  # in the order ACCEPTS lists, which is torch's
+        by_name = {f.name: f for f in fields}
+        fields = [by_name[name] for name in only.get(type_name, ())]
     excluded = getattr(cls, "EXCLUDES", {}).get(type_name, ())
     return [f for f in fields if f.name not in excluded]

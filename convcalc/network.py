@@ -76,3 +76,4 @@ class Network:
     layers: tuple[Node, ...]
     description: str | None = None
     source: str | None = None
+    notes: tuple[tuple[str | None, str], ...] = ()  #: (path, warning) from reading it (PyTorch text's guesses)

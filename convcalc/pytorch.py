@@ -1,8 +1,7 @@
 """Reading PyTorch: the text ``print(model)`` shows, and Python source that defines layers.
 
-Both become convcalc's plain spec data — what a YAML spec holds — plus warnings. The text
-is read with :mod:`ast` and regular expressions; it is never executed, and torch is not
-needed::
+Both become convcalc's plain spec data — what a YAML spec holds — plus warnings. The text is
+read with :mod:`ast` and regular expressions: it is never executed, and torch is not needed::
 
     >>> data, warnings = read("nn.Sequential(nn.Conv2d(1, 6, 5), nn.ReLU())", "pytorch-code", "<stdin>")
     >>> data["layers"]
@@ -10,34 +9,36 @@ needed::
 
 ``pytorch-repr`` — what ``print(model)`` shows::
 
-    Sequential(
-      (0): Conv2d(1, 6, kernel_size=(5, 5), stride=(1, 1), padding=(2, 2))
+    Net(
+      (conv): Conv2d(1, 6, kernel_size=(5, 5), stride=(1, 1), padding=(2, 2))
       (features): Sequential(
         (0): ReLU(inplace=True)
       )
-      (1-2): 2 x Linear(in_features=400, out_features=400, bias=True)    # ModuleList's short form
+      (heads): ModuleList(
+        (0-1): 2 x Linear(in_features=400, out_features=400, bias=True)   # ModuleList's short form
+      )
     )
 
-Named keys (``features``) become the layer's ``name``; numeric keys are positions, not names.
-A torch container (``Sequential``, ``ModuleList``, ``ModuleDict``) becomes a ``sequential``
-block; so does a custom module printed with children (``BasicBlock(``), whose forward()
+Named keys (``conv``) become the layer's ``name``; numeric keys are positions, not names. A
+torch container (``Sequential``, ``ModuleList``, ``ModuleDict``) becomes a ``sequential`` block;
+so does a custom module printed with children (``Net(``, ``BasicBlock(``), whose forward()
 nobody can see: its children are assumed to run in order, and a warning says so.
 
 ``pytorch-code`` — Python source: a module-level ``nn.Sequential(...)`` (alone or assigned,
 nested, with ``OrderedDict`` names), or ``nn.Module`` classes whose ``__init__`` assigns
-``self.x = nn.Something(...)``. Arguments must be literals; constant arithmetic
-(``16 * 5 * 5``), module-level constants and ``__init__`` arguments with literal values
-are followed, and ``if`` statements whose test is constant are decided. A class's layers
-are taken in the order ``__init__`` defines them, never in the order forward() runs them:
-a warning always says so, with what forward() visibly does differently (modules used more
-than once, functional calls such as ``F.relu`` or ``x.view``).
+``self.x = nn.Something(...)``. Arguments must be literals; constant arithmetic (``16 * 5 * 5``),
+module-level constants and ``__init__`` arguments with literal values are followed, and an ``if``
+whose test is constant is decided. A class's layers are taken in the order ``__init__`` defines
+them, never in the order forward() runs them: a warning always says so, with what forward()
+visibly does differently (modules used more than once, functional calls such as ``F.relu``).
+A snippet that feeds its model ``torch.rand(size=(1, 1, 28, 28))`` also gives the spec's input.
 
-Two guesses fill in what forward() usually does, each stated in a warning:
+Two guesses stand in for what forward() usually does, each stated in a warning:
 
 * a module with a child named ``downsample`` or ``shortcut`` (torchvision's BasicBlock and
-  Bottleneck) is read as a residual ``add``: its other children, plus that shortcut;
+  Bottleneck) is read as a residual ``add``: its other children, added to that shortcut;
 * a Linear that follows spatial layers inside a custom module gets a ``flatten`` before it
-  (the ``torch.flatten(x, 1)`` / ``x.view(x.size(0), -1)`` of forward()).
+  (the ``torch.flatten(x, 1)`` or ``x.view(x.size(0), -1)`` of forward()).
 """
 
 from __future__ import annotations
@@ -45,8 +46,10 @@ from __future__ import annotations
 import ast
 import operator
 import re
+import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from . import layers as L
 from .errors import SpecError
@@ -69,8 +72,7 @@ SHORTCUT_NAMES = ("downsample", "shortcut")
 #: torch arguments that change no shape or count
 IGNORED_ARGS = ("device", "dtype")
 #: convcalc's extensions, which are not torch arguments
-NOT_TORCH = ("connections",)
-#: leaf types that leave the shape alone (skipped when looking for what a block starts or ends with)
+#: leaf types that leave the shape alone (skipped when looking at what a block starts or ends with)
 NEUTRAL = frozenset({*L.Activation.TYPES, *L.Dropout.TYPES})
 #: leaf types whose output is still spatial (C × H × W): a Linear after them needs a flatten
 SPATIAL = frozenset({*L.Conv.TYPES, *L.ConvTranspose.TYPES, *L.MaxPool.TYPES, *L.AvgPool.TYPES,
@@ -88,34 +90,32 @@ def detect(text: str) -> str | None:
     >>> detect("layers: [conv2d, relu]") is None
     True
     """
-    if re.search(r"^\s*\([^()\n]*\): (\d+ x )?[A-Za-z_][\w.]*\(", text, re.M) and re.search(
-            r"^\s*[A-Za-z_][\w.]*\(\s*$", text, re.M):
+    if (re.search(r"^\s*\([^()\n]*\): (\d+ x )?[A-Za-z_][\w.]*\(", text, re.M)
+            and re.search(r"^\s*[A-Za-z_][\w.]*\(\s*$", text, re.M)):
         return "pytorch-repr"
     try:
-        tree = ast.parse(text)
+        tree = _parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        # broken Python that is clearly PyTorch: read() reports the syntax error with its line
+        # broken Python that is clearly PyTorch: read() reports the syntax error and its line
         marker = r"^\s*(import torch|from torch\b)|\bnn\.(Module|Sequential)\b|\btorch\.nn\b"
         return "pytorch-code" if re.search(marker, text, re.M) else None
-    try:
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and _last(node.func) == "Sequential":
-                return "pytorch-code"
-            if isinstance(node, ast.ClassDef) and _is_module_class(node):
-                return "pytorch-code"
-    except RecursionError:  # pragma: no cover - ast.walk is iterative
-        return None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and _last(node.func) == "Sequential":
+            return "pytorch-code"
+        if isinstance(node, ast.ClassDef) and _is_module_class(node):
+            return "pytorch-code"
     return None
 
 
 def read(text: str, kind: str, origin: str) -> tuple[dict, Warnings]:
-    """Parse ``text`` (``kind`` from :func:`detect`) into convcalc's plain spec data
-    ``{"name": ..., "layers": [...]}`` and a list of ``(path or None, warning)``.
+    """Parse ``text`` (``kind`` as :func:`detect` tells) into convcalc's plain spec data
+    ``{"name": ..., "layers": [...]}`` (plus ``"input"`` where the code shows one) and a list of
+    ``(path or None, warning)``.
 
     Raises :class:`SpecError` for unusable text: a syntax error (with its line), an unknown layer class
     (with a did-you-mean), an argument that is not a literal.
 
-    >>> data, _ = read("Sequential(\\n  (0): Linear(in_features=4, out_features=2, bias=True)\\n)", "pytorch-repr", "x")
+    >>> data, _ = read("Sequential(\\n  (0): Linear(in_features=4, out_features=2, bias=True)\\n)", "pytorch-repr", "")
     >>> data["layers"]
     [{'type': 'linear', 'in_features': 4, 'out_features': 2, 'bias': True}]
     """
@@ -123,12 +123,12 @@ def read(text: str, kind: str, origin: str) -> tuple[dict, Warnings]:
         raise SpecError(f"{origin}: unknown PyTorch text kind {kind!r}; expected one of {', '.join(KINDS)}")
     try:
         if kind == "pytorch-repr":
-            name, layers, notes = _read_repr(text, origin)
+            data, notes = _read_repr(text, origin)
         else:
-            name, layers, notes = _CodeReader(text, origin).model()
+            data, notes = _CodeReader(text, origin).model()
     except RecursionError:
         raise SpecError(f"{origin}: the model is nested too deeply") from None
-    return {"name": name, "layers": layers}, _warnings(layers, notes)
+    return data, _warnings(data["layers"], notes)
 
 
 # ----------------------------------------------------------------------------
@@ -138,32 +138,32 @@ class _NotLiteral(Exception):
     """A value that is not written out: a variable, a call, an expression convcalc does not fold."""
 
 
-Note = tuple[dict | None, str]  #: a warning about an item (its path is known only at the end), or the model
+#: a warning about an item (its path is known only once the whole tree is built), or (None, …) the model
+Note = tuple[dict | None, str]
 
 
 def torch_order(type_name: str) -> list[str]:
-    """The positional order of torch's constructor, input size included.
+    """The positional order of torch's constructor, the input size included.
 
     >>> torch_order("leakyrelu")
     ['negative_slope', 'inplace']
-    >>> torch_order("batchnorm2d")
+    >>> torch_order("batchnorm2d")  # bias is keyword-only in torch
     ['num_features', 'eps', 'momentum', 'affine', 'track_running_stats']
     """
     cls, _ = L.REGISTRY[type_name]
     accepts = getattr(cls, "ACCEPTS", None)
     if accepts is not None:  # activations: ACCEPTS lists torch's order
         return list(accepts.get(type_name, ()))
-    return [f.name for f in L.arguments(cls) if f.name not in NOT_TORCH]
+    return [f.name for f in L.arguments(cls) if not f.metadata["keyword_only"]]
 
 
 def _layer(call: ast.Call, path: str, value: Callable[[ast.AST], Any]) -> dict:
-    """``nn.Conv2d(1, 6, kernel_size=5)`` → ``{"type": "conv2d", "in_channels": 1, ...}``: positional
+    """``nn.Conv2d(1, 6, kernel_size=5)`` → ``{"type": "conv2d", "in_channels": 1, …}``: positional
     arguments in torch's own order, each value read by ``value`` (which raises :class:`_NotLiteral`)."""
     raw = _dotted(call.func)
-    type_name = canonical_type(raw, path)  # unknown names: a did-you-mean
+    type_name = canonical_type(raw, path)  # an unknown name: a did-you-mean
     if type_name not in L.REGISTRY:
-        raise SpecError(f"{raw} is not a torch.nn layer", path=path,
-                        hint=f"write its layers, or {HINT_REPR[0].lower()}{HINT_REPR[1:]}")
+        raise SpecError(f"{raw} is not a torch.nn layer", path=path, hint=HINT_REPR)
     order = torch_order(type_name)
     if len(call.args) > len(order):
         raise SpecError(f"{type_name}: too many positional arguments ({len(call.args)}); torch's order is: "
@@ -181,25 +181,14 @@ def _layer(call: ast.Call, path: str, value: Callable[[ast.AST], Any]) -> dict:
                             hint=HINT_LITERAL) from None
     for argname in IGNORED_ARGS:
         item.pop(argname, None)
-    _norm_bias(item, path)
     return item
 
 
-def _norm_bias(item: dict, path: str) -> None:
-    """torch ≥ 2.? gives BatchNorm and GroupNorm a ``bias`` flag (printed by ``print(model)``); convcalc
-    models the default, a scale and a shift. ``bias=True``, or any bias without ``affine``, is dropped."""
-    fields = {f.name for f in L.accepted(*_kind(item["type"]))}
-    if "bias" not in item or "bias" in fields:
-        return
-    if item["bias"] is True or item.get("affine", item.get("elementwise_affine", True)) is False:
-        del item["bias"]
-        return
-    raise SpecError(f"{item['type']}: bias={item['bias']!r} (a scale without a shift) is not modelled", path=path,
-                    hint="convcalc counts 2·C parameters for an affine normalisation")
-
-
-def _kind(type_name: str) -> tuple[type[L.Layer], str]:
-    return L.REGISTRY[type_name][0], type_name
+def _parse(text: str, mode: str = "exec") -> ast.AST:
+    """:func:`ast.parse` without the SyntaxWarnings it prints for odd literals (``1if``): text, not code."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SyntaxWarning)
+        return ast.parse(text, mode=mode)
 
 
 def _plain(value: Any) -> Any:
@@ -207,6 +196,16 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (tuple, list)):
         return [_plain(v) for v in value]
     return value
+
+
+def _named(item: dict, name: str | None) -> dict:
+    """Give ``item`` a name right after its type, in place: notes refer to items by identity."""
+    if name:
+        rest = {k: v for k, v in item.items() if k not in ("type", "name")}
+        type_name = item["type"]
+        item.clear()
+        item.update(type=type_name, name=name, **rest)
+    return item
 
 
 def _dotted(node: ast.AST) -> str:
@@ -228,19 +227,16 @@ def _key_name(key: str | None) -> str | None:
 
 
 # ----------------------------------------------------------------------------
-# Shared: what forward() usually does around the children
+# Shared: what forward() usually does around the children, and the warnings
 # ----------------------------------------------------------------------------
 def _leaves(item: dict, reverse: bool = False):
-    """The leaf types of an item in run order (a residual block: its main branch)."""
-    if "layers" in item:
-        children = item["layers"]
-    elif "branches" in item:
-        children = item["branches"][0]
+    """The leaf types of an item in run order (of a residual block: its main branch)."""
+    if "layers" in item or "branches" in item:
+        children = item["layers"] if "layers" in item else item["branches"][0]
+        for child in (reversed(children) if reverse else children):
+            yield from _leaves(child, reverse)
     else:
         yield item["type"]
-        return
-    for child in (reversed(children) if reverse else children):
-        yield from _leaves(child, reverse)
 
 
 def _first(item: dict, reverse: bool = False) -> str | None:
@@ -249,14 +245,17 @@ def _first(item: dict, reverse: bool = False) -> str | None:
 
 
 def _insert_flatten(children: list[dict]) -> tuple[list[dict], list[str]]:
-    """Put a ``flatten`` before each Linear that follows spatial layers; returns the children and the
-    names of the layers a flatten was put before."""
+    """A ``flatten`` before each Linear that follows spatial layers: the children, and the names of the
+    layers a flatten was put before.
+
+    >>> _insert_flatten([{"type": "adaptiveavgpool2d"}, {"type": "linear", "name": "fc"}])[1]
+    ["'fc'"]
+    """
     out: list[dict] = []
     before: list[str] = []
     spatial = False
     for child in children:
-        first = _first(child)
-        if first == "linear" and spatial:
+        if spatial and _first(child) == "linear":
             out.append({"type": "flatten"})
             before.append(repr(child.get("name") or "linear"))
         out.append(child)
@@ -266,15 +265,17 @@ def _insert_flatten(children: list[dict]) -> tuple[list[dict], list[str]]:
     return out, before
 
 
-def _residual(children: list[dict], shortcut: bool) -> dict:
-    """A residual block: the children but the shortcut in order, added to the shortcut (or the identity)."""
-    shortcuts = [c for c in children if c.get("name") in SHORTCUT_NAMES]
+def _residual(children: list[dict]) -> tuple[dict, str | None]:
+    """A residual block: the children but the shortcut, in order, added to the shortcut (or the identity).
+    Returns the block and the shortcut's name."""
+    shortcut = [c for c in children if c.get("name") in SHORTCUT_NAMES]
     main = [c for c in children if c.get("name") not in SHORTCUT_NAMES]
-    return {"type": "add", "branches": [main] + ([shortcuts] if shortcuts and shortcut else [])}
+    return {"type": "add", "branches": [main, shortcut] if shortcut else [main]}, (
+        shortcut[0]["name"] if shortcut else None)
 
 
 def _warnings(layers: list[dict], notes: list[Note]) -> Warnings:
-    """Resolve each note's item to its path; identical messages are given once, with the other places."""
+    """Each note's item → its path; a message given for several items is given once, naming the others."""
     paths: dict[int, str] = {}
 
     def walk(items: list[dict], prefix: str) -> None:
@@ -313,15 +314,14 @@ class _Printed:
     cls: str
     line: int
     key: str | None = None
-    count: int = 1  #: ``(0-2): 3 x Linear(...)``: ModuleList's short form for identical modules
-    call: str | None = None  #: a one-line module: ``Conv2d(1, 6, kernel_size=(5, 5), stride=(1, 1))``
+    count: int = 1  #: ``(0-2): 3 x Linear(…)``: ModuleList's short form for identical modules
+    call: str | None = None  #: a module printed on one line: ``Conv2d(1, 6, kernel_size=(5, 5), stride=(1, 1))``
     children: list[_Printed] = field(default_factory=list)
     extra: list[str] = field(default_factory=list)  #: a container's lines that are not children (its extra_repr)
 
 
 def _printed_tree(text: str, origin: str) -> _Printed:
     """The lines of ``print(model)`` → a tree of :class:`_Printed`, by the parentheses (not the indent).
-
     ``>>>`` prompt lines before the model are skipped."""
     root: _Printed | None = None
     stack: list[_Printed] = []
@@ -343,11 +343,11 @@ def _printed_tree(text: str, origin: str) -> _Printed:
             continue
         if child is not None and not stack:
             raise SpecError(f"{where}: {line!r} comes before the model's first line", hint="e.g. Sequential(")
-        text_ = child["module"] if child else line
-        opening, leaf = _OPEN.fullmatch(text_), _LEAF.fullmatch(text_)
+        module_text = child["module"] if child else line
+        opening, leaf = _OPEN.fullmatch(module_text), _LEAF.fullmatch(module_text)
         if not opening and not leaf:
-            raise SpecError(f"{where}: cannot read {line!r}", hint="expected a module such as Conv2d(...)")
-        module = _Printed(cls=(opening or leaf)["cls"], line=number, call=None if opening else text_)
+            raise SpecError(f"{where}: cannot read {line!r}", hint="expected a module such as Conv2d(…)")
+        module = _Printed(cls=(opening or leaf)["cls"], line=number, call=None if opening else module_text)
         if child:
             module.key, module.count = child["key"], int(child["count"] or 1)
         if stack:
@@ -374,11 +374,13 @@ def _repr_value(node: ast.AST) -> Any:
 
 
 class _ReprReader:
+    """The printed tree → spec items, with notes on what had to be assumed."""
+
     def __init__(self, root: _Printed, origin: str):
         self.origin = origin
         self.notes: list[Note] = []
         self.count = 0
-        # a class with a shortcut child anywhere is residual everywhere (identity where it has none)
+        #: classes with a shortcut child somewhere: residual everywhere (added to the identity where they have none)
         self.residual: set[str] = set()
         stack = [root]
         while stack:
@@ -397,36 +399,41 @@ class _ReprReader:
                 self.notes.append((item, f"{m.cls} has no forward(): its children are assumed to run in order"))
         elif m.children:
             item = self.custom(m, path)
-        else:  # a layer, printed on one line or (an extra_repr of several lines) on several
-            text = m.call or f"{m.cls}({', '.join(m.extra)})"
-            try:
-                call = ast.parse(text, mode="eval").body
-            except SyntaxError:
-                call = None
-            if not isinstance(call, ast.Call):
-                raise SpecError(f"{self.origin}: line {m.line}: cannot read {text!r}", path=path or None)
-            item = _layer(call, path or "layers[0]", _repr_value)
-        name = _key_name(m.key)
-        return {**item, "name": name} if name else item
+        else:
+            item = self.layer(m, path or "layers[0]")
+        return _named(item, _key_name(m.key))
+
+    def layer(self, m: _Printed, path: str) -> dict:
+        """A layer, printed on one line (or, an extra_repr of several lines, on several)."""
+        text = m.call or f"{m.cls}({', '.join(m.extra)})"
+        try:
+            call = _parse(text, mode="eval").body
+        except SyntaxError as exc:
+            raise SpecError(f"{self.origin}: line {m.line}: cannot read {text!r}: {exc.msg}") from None
+        if not isinstance(call, ast.Call):
+            raise SpecError(f"{self.origin}: line {m.line}: cannot read {text!r}")
+        item = _layer(call, path, _repr_value)
+        if item["type"] in L.AvgPool.TYPES:
+            self.notes.append((item, "print(model) does not show AvgPool's ceil_mode and count_include_pad: "
+                                     "torch's defaults (False, True) are assumed"))
+        return item
 
     def children(self, m: _Printed, path: str) -> list[dict]:
         out: list[dict] = []
         for child in m.children:
+            if self.count + child.count > MAX_NODES:
+                raise SpecError(f"{self.origin}: the model has more than {MAX_NODES:,} modules")
             for _ in range(child.count):
-                if self.count + child.count > MAX_NODES:
-                    raise SpecError(f"{self.origin}: the model has more than {MAX_NODES:,} modules")
                 out.append(self.item(child, f"{path}.layers[{len(out)}]" if path else f"layers[{len(out)}]"))
         return out
 
     def custom(self, m: _Printed, path: str) -> dict:
-        """A module printed with children whose forward() is unknown."""
+        """A module printed with children: its forward() is unknown."""
         children, flattened = _insert_flatten(self.children(m, path))
-        residual = m.cls in self.residual
-        if residual:
-            item = _residual(children, shortcut=True)
-            shortcut = next((c["name"] for c in children if c.get("name") in SHORTCUT_NAMES), None)
-            message = (f"{m.cls}'s forward() is unknown: read as a residual block, its children in order "
-                       + (f"added to '{shortcut}'" if shortcut else "added to the identity")
+        if m.cls in self.residual:
+            item, shortcut = _residual(children)
+            message = (f"{m.cls}'s forward() is unknown: read as a residual block, its children in order added to "
+                       + (f"'{shortcut}'" if shortcut else "the identity")
                        + " (torchvision's BasicBlock/Bottleneck convention)")
         else:
             item = {"type": "sequential", "layers": children}
@@ -441,35 +448,32 @@ class _ReprReader:
         return item
 
 
-def _read_repr(text: str, origin: str) -> tuple[str | None, list[dict], list[Note]]:
-    """``print(model)`` → (name, layers, notes). A top-level container gives its children; a custom one
-    (``Net(``) also names the model."""
+def _read_repr(text: str, origin: str) -> tuple[dict, list[Note]]:
+    """``print(model)`` → (data, notes). A top-level container gives its children; a custom one (``Net(``)
+    also names the model."""
     root = _printed_tree(text, origin)
     reader = _ReprReader(root, origin)
     item = reader.item(root, "")
-    if item["type"] == "sequential":
-        layers = item["layers"]
-    else:
-        layers = [item]
-    name = None if root.cls in SEQUENTIAL_LIKE or root.cls in LISTS else root.cls
-    return name, layers, reader.notes
+    layers = item["layers"] if item["type"] == "sequential" else [item]
+    custom = root.children and root.cls not in SEQUENTIAL_LIKE and root.cls not in LISTS
+    return {"name": root.cls if custom else None, "layers": layers}, reader.notes
 
 
 # ----------------------------------------------------------------------------
-# Python source
+# Python source: constant expressions
 # ----------------------------------------------------------------------------
 _BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
            ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: operator.pow}
 _COMPARE = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
             ast.Gt: operator.gt, ast.GtE: operator.ge, ast.Is: operator.is_, ast.IsNot: operator.is_not}
 _FUNCTIONS = {"int": int, "abs": abs, "min": min, "max": max}
-_BIG = 10 ** 18
+_BIG = 10 ** 18  #: larger integers are refused: no layer is that large, and 2 ** 10 ** 10 must not hang
 
 
 def fold(node: ast.AST, env: dict[str, Any]) -> Any:
     """The value of a constant expression, computed by walking the tree (never eval): literals, names in
-    ``env``, ``self.x`` as ``env["self.x"]``, arithmetic, comparisons, ``and``/``or``/``not``, ``a if c else b``,
-    ``int``/``abs``/``min``/``max``. Anything else raises :class:`_NotLiteral`.
+    ``env`` (``self.x`` as ``env["self.x"]``), arithmetic, comparisons, ``and``/``or``/``not``,
+    ``a if c else b``, ``int``/``abs``/``min``/``max``. Anything else raises :class:`_NotLiteral`.
 
     >>> fold(ast.parse("16 * 5 * 5 + 2 ** 3", mode="eval").body, {})
     408
@@ -482,35 +486,33 @@ def fold(node: ast.AST, env: dict[str, Any]) -> Any:
         return [fold(e, env) for e in node.elts]
     if isinstance(node, (ast.Name, ast.Attribute)):
         key = _dotted(node)
-        if key in env and not isinstance(env[key], (_Pending, _Built)):
-            return env[key]
-        raise _NotLiteral()
+        if key not in env or isinstance(env[key], (_Pending, _Built)):
+            raise _NotLiteral()
+        return env[key]
     if isinstance(node, ast.UnaryOp):
-        v = fold(node.operand, env)
+        operand = fold(node.operand, env)
         if isinstance(node.op, ast.Not):
-            return not v
-        if isinstance(node.op, (ast.USub, ast.UAdd)) and _number(v):
-            return -v if isinstance(node.op, ast.USub) else v
+            return not operand
+        if isinstance(node.op, (ast.USub, ast.UAdd)) and _number(operand):
+            return -operand if isinstance(node.op, ast.USub) else operand
     elif isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
         left, right = fold(node.left, env), fold(node.right, env)
         if _number(left) and _number(right):
-            if isinstance(node.op, ast.Pow) and not (isinstance(right, int) and 0 <= right <= 64 and abs(left) <= 2 ** 16):
+            small = isinstance(right, int) and 0 <= right <= 64 and abs(left) < 2 ** 16
+            if isinstance(node.op, ast.Pow) and not small:
                 raise _NotLiteral()
-            try:
-                result = _BINARY[type(node.op)](left, right)
-            except (ZeroDivisionError, OverflowError):
-                raise _NotLiteral() from None
-            if isinstance(result, int) and abs(result) > _BIG:
-                raise _NotLiteral()
-            return result
-    elif isinstance(node, ast.BoolOp):
-        values = (fold(v, env) for v in node.values)
-        return all(values) if isinstance(node.op, ast.And) else any(values)
+            return _bounded(lambda: _BINARY[type(node.op)](left, right))
+    elif isinstance(node, ast.BoolOp):  # Python's semantics: the deciding operand
+        for operand in node.values:
+            value = fold(operand, env)
+            if bool(value) == isinstance(node.op, ast.Or):
+                return value
+        return value
     elif isinstance(node, ast.Compare) and all(type(op) in _COMPARE for op in node.ops):
         left = fold(node.left, env)
         for op, right_node in zip(node.ops, node.comparators):
             right = fold(right_node, env)
-            if not _COMPARE[type(op)](left, right):
+            if not _bounded(lambda: _COMPARE[type(op)](left, right)):
                 return False
             left = right
         return True
@@ -519,18 +521,180 @@ def fold(node: ast.AST, env: dict[str, Any]) -> Any:
     elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _FUNCTIONS
           and node.func.id not in env and not node.keywords):
         args = [fold(a, env) for a in node.args]
-        if args and all(_number(a) for a in args):
-            return _FUNCTIONS[node.func.id](*args)
+        if args and all(_number(a) for a in args) and (len(args) == 1) == (node.func.id in ("int", "abs")):
+            return _bounded(lambda: _FUNCTIONS[node.func.id](*args))
     raise _NotLiteral()
+
+
+def _bounded(compute: Callable[[], Any]) -> Any:
+    """Run one operation of :func:`fold`: a failure or a huge integer is no literal."""
+    try:
+        result = compute()
+    except (ArithmeticError, TypeError, ValueError):
+        raise _NotLiteral() from None
+    if _number(result) and isinstance(result, int) and abs(result) > _BIG:
+        raise _NotLiteral()
+    return result
 
 
 def _number(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
+# ----------------------------------------------------------------------------
+# Python source: forward()
+# ----------------------------------------------------------------------------
+@dataclass
+class _Forward:
+    """What forward() visibly does."""
+
+    calls: list[str] = field(default_factory=list)  #: the children it calls (``self.x(…)``), in the order they run
+    functional: list[str] = field(default_factory=list)  #: other calls and tensor operations, once each
+    adds: bool = False
+    flattens: bool = False
+
+
+ADD = "a tensor add (+)"
+_HARMLESS = frozenset({"size", "dim", "super", "print", "len", "range", "isinstance", "int", "float", "enumerate",
+                       "zip", "list", "tuple", "getattr", "numel", "contiguous"})
+_FLATTENS = frozenset({"view", "reshape", "flatten"})
+
+
+def _forward(function: ast.FunctionDef, children: set[str]) -> _Forward:
+    """Read forward() for the warning: the children it calls, in run order (inner calls first), and what else
+    it does. ``F.relu(self.pool(self.conv1(x)))`` runs conv1, then pool, then F.relu."""
+    facts = _Forward()
+
+    def functional(label: str) -> None:
+        if label not in facts.functional:
+            facts.functional.append(label)
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Attribute):
+                visit(func.value)  # the receiver runs first: self.pool(x).view(…)
+            for arg in [*node.args, *(k.value for k in node.keywords)]:
+                visit(arg)
+            label = _dotted(func)
+            if len(label) > 40:
+                label = f"….{func.attr}" if isinstance(func, ast.Attribute) else label[:40] + "…"
+            short = _last(func)
+            if label.startswith("self.") and label[5:] in children:
+                facts.calls.append(label[5:])
+            elif short not in _HARMLESS:
+                functional(label)
+            facts.flattens |= short in _FLATTENS
+            facts.adds |= short in ("add", "add_")
+            return
+        if isinstance(node, (ast.BinOp, ast.AugAssign)) and isinstance(node.op, (ast.Add, ast.Mult)):
+            sides = (node.left, node.right) if isinstance(node, ast.BinOp) else (node.target, node.value)
+            if not any(isinstance(s, ast.Constant) for s in sides):
+                functional(ADD if isinstance(node.op, ast.Add) else "a tensor product (*)")
+                facts.adds |= isinstance(node.op, ast.Add)
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    for statement in function.body:
+        visit(statement)
+    return facts
+
+
+def _class_block(cls: str, children: list[dict], forward: _Forward | None, residual: bool) -> tuple[dict, str]:
+    """A class's children → a block, and the warning every class gets: forward() is not read, and what it
+    visibly does differently. A flatten goes before a Linear that follows spatial layers where forward()
+    flattens (or is missing); a class with a ``downsample``/``shortcut`` child whose forward() adds tensors
+    is read as a residual block."""
+    names = [c["name"] for c in children if c.get("name")]
+    residual = residual and forward is not None and forward.adds
+    reordered = _forward_order(children, names, forward, residual)
+    if reordered is not None:
+        children = reordered
+    flattened: list[str] = []
+    if forward is None or forward.flattens:
+        children, flattened = _insert_flatten(children)
+    item, shortcut = _residual(children) if residual else ({"type": "sequential", "layers": children}, None)
+    if reordered is not None:
+        return item, _straight_line_warning(cls, forward, flattened)
+    parts = [f"{cls}: forward() is not read, so the layers are taken in the order __init__ defines them "
+             f"({', '.join(names) or 'none'}) and functional calls are not counted"]
+    flattens = [f for f in forward.functional if f.rsplit(".", 1)[-1] in _FLATTENS] if forward else []
+    if forward is None:
+        parts.append("it has no forward()")
+    else:
+        run = forward.calls
+        if run and run != names:
+            parts.append(f"forward() runs {', '.join(run)}")
+        repeated = [f"self.{n} {run.count(n)} times" for n in names if run.count(n) > 1]
+        if repeated:
+            parts.append("modules used more than once in forward() are counted once, where __init__ defines them: "
+                         + ", ".join(repeated))
+        unused = [n for n in names if n not in run]
+        if unused and run:
+            parts.append(f"forward() never calls {', '.join(unused)} (counted anyway)")
+        counted = ({ADD} if residual else set()) | (set(flattens) if flattened else set())
+        functional = [f for f in forward.functional if f not in counted]
+        if functional:
+            parts.append(f"forward() also calls {', '.join(functional)}: not counted")
+    if flattened:
+        parts.append(f"a flatten is assumed before {', '.join(flattened)}"
+                     + (f" (forward() calls {', '.join(flattens)})" if flattens else ""))
+    if residual:
+        parts.append("forward() adds tensors: read as a residual block, its layers in order added to "
+                     + (f"'{shortcut}'" if shortcut else "the identity"))
+    return item, "; ".join(parts)
+
+
+#: layer types without parameters: a forward() may call them more than once without counting anything twice
+PARAMETER_FREE = frozenset({*NEUTRAL, *L.MaxPool.TYPES, *L.AvgPool.TYPES, *L.AdaptivePool.TYPES, "flatten",
+                            "localresponsenorm"})
+#: functional calls that join tensors: forward() is then not a straight line of its children
+_JOINS = frozenset({"cat", "stack", "add", "add_", "mul", "matmul", "bmm", "einsum"})
+
+
+def _forward_order(children: list[dict], names: list[str], forward: _Forward | None,
+                   residual: bool) -> list[dict] | None:
+    """The children in the order forward() calls them, when forward() is a straight line: it calls
+    every child, joins no tensors, and calls only parameter-free children more than once (so the
+    parameter count stays torch's). Otherwise None: __init__'s order, with a warning."""
+    if forward is None or residual or forward.adds or not forward.calls or len(names) != len(children):
+        return None
+    if set(forward.calls) != set(names):
+        return None
+    if any(f.rsplit(".", 1)[-1] in _JOINS for f in forward.functional):
+        return None
+    by_name = {c["name"]: c for c in children}
+    if any(forward.calls.count(n) > 1 and by_name[n]["type"] not in PARAMETER_FREE for n in names):
+        return None
+    seen: set[str] = set()
+    ordered = []
+    for n in forward.calls:  # the first use keeps the item itself: warnings find their paths by identity
+        ordered.append(by_name[n] if n not in seen else dict(by_name[n]))
+        seen.add(n)
+    return ordered
+
+
+def _straight_line_warning(cls: str, forward: _Forward, flattened: list[str]) -> str:
+    flattens = [f for f in forward.functional if f.rsplit(".", 1)[-1] in _FLATTENS]
+    others = [f for f in forward.functional if f not in flattens]
+    parts = [f"{cls}: the layers are taken in the order forward() calls them ({', '.join(forward.calls)})"]
+    repeated = sorted({n for n in forward.calls if forward.calls.count(n) > 1})
+    if repeated:
+        parts.append(f"{', '.join(repeated)} run{'s' if len(repeated) == 1 else ''} more than once (no parameters)")
+    if others:
+        parts.append(f"forward() also calls {', '.join(others)}: not counted")
+    if flattened:
+        parts.append(f"a flatten is assumed before {', '.join(flattened)}"
+                     + (f" (forward() calls {', '.join(flattens)})" if flattens else ""))
+    return "; ".join(parts)
+
+
+# ----------------------------------------------------------------------------
+# Python source: the model
+# ----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class _Pending:
-    """A variable bound to an expression that builds modules, read when it is used."""
+    """A variable bound to an expression that builds modules, read where it is used."""
 
     node: ast.AST
 
@@ -542,12 +706,338 @@ class _Built:
     item: dict
 
 
-def _is_module_class(cls: ast.ClassDef) -> bool:
-    return any(_last(b).endswith(("Module", "Sequential")) for b in cls.bases)
+_TENSORS = ("torch.rand", "torch.randn", "torch.zeros", "torch.ones", "torch.empty")
+
+
+class _CodeReader:
+    """Python source → layers: a module-level ``nn.Sequential`` or an ``nn.Module`` class."""
+
+    def __init__(self, text: str, origin: str):
+        self.origin = origin
+        try:
+            self.tree = _parse(text)
+        except SyntaxError as exc:
+            where = f" at line {exc.lineno}" + (f", column {exc.offset}" if exc.offset else "") if exc.lineno else ""
+            raise SpecError(f"{origin}: invalid Python{where}: {exc.msg}") from None
+        except (ValueError, MemoryError) as exc:
+            raise SpecError(f"{origin}: cannot parse the Python text: {exc}") from None
+        self.classes = {n.name: n for n in self.tree.body if isinstance(n, ast.ClassDef)}
+        self.notes: list[Note] = []
+        self.active: list[str] = []  #: classes being read (a class that contains itself is an error)
+        self.pending: set[int] = set()  #: variables being read (a = nn.Sequential(a) is an error)
+        self.used: set[str] = set()  #: classes the model instantiates
+        self.env: dict[str, Any] = {}  #: module-level constants and module-building variables
+        for statement in self.tree.body:
+            self.bind(statement, self.env)
+
+    # -- choosing the model ---------------------------------------------------
+    def model(self) -> tuple[dict, list[Note]]:
+        """The last module-level ``nn.Sequential(…)`` or class instantiation; else the class no other class
+        uses; else the last ``nn.Sequential(…)`` anywhere (e.g. one a function returns)."""
+        candidates = []
+        for statement in self.tree.body:
+            target, value = _assignment(statement)
+            if value is None and isinstance(statement, ast.Expr):
+                value = statement.value
+            value = _unwrap(value) if value is not None else None
+            if isinstance(value, ast.Call) and (_last(value.func) == "Sequential" or self.class_of(value)):
+                candidates.append((target.id if isinstance(target, ast.Name) else None, value))
+        roots = self.root_classes()
+        if candidates:
+            name, call = candidates[-1]
+            used = {n.id for n in ast.walk(call) if isinstance(n, ast.Name)}
+            ignored = [n or "an unnamed one" for n, _ in candidates[:-1] if n not in used]
+            if ignored:
+                self.notes.append((None, f"several models at module level: reading the last, {name or 'unnamed'} "
+                                         f"(not {', '.join(ignored)})"))
+        elif roots:
+            name, call = None, ast.Call(func=ast.Name(roots[-1].name), args=[], keywords=[])
+            if len(roots) > 1:
+                self.notes.append((None, f"several nn.Module classes: reading {roots[-1].name}, the last one no other "
+                                         f"class uses (not {', '.join(c.name for c in roots[:-1])})"))
+        else:
+            calls = [n for n in ast.walk(self.tree) if isinstance(n, ast.Call) and _last(n.func) == "Sequential"]
+            inner = {id(c) for n in calls for c in ast.walk(n) if c is not n}
+            outer = sorted((n for n in calls if id(n) not in inner), key=lambda n: (n.lineno, n.col_offset))
+            if not outer:
+                raise SpecError(f"{self.origin}: no nn.Sequential(…) or nn.Module class with layers found",
+                                hint="e.g. model = nn.Sequential(nn.Conv2d(1, 6, 5), nn.ReLU())")
+            name, call = None, outer[-1]
+        item = self.build(call, self.env, "")
+        cls = self.class_of(call)
+        data: dict[str, Any] = {"name": name or (cls.name if cls else None),
+                                "layers": item["layers"] if item["type"] == "sequential" else [item]}
+        unused = [name for name, c in self.classes.items()
+                  if _is_module_class(c, self.classes) and name not in self.used]
+        if unused:
+            self.notes.append((None, f"{', '.join(unused)}: defined but not used by the model, not read"))
+        example = self.example_input()
+        if example:
+            data["input"], line = example
+            self.notes.append((None, f"input {'x'.join(map(str, data['input']))} taken from the example tensor at "
+                                     f"line {line}"))
+        return data, self.notes
+
+    def root_classes(self) -> list[ast.ClassDef]:
+        """nn.Module classes that no other class instantiates."""
+        inner = {_last(n.func) for c in self.classes.values() for n in ast.walk(c) if isinstance(n, ast.Call)}
+        return [c for c in self.classes.values() if _is_module_class(c, self.classes) and c.name not in inner]
+
+    def class_of(self, call: ast.Call) -> ast.ClassDef | None:
+        return self.classes.get(call.func.id) if isinstance(call.func, ast.Name) else None
+
+    def example_input(self) -> tuple[list[int], int] | None:
+        """The input the snippet feeds its model, batch dim dropped: ``X = torch.rand(size=(1, 1, 28, 28))`` →
+        ``[1, 28, 28]``, when every such tensor with literal sizes agrees."""
+        found: dict[tuple[int, ...], int] = {}
+        for node in ast.walk(self.tree):
+            if not (isinstance(node, ast.Call) and _dotted(node.func) in _TENSORS):
+                continue
+            size = next((k.value for k in node.keywords if k.arg == "size"), None)
+            try:
+                dims = fold(size, self.env) if size else [fold(a, self.env) for a in node.args]
+            except _NotLiteral:
+                continue
+            if len(node.args) == 1 and not size and isinstance(dims[0], list):
+                dims = dims[0]  # torch.rand((1, 3, 32, 32))
+            if isinstance(dims, list) and 3 <= len(dims) <= 5 and all(type(d) is int and d > 0 for d in dims):
+                found.setdefault(tuple(dims[1:]), node.lineno)
+        if len(found) != 1:
+            return None
+        [(dims, line)] = found.items()
+        return list(dims), line
+
+    # -- modules -----------------------------------------------------------
+    def build(self, node: ast.AST, env: dict[str, Any], path: str) -> dict:
+        """One expression that builds a module → a spec item."""
+        node = _unwrap(node)
+        where = path or "layers[0]"
+        bound = env.get(node.id) if isinstance(node, ast.Name) else None
+        if isinstance(bound, _Built):
+            return _copy(bound.item)
+        if isinstance(bound, _Pending):
+            if id(bound) in self.pending:
+                raise SpecError(f"{node.id} is defined by itself", path=where)
+            self.pending.add(id(bound))
+            try:
+                return self.build(bound.node, env, path)
+            finally:
+                self.pending.discard(id(bound))
+        if not isinstance(node, ast.Call):
+            raise SpecError(f"expected a module such as nn.Conv2d(1, 6, 5), got {ast.unparse(node)!r}", path=where,
+                            hint=HINT_REPR)
+        last = _last(node.func)
+        if _dotted(node.func).startswith("self."):
+            raise SpecError(f"{ast.unparse(node)}: built by a method of the class", path=where, hint=HINT_REPR)
+        if last == "Sequential":
+            if node.keywords:
+                raise SpecError("nn.Sequential takes no keyword arguments", path=where)
+            return {"type": "sequential", "layers": self.sequence(node.args, env, path)}
+        if last in LISTS:
+            item = {"type": "sequential", "layers": self.sequence(node.args[:1], env, path, unpack=True)}
+            self.notes.append((item, f"{last} has no forward(): its children are assumed to run in order"))
+            return item
+        cls = self.class_of(node)
+        if cls is not None:
+            return self.instance(cls, node, env, path)
+        return _layer(node, where, lambda n: _plain(fold(n, env)))
+
+    def sequence(self, args: list[ast.AST], env: dict[str, Any], path: str, unpack: bool = False) -> list[dict]:
+        """The children of ``nn.Sequential(a, b)``, ``nn.Sequential(*[a, b])``, ``nn.Sequential(OrderedDict(…))``,
+        ``nn.ModuleList([a, b])``, ``nn.ModuleDict({"a": a})``."""
+        named = None
+        if len(args) == 1:
+            arg = args[0]
+            if isinstance(arg, ast.Name) and isinstance(env.get(arg.id), _Pending) and unpack:
+                arg = env[arg.id].node  # nn.ModuleList(layers) with layers = [...]
+            if isinstance(arg, ast.Call) and _last(arg.func) == "OrderedDict" and len(arg.args) == 1:
+                arg, unpack = arg.args[0], True
+            if unpack and isinstance(arg, ast.Dict):
+                named = list(zip(arg.keys, arg.values))
+            elif unpack and isinstance(arg, (ast.List, ast.Tuple)):
+                if arg.elts and all(isinstance(e, ast.Tuple) and len(e.elts) == 2 for e in arg.elts):
+                    named = [(e.elts[0], e.elts[1]) for e in arg.elts]
+                else:
+                    args = [ast.Starred(value=arg)]
+        out: list[dict] = []
+
+        def child(node: ast.AST, name: str | None = None) -> None:
+            item = self.build(node, env, f"{path}.layers[{len(out)}]" if path else f"layers[{len(out)}]")
+            out.append(_named(item, name))
+
+        for key, node in named or []:
+            try:
+                name = fold(key, env) if key is not None else None
+            except _NotLiteral:
+                name = None
+            if not isinstance(name, str):
+                raise SpecError(f"module names must be strings, got {ast.unparse(key) if key else '**'}",
+                                path=path or None)
+            child(node, _key_name(name))
+        for arg in args if named is None else []:
+            if not isinstance(arg, ast.Starred):
+                child(arg)
+                continue
+            elements = arg.value
+            if isinstance(elements, ast.Name) and isinstance(env.get(elements.id), _Pending):
+                elements = env[elements.id].node
+            if not isinstance(elements, (ast.List, ast.Tuple)):
+                raise SpecError(f"*{ast.unparse(arg.value)}: the list is built by code convcalc does not run",
+                                path=path or None, hint=HINT_REPR)
+            for element in elements.elts:
+                child(element)
+        return out
+
+    # -- classes ------------------------------------------------------------
+    def instance(self, cls: ast.ClassDef, call: ast.Call, env: dict[str, Any], path: str) -> dict:
+        """``Net(10)`` with ``class Net(nn.Module)`` in the text: its ``__init__`` read with the arguments bound."""
+        if cls.name in self.active:
+            raise SpecError(f"{cls.name} contains itself", path=path or None)
+        self.used |= {c.name for c in _lineage(cls, self.classes)}
+        init = _method(cls, "__init__", self.classes)
+        if init is None:
+            raise SpecError(f"class {cls.name} has no __init__ to read", path=path or None, hint=HINT_REPR)
+        local = {**self.env, **self.arguments(cls.name, init, call, env, path)}
+        members: dict[str, dict | None] = {}
+        ordered: list[dict] = []  # an nn.Sequential subclass: the children given to super().__init__
+        self.active.append(cls.name)
+        try:
+            self.statements(cls, init.body, local, members, ordered, path)
+        finally:
+            self.active.pop()
+        children = ordered + [_named(item, name) for name, item in members.items() if item is not None]
+        function = _method(cls, "forward", self.classes)
+        if function is None and any(_last(b) == "Sequential" for b in cls.bases):
+            return {"type": "sequential", "layers": children}  # nn.Sequential's own forward()
+        forward = None if function is None else _forward(function, {c["name"] for c in children if c.get("name")})
+        assigned = {n.attr for n in ast.walk(init) if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Store)}
+        item, message = _class_block(cls.name, children, forward, residual=bool(assigned & set(SHORTCUT_NAMES)))
+        self.notes.append((item, message))
+        return item
+
+    def arguments(self, cls: str, init: ast.FunctionDef, call: ast.Call, env: dict[str, Any], path: str) -> dict:
+        """Bind a call's literal arguments (or modules) to ``__init__``'s parameters, defaults included."""
+        spec = init.args
+        positional = [a.arg for a in [*spec.posonlyargs, *spec.args]][1:]  # without self
+        defaults = dict(zip(positional[::-1], spec.defaults[::-1]))
+        defaults.update({a.arg: d for a, d in zip(spec.kwonlyargs, spec.kw_defaults) if d is not None})
+        refused = SpecError(f"{cls}(): cannot bind the arguments of {ast.unparse(call)}", path=path or None,
+                            hint=HINT_REPR)
+        if len(call.args) > len(positional) or any(isinstance(a, ast.Starred) for a in call.args):
+            raise refused
+        given: dict[str, ast.AST] = dict(zip(positional, call.args))
+        for kw in call.keywords:
+            if kw.arg is None or kw.arg in given:
+                raise refused
+            given[kw.arg] = kw.value
+        bound: dict[str, Any] = {}
+        for name, node in given.items():
+            if _builds(node, env):
+                bound[name] = _Built(self.build(node, env, path))
+                continue
+            try:
+                bound[name] = fold(node, env)
+            except _NotLiteral:
+                raise SpecError(f"{cls}(): the argument {name}={ast.unparse(node)} is not a literal",
+                                path=path or None, hint=HINT_LITERAL) from None
+        for name, node in defaults.items():
+            if name not in bound:
+                try:
+                    bound[name] = fold(node, self.env)
+                except _NotLiteral:
+                    pass  # an error only where it is used
+        missing = [n for n in [*positional, *(a.arg for a in spec.kwonlyargs)] if n not in bound and n not in defaults]
+        if missing:
+            raise SpecError(f"{cls}() needs the argument{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
+                            path=path or None, hint=f"instantiate it in the text with literal values, e.g. "
+                                                    f"model = {cls}({', '.join('…' for _ in missing)})")
+        return bound
+
+    def statements(self, cls: ast.ClassDef, body: list[ast.stmt], env: dict[str, Any],
+                   members: dict[str, dict | None], ordered: list[dict], path: str) -> None:
+        """Read ``__init__``: ``self.x = <module>`` in order, local variables, ``if`` with a constant test."""
+        for statement in body:
+            target, value = _assignment(statement)
+            if isinstance(statement, ast.If):
+                try:
+                    test = fold(statement.test, env)
+                except _NotLiteral:
+                    raise SpecError(f"{cls.name}.__init__, line {statement.lineno}: cannot decide "
+                                    f"`if {ast.unparse(statement.test)}` without running the code",
+                                    path=path or None, hint=HINT_REPR) from None
+                self.statements(cls, statement.body if test else statement.orelse, env, members, ordered, path)
+            elif _is_super_init(statement):
+                if any(_last(b) == "Sequential" for b in cls.bases):
+                    ordered.extend(self.sequence(statement.value.args, env, path))
+            elif isinstance(target, ast.Attribute) and _dotted(target.value) == "self":
+                self.member(cls, target.attr, value, env, members, path)
+            elif isinstance(target, ast.Name):
+                self.bind(statement, env)
+            elif self.mentions_modules(statement):
+                raise SpecError(f"{cls.name}.__init__, line {statement.lineno}: modules built by "
+                                f"`{ast.unparse(statement).splitlines()[0]}` are not read", path=path or None,
+                                hint=HINT_REPR)
+
+    def member(self, cls: ast.ClassDef, name: str, value: ast.AST, env: dict[str, Any],
+               members: dict[str, dict | None], path: str) -> None:
+        """``self.name = value``: a child module in torch's registration order, or a constant for later use."""
+        if isinstance(value, ast.Constant) and value.value is None:
+            if name in members:
+                members[name] = None  # torch keeps the slot, empty
+        elif isinstance(value, ast.Call) and _last(value.func) == "Parameter":
+            self.notes.append((None, f"{cls.name}: self.{name} = {_last(value.func)}(…) is not counted: convcalc "
+                                     "counts the parameters of layers"))
+        elif _builds(value, env):
+            members[name] = self.build(value, env, f"{path}.layers[{len(members)}]" if path
+                                       else f"layers[{len(members)}]")
+        else:
+            try:
+                env[f"self.{name}"] = fold(value, env)
+            except _NotLiteral:
+                env.pop(f"self.{name}", None)
+
+    def bind(self, statement: ast.stmt, env: dict[str, Any]) -> None:
+        """``x = <constant>``, or ``x = <modules>`` (read where it is used)."""
+        target, value = _assignment(statement)
+        if not isinstance(target, ast.Name):
+            return
+        if _builds(value, env):
+            env[target.id] = _Pending(value)
+            return
+        try:
+            env[target.id] = fold(value, env)
+        except _NotLiteral:
+            env.pop(target.id, None)
+
+    def mentions_modules(self, statement: ast.stmt) -> bool:
+        """Whether a statement convcalc does not read (a loop, an ``add_module`` call) would build modules."""
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Call):
+                last = _last(node.func)
+                if last in ("add_module", "register_module") or self.class_of(node):
+                    return True
+                if last[:1].isupper() and last != "Parameter":
+                    return True
+        return False
+
+
+def _lineage(cls: ast.ClassDef, classes: dict[str, ast.ClassDef]):
+    """The class, then its first base defined in the text, and so on."""
+    seen = set()
+    while cls is not None and cls.name not in seen:
+        seen.add(cls.name)
+        yield cls
+        cls = next((classes[_last(b)] for b in cls.bases if _last(b) in classes), None)
+
+
+def _is_module_class(cls: ast.ClassDef, classes: dict[str, ast.ClassDef] | None = None) -> bool:
+    """A subclass of ``nn.Module`` / ``nn.Sequential``, directly or through a class of ``classes``."""
+    return any(_last(b).endswith(("Module", "Sequential")) for c in _lineage(cls, classes or {}) for b in c.bases)
 
 
 def _builds(node: ast.AST, env: dict[str, Any]) -> bool:
-    """Whether an expression builds modules: a call of a class (capitalised), or a variable holding one."""
+    """Whether an expression builds modules: a call of a class (a capitalised name), a method of the class
+    (refused later), or a variable holding modules."""
     if isinstance(node, (ast.List, ast.Tuple)):
         return any(_builds(e, env) for e in node.elts)
     if isinstance(node, ast.Name):
@@ -565,415 +1055,26 @@ def _unwrap(node: ast.AST) -> ast.AST:
     return node
 
 
-@dataclass
-class _Forward:
-    """What forward() visibly does."""
-
-    calls: list[str] = field(default_factory=list)  #: ``self.x(...)`` of the children, in the order they run
-    functional: list[str] = field(default_factory=list)  #: other calls and tensor ops, once each
-    adds: bool = False
-    flattens: bool = False
-
-
-_HARMLESS = frozenset({"size", "dim", "super", "print", "len", "range", "isinstance", "int", "float", "enumerate",
-                       "zip", "list", "tuple", "getattr", "numel", "contiguous"})
-_FLATTENS = frozenset({"view", "reshape", "flatten"})
-
-
-def _forward(function: ast.FunctionDef, children: set[str]) -> _Forward:
-    """Read forward() for the warning: which children it calls, in run order (inner calls first), and what
-    else it does. ``F.relu(self.pool(self.conv1(x)))`` runs conv1, then pool."""
-    facts = _Forward()
-
-    def functional(label: str) -> None:
-        if label not in facts.functional:
-            facts.functional.append(label)
-
-    def visit(node: ast.AST) -> None:
-        if isinstance(node, ast.Call):
-            func = node.func
-            if isinstance(func, ast.Attribute):
-                visit(func.value)  # the receiver runs first: self.conv(x).view(...)
-            for arg in [*node.args, *(k.value for k in node.keywords)]:
-                visit(arg)
-            label = _dotted(func) if isinstance(func, (ast.Name, ast.Attribute)) else ast.unparse(func)
-            if isinstance(func, ast.Attribute) and not isinstance(func.value, (ast.Name, ast.Attribute)):
-                label = f"….{func.attr}"
-            short = label.rsplit(".", 1)[-1]
-            if label.startswith("self.") and label[5:] in children:
-                facts.calls.append(label[5:])
-            elif short not in _HARMLESS:
-                functional(label)
-            facts.flattens |= short in _FLATTENS
-            facts.adds |= short in ("add", "add_")
-            return
-        if isinstance(node, (ast.BinOp, ast.AugAssign)) and isinstance(node.op, (ast.Add, ast.Mult)):
-            sides = (node.left, node.right) if isinstance(node, ast.BinOp) else (node.target, node.value)
-            if not any(isinstance(s, ast.Constant) for s in sides):
-                functional("+" if isinstance(node.op, ast.Add) else "*")
-                facts.adds |= isinstance(node.op, ast.Add)
-        for child in ast.iter_child_nodes(node):
-            visit(child)
-
-    for statement in function.body:
-        visit(statement)
-    return facts
-
-
-def _class_message(cls: str, names: list[str], forward: _Forward | None) -> str:
-    """The warning every class gets: forward() is not read; what it visibly does differently."""
-    parts = [f"{cls}: forward() is not read, so the layers are taken in the order __init__ defines them "
-             f"({', '.join(names) or 'none'}) and functional calls are not counted"]
-    if forward is None:
-        return parts[0] + "; it has no forward()"
-    run = forward.calls
-    if run and run != names:
-        parts.append(f"forward() runs {', '.join(run)}")
-    repeated = [f"self.{n} {run.count(n)} times" for n in names if run.count(n) > 1]
-    if repeated:
-        parts.append(f"modules used more than once in forward() are counted once, where __init__ defines them: "
-                     f"{', '.join(repeated)}")
-    unused = [n for n in names if n not in run]
-    if unused and run:
-        parts.append(f"forward() never calls {', '.join(unused)} (counted anyway)")
-    if forward.functional:
-        parts.append(f"forward() also calls {', '.join(forward.functional)}: not counted")
-    return "; ".join(parts)
-
-
 def _method(cls: ast.ClassDef, name: str, classes: dict[str, ast.ClassDef]) -> ast.FunctionDef | None:
     """A method of the class, or of a base class defined in the same text."""
-    seen = set()
-    while cls is not None and cls.name not in seen:
-        seen.add(cls.name)
-        for node in cls.body:
+    for c in _lineage(cls, classes):
+        for node in c.body:
             if isinstance(node, ast.FunctionDef) and node.name == name:
                 return node
-        cls = next((classes[_last(b)] for b in cls.bases if _last(b) in classes), None)
     return None
-
-
-class _CodeReader:
-    """Python source → layers: a module-level ``nn.Sequential`` or an ``nn.Module`` class."""
-
-    def __init__(self, text: str, origin: str):
-        self.origin = origin
-        try:
-            self.tree = ast.parse(text)
-        except SyntaxError as exc:
-            where = f" at line {exc.lineno}" + (f", column {exc.offset}" if exc.offset else "") if exc.lineno else ""
-            raise SpecError(f"{origin}: invalid Python{where}: {exc.msg}") from None
-        except (ValueError, MemoryError) as exc:
-            raise SpecError(f"{origin}: cannot parse the Python text: {exc}") from None
-        self.classes = {n.name: n for n in self.tree.body if isinstance(n, ast.ClassDef)}
-        self.notes: list[Note] = []
-        self.active: list[str] = []  #: classes being read (a class that contains itself is an error)
-        self.pending: set[int] = set()  #: variables being read (a = nn.Sequential(a) is an error)
-        self.used: set[str] = set()
-        self.env: dict[str, Any] = {}
-        for statement in self.tree.body:  # module-level constants and module-building variables
-            self.bind(statement, self.env)
-
-    # -- choosing the model ---------------------------------------------------
-    def model(self) -> tuple[str | None, list[dict], list[Note]]:
-        """The last module-level ``nn.Sequential(...)`` or class instantiation; else the class no other class
-        uses; else the last ``nn.Sequential(...)`` anywhere (e.g. returned by a function)."""
-        candidates = []
-        for statement in self.tree.body:
-            target, value = _assignment(statement)
-            if value is None and isinstance(statement, ast.Expr):
-                value = statement.value
-            value = _unwrap(value) if value is not None else None
-            if isinstance(value, ast.Call) and (_last(value.func) == "Sequential" or self.class_of(value)):
-                candidates.append((target, value))
-        if candidates:
-            name, call = candidates[-1]
-            used = {n.id for n in ast.walk(call) if isinstance(n, ast.Name)}
-            ignored = [n or "an unnamed one" for n, _ in candidates[:-1] if n not in used]
-            if ignored:
-                self.notes.append((None, f"several models at module level: reading the last, {name or 'unnamed'} "
-                                         f"(not {', '.join(ignored)})"))
-            layers, title = self.root(call, name)
-        else:
-            roots = self.root_classes()
-            if roots:
-                if len(roots) > 1:
-                    self.notes.append((None, f"several nn.Module classes: reading {roots[-1].name}, the last one no "
-                                             f"other class uses (not {', '.join(c.name for c in roots[:-1])})"))
-                layers, title = self.root(ast.Call(func=ast.Name(roots[-1].name), args=[], keywords=[]), None)
-            else:
-                calls = [n for n in ast.walk(self.tree) if isinstance(n, ast.Call) and _last(n.func) == "Sequential"]
-                inner = {id(c) for n in calls for c in ast.walk(n) if c is not n}
-                outer = [n for n in calls if id(n) not in inner]
-                if not outer:
-                    raise SpecError(f"{self.origin}: no nn.Sequential(...) or nn.Module class with layers found",
-                                    hint="e.g. model = nn.Sequential(nn.Conv2d(1, 6, 5), nn.ReLU())")
-                outer.sort(key=lambda n: (n.lineno, n.col_offset))
-                layers, title = self.root(outer[-1], None)
-        unused = [c for c in self.classes.values() if _is_module_class(c) and c.name not in self.used]
-        if unused:
-            self.notes.append((None, f"{', '.join(c.name for c in unused)}: defined but not used by the model, "
-                                     "not read"))
-        return title, layers, self.notes
-
-    def root(self, call: ast.Call, name: str | None) -> tuple[list[dict], str | None]:
-        item = self.build(call, self.env, "")
-        cls = self.class_of(call)
-        title = name or (cls.name if cls else None)
-        if item["type"] == "sequential":
-            return item["layers"], title
-        return [item], title
-
-    def root_classes(self) -> list[ast.ClassDef]:
-        """Module classes with layers that no other class instantiates."""
-        modules = [c for c in self.classes.values() if _is_module_class(c) or _method(c, "__init__", self.classes)]
-        inner = {_last(n.func) for c in modules for n in ast.walk(c) if isinstance(n, ast.Call)}
-        return [c for c in modules if c.name not in inner and _is_module_class(c)]
-
-    def class_of(self, call: ast.Call) -> ast.ClassDef | None:
-        return self.classes.get(call.func.id) if isinstance(call.func, ast.Name) else None
-
-    # -- modules -----------------------------------------------------------
-    def build(self, node: ast.AST, env: dict[str, Any], path: str) -> dict:
-        """One expression that builds a module → a spec item."""
-        node = _unwrap(node)
-        where = path or "layers[0]"
-        if isinstance(node, ast.Name) and isinstance(env.get(node.id), _Built):
-            return _copy(env[node.id].item)
-        if isinstance(node, ast.Name) and isinstance(env.get(node.id), _Pending):
-            pending = env[node.id]
-            if id(pending) in self.pending:
-                raise SpecError(f"{node.id} is defined by itself", path=where)
-            self.pending.add(id(pending))
-            try:
-                return self.build(pending.node, env, path)
-            finally:
-                self.pending.discard(id(pending))
-        if not isinstance(node, ast.Call):
-            raise SpecError(f"expected a module such as nn.Conv2d(1, 6, 5), got {ast.unparse(node)!r}", path=where,
-                            hint=HINT_REPR)
-        raw, last = _dotted(node.func), _last(node.func)
-        if raw.startswith("self."):
-            raise SpecError(f"{ast.unparse(node)}: built by a method of the class", path=where, hint=HINT_REPR)
-        if last == "Sequential":
-            if node.keywords:
-                raise SpecError("nn.Sequential takes no keyword arguments", path=where)
-            return {"type": "sequential", "layers": self.sequence(node.args, env, path)}
-        if last in LISTS:
-            item = {"type": "sequential", "layers": self.sequence(node.args[:1], env, path, unpack=True)}
-            self.notes.append((item, f"{last} has no forward(): its children are assumed to run in order"))
-            return item
-        cls = self.class_of(node)
-        if cls is not None:
-            return self.instance(cls, node, env, path)
-        if last == "Parameter":
-            raise SpecError("a bare nn.Parameter is not a layer", path=where, hint=HINT_REPR)
-        return _layer(node, where, lambda n: _plain(self.value(n, env)))
-
-    def value(self, node: ast.AST, env: dict[str, Any]) -> Any:
-        return fold(node, env)
-
-    def sequence(self, args: list[ast.AST], env: dict[str, Any], path: str, unpack: bool = False) -> list[dict]:
-        """The children of ``nn.Sequential(a, b)``, ``nn.Sequential(*[a, b])``, ``nn.Sequential(OrderedDict(...))``,
-        ``nn.ModuleList([a, b])``, ``nn.ModuleDict({"a": a})``."""
-        named = None
-        if len(args) == 1:
-            arg = args[0]
-            if isinstance(arg, ast.Call) and _last(arg.func) == "OrderedDict" and len(arg.args) == 1:
-                arg = arg.args[0]
-                unpack = True
-            if unpack and isinstance(arg, ast.Dict):
-                named = list(zip(arg.keys, arg.values))
-            elif unpack and isinstance(arg, (ast.List, ast.Tuple)):
-                if all(isinstance(e, ast.Tuple) and len(e.elts) == 2 for e in arg.elts) and arg.elts:
-                    named = [(e.elts[0], e.elts[1]) for e in arg.elts]
-                else:
-                    args = [ast.Starred(value=arg)]
-        out: list[dict] = []
-
-        def child(node: ast.AST, name: str | None = None) -> None:
-            item = self.build(node, env, f"{path}.layers[{len(out)}]" if path else f"layers[{len(out)}]")
-            out.append({**item, "name": name} if name else item)
-
-        if named is not None:
-            for key, node in named:
-                try:
-                    name = fold(key, env) if key is not None else None
-                except _NotLiteral:
-                    name = None
-                if not isinstance(name, str):
-                    raise SpecError(f"module names must be strings, got {ast.unparse(key) if key else '**'}",
-                                    path=path or None)
-                child(node, _key_name(name))
-            return out
-        for arg in args:
-            if isinstance(arg, ast.Starred):
-                elements = arg.value
-                if isinstance(elements, ast.Name) and isinstance(env.get(elements.id), _Pending):
-                    elements = env[elements.id].node
-                if not isinstance(elements, (ast.List, ast.Tuple)):
-                    raise SpecError(f"*{ast.unparse(arg.value)}: the list is built by code convcalc does not run",
-                                    path=path or None, hint=HINT_REPR)
-                for e in elements.elts:
-                    child(e)
-            else:
-                child(arg)
-        return out
-
-    # -- classes ------------------------------------------------------------
-    def instance(self, cls: ast.ClassDef, call: ast.Call, env: dict[str, Any], path: str) -> dict:
-        """``Net(10)`` with ``class Net(nn.Module)`` in the text: its ``__init__`` read with the arguments bound."""
-        if cls.name in self.active:
-            raise SpecError(f"{cls.name} contains itself", path=path or None)
-        self.used.add(cls.name)
-        init = _method(cls, "__init__", self.classes)
-        if init is None:
-            raise SpecError(f"class {cls.name} has no __init__ to read", path=path or None, hint=HINT_REPR)
-        local = {**self.env, **self.arguments(cls.name, init, call, env, path)}
-        members: dict[str, dict | None] = {}
-        ordered: list[dict] = []  # nn.Sequential subclasses: the children given to super().__init__
-        self.active.append(cls.name)
-        try:
-            self.statements(cls, init.body, local, members, ordered, path)
-        finally:
-            self.active.pop()
-        children = ordered + [{**item, "name": name} for name, item in members.items() if item is not None]
-        names = [c["name"] for c in children if c.get("name")]
-        function = _method(cls, "forward", self.classes)
-        if function is None and any(_last(b) == "Sequential" for b in cls.bases):
-            return {"type": "sequential", "layers": children}  # nn.Sequential's own forward()
-        forward = None if function is None else _forward(function, set(names))
-        message = _class_message(cls.name, names, forward)
-        if forward is None or forward.flattens:
-            children, flattened = _insert_flatten(children)
-            if flattened:
-                message += f"; a flatten is assumed before {', '.join(flattened)}"
-                message += f" ({', '.join(f for f in forward.functional if f.rsplit('.', 1)[-1] in _FLATTENS)} " \
-                           "in forward())" if forward else ""
-        assigned = {n.attr for n in ast.walk(init) if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Store)}
-        if forward is not None and forward.adds and assigned & set(SHORTCUT_NAMES):
-            item = _residual(children, shortcut=True)
-            shortcut = [b[0]["name"] for b in item["branches"][1:]]
-            message += ("; forward() adds tensors: read as a residual block, its layers in order added to "
-                        + (f"'{shortcut[0]}'" if shortcut else "the identity"))
-        else:
-            item = {"type": "sequential", "layers": children}
-        self.notes.append((item, message))
-        return item
-
-    def arguments(self, cls: str, init: ast.FunctionDef, call: ast.Call, env: dict[str, Any], path: str) -> dict:
-        """Bind a call's literal arguments (or modules) to ``__init__``'s parameters, defaults included."""
-        spec = init.args
-        positional = [a.arg for a in [*spec.posonlyargs, *spec.args]][1:]  # without self
-        defaults = dict(zip(positional[::-1], spec.defaults[::-1]))
-        defaults.update({a.arg: d for a, d in zip(spec.kwonlyargs, spec.kw_defaults) if d is not None})
-        given: dict[str, ast.AST] = {}
-        if len(call.args) > len(positional) or any(isinstance(a, ast.Starred) for a in call.args):
-            raise SpecError(f"{cls}(): cannot bind the arguments {ast.unparse(call)}", path=path or None, hint=HINT_REPR)
-        given.update(zip(positional, call.args))
-        for kw in call.keywords:
-            if kw.arg is None or kw.arg in given:
-                raise SpecError(f"{cls}(): cannot bind the arguments {ast.unparse(call)}", path=path or None,
-                                hint=HINT_REPR)
-            given[kw.arg] = kw.value
-        bound: dict[str, Any] = {}
-        for name, node in given.items():
-            if _builds(node, env):
-                bound[name] = _Built(self.build(node, env, path))
-                continue
-            try:
-                bound[name] = fold(node, env)
-            except _NotLiteral:
-                raise SpecError(f"{cls}(): the argument {name}={ast.unparse(node)} is not a literal", path=path or None,
-                                hint=HINT_LITERAL) from None
-        for name, node in defaults.items():
-            if name not in bound:
-                try:
-                    bound[name] = fold(node, self.env)
-                except _NotLiteral:
-                    pass  # an error only if used
-        missing = [n for n in positional + [a.arg for a in spec.kwonlyargs] if n not in bound and n not in defaults]
-        if missing:
-            raise SpecError(f"{cls}() needs the argument{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
-                            path=path or None, hint=f"instantiate it in the text with literal values, e.g. "
-                                                    f"model = {cls}({', '.join('…' for _ in missing)})")
-        return bound
-
-    def statements(self, cls: ast.ClassDef, body: list[ast.stmt], env: dict[str, Any], members: dict[str, dict | None],
-                   ordered: list[dict], path: str) -> None:
-        """Read ``__init__``: ``self.x = module`` in order, local variables, constant ``if`` tests."""
-        for statement in body:
-            if isinstance(statement, ast.If):
-                try:
-                    test = fold(statement.test, env)
-                except _NotLiteral:
-                    raise SpecError(f"{cls.name}.__init__, line {statement.lineno}: cannot decide "
-                                    f"`if {ast.unparse(statement.test)}` without running the code",
-                                    path=path or None, hint=HINT_REPR) from None
-                self.statements(cls, statement.body if test else statement.orelse, env, members, ordered, path)
-                continue
-            if _is_super_init(statement):
-                if any(_last(b) == "Sequential" for b in cls.bases):
-                    ordered.extend(self.sequence(statement.value.args, env, path))
-                continue
-            target, value = _assignment(statement)
-            if isinstance(target, ast.Attribute) and _dotted(target.value) == "self" and value is not None:
-                name = target.attr
-                if isinstance(value, ast.Constant) and value.value is None:
-                    if name in members:
-                        members[name] = None  # torch keeps the slot, empty
-                elif _builds(value, env):
-                    child = f"{path}.layers[{len(members)}]" if path else f"layers[{len(members)}]"
-                    members[name] = self.build(value, env, child)
-                else:
-                    try:
-                        env[f"self.{name}"] = fold(value, env)
-                    except _NotLiteral:
-                        env.pop(f"self.{name}", None)
-            elif isinstance(target, ast.Name) and value is not None:
-                self.bind(statement, env)
-            elif self.mentions_modules(statement, env):
-                raise SpecError(f"{cls.name}.__init__, line {statement.lineno}: modules built by "
-                                f"`{ast.unparse(statement).splitlines()[0]}` are not read", path=path or None,
-                                hint=HINT_REPR)
-
-    def bind(self, statement: ast.stmt, env: dict[str, Any]) -> None:
-        """``x = <constant>`` or ``x = <modules>`` (read when used)."""
-        target, value = _assignment(statement)
-        if not isinstance(target, ast.Name) or value is None:
-            return
-        if _builds(value, env):
-            env[target.id] = _Pending(value)
-            return
-        try:
-            env[target.id] = fold(value, env)
-        except _NotLiteral:
-            env.pop(target.id, None)
-
-    def mentions_modules(self, statement: ast.stmt, env: dict[str, Any]) -> bool:
-        """Whether a statement convcalc skips would build or register modules."""
-        for node in ast.walk(statement):
-            if isinstance(node, ast.Call):
-                last = _last(node.func)
-                if last in ("add_module", "register_module", "append", "extend", "insert") or self.class_of(node):
-                    return True
-                if last[:1].isupper() and last not in ("Parameter",):
-                    return True
-        return False
 
 
 def _assignment(statement: ast.stmt) -> tuple[ast.AST | None, ast.AST | None]:
     """``target = value`` (one target) or ``target: T = value``; else (None, None)."""
     if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
-        target = statement.targets[0]
-        return (target.id if isinstance(target, ast.Name) else target), statement.value
+        return statement.targets[0], statement.value
     if isinstance(statement, ast.AnnAssign) and statement.value is not None:
-        target = statement.target
-        return (target.id if isinstance(target, ast.Name) else target), statement.value
+        return statement.target, statement.value
     return None, None
 
 
 def _is_super_init(statement: ast.stmt) -> bool:
+    """``super().__init__(…)`` or ``super(Net, self).__init__(…)``."""
     if not (isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call)):
         return False
     func = statement.value.func
@@ -982,6 +1083,7 @@ def _is_super_init(statement: ast.stmt) -> bool:
 
 
 def _copy(item: Any) -> Any:
+    """A fresh copy of a module read once and used again (notes refer to items by identity)."""
     if isinstance(item, dict):
         return {k: _copy(v) for k, v in item.items()}
     if isinstance(item, list):

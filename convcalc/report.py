@@ -339,6 +339,8 @@ def analyze(network: Network, *, input_shape: Shape | None = None, batch: int = 
     if x is None:
         raise ValueError("no input shape")
     walk = _Walk(batch, strict, convention, explain)
+    walk.diagnostics += [Diagnostic(severity="warning", path=path, message=message, code="reader")
+                         for path, message in network.notes]
     rf = receptive.initial(len(x) - 1) if len(x) > 1 else None
     out: Shape | None
     try:

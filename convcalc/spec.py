@@ -306,10 +306,36 @@ def sniff(text: str) -> str:
     return "yaml"
 
 
-FORMAT_BY_SUFFIX = {".json": "json", ".yaml": "yaml", ".yml": "yaml", ".toml": "toml"}
+FORMAT_BY_SUFFIX = {".json": "json", ".yaml": "yaml", ".yml": "yaml", ".toml": "toml", ".py": "pytorch-code"}
 
 
-def read_file(path: Path, *, input_shape: L.Shape | None = None, aux: bool = False) -> Network:
+#: Input formats: ``--from`` names one; otherwise the suffix or the content decides.
+FORMATS = ("json", "yaml", "toml", "inline", "pytorch-code", "pytorch-repr")
+
+
+def detect(text: str) -> str:
+    """The format of ``text``: PyTorch code or ``print(model)`` text, else JSON / TOML / YAML."""
+    from . import pytorch
+
+    return pytorch.detect(text) or sniff(text)
+
+
+def read_text(text: str, origin: str, *, fmt: str | None = None, input_shape: L.Shape | None = None,
+              aux: bool = False) -> Network:
+    """Any supported text → Network: ``fmt`` as given, else detected from the content."""
+    fmt = fmt or detect(text)
+    if fmt == "inline":
+        return from_data({"layers": parse_inline(text)}, origin=origin, input_shape=input_shape, aux=aux)
+    if fmt in ("pytorch-code", "pytorch-repr"):
+        from . import pytorch
+
+        data, notes = pytorch.read(text, fmt, origin)
+        network = from_data(data, origin=origin, input_shape=input_shape, aux=aux)
+        return dataclasses.replace(network, notes=tuple(notes))
+    return from_data(parse_text(text, fmt, origin), origin=origin, input_shape=input_shape, aux=aux)
+
+
+def read_file(path: Path, *, input_shape: L.Shape | None = None, aux: bool = False, fmt: str | None = None) -> Network:
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -318,12 +344,12 @@ def read_file(path: Path, *, input_shape: L.Shape | None = None, aux: bool = Fal
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise SpecError(f"{path}: not a UTF-8 text file") from None
-    fmt = FORMAT_BY_SUFFIX.get(path.suffix.lower()) or sniff(text)
-    return from_data(parse_text(text, fmt, str(path)), origin=str(path), input_shape=input_shape, aux=aux)
+    fmt = fmt or FORMAT_BY_SUFFIX.get(path.suffix.lower())
+    return read_text(text, str(path), fmt=fmt, input_shape=input_shape, aux=aux)
 
 
-def read_stdin(text: str, *, input_shape: L.Shape | None = None, aux: bool = False) -> Network:
-    return from_data(parse_text(text, sniff(text), "<stdin>"), origin="<stdin>", input_shape=input_shape, aux=aux)
+def read_stdin(text: str, *, input_shape: L.Shape | None = None, aux: bool = False, fmt: str | None = None) -> Network:
+    return read_text(text, "<stdin>", fmt=fmt, input_shape=input_shape, aux=aux)
 
 
 # ----------------------------------------------------------------------------
@@ -386,8 +412,8 @@ def _inline_node(node: ast.AST, path: str) -> Any:
         names = [p for p in template.params if torch_style or p not in template.sizing]
     else:
         cls, _ = L.REGISTRY[type_name]
-        names = [f.name for f in L.accepted(cls, type_name)
-                 if f.metadata["positional"] and (torch_style or not f.metadata["sizing"])]
+        names = [f.name for f in L.accepted(cls, type_name) if not f.metadata["keyword_only"]
+                 and (torch_style or (f.metadata["positional"] and not f.metadata["sizing"]))]
     if len(node.args) > len(names):
         listed = ", ".join(names) if names else "none: use keywords"
         raise SpecError(f"{type_name}: too many positional arguments ({len(node.args)}); in this form they are: "

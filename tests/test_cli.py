@@ -274,3 +274,37 @@ def test_output_file(tmp_path):
     result = invoke("params", "lenet", "--format", "markdown", "--output", str(target))
     assert result.exit_code == 0 and result.stdout == ""
     assert target.read_text().startswith("**lenet**")
+
+
+BROKEN_REPR = """Sequential(
+  (0): Conv2d(1, 6, kernel_size=(5, 5), stride=(1, 1))
+  (1): ReLU()
+  (2): MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)
+  (3): Conv2d(6, 16, kernel_size=(5, 5), stride=(1, 1))
+  (4): ReLU()
+  (5): MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)
+  (6): Flatten(start_dim=1, end_dim=-1)
+  (7): Linear(in_features=400, out_features=120, bias=True)
+)
+"""
+
+
+def test_pasted_print_model_names_the_broken_layer_and_the_fix():
+    result = invoke("shape", "-", "--input", "1x28x28", input=BROKEN_REPR)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == ["error: layers[7] linear: in_features=400 but receives 256 features",
+                                          "hint: set in_features=256"]
+    fixed = invoke("shape", "-", "--input", "1x32x32", "--json", input=BROKEN_REPR)
+    assert json.loads(fixed.stdout)["output_shape"] == [120]
+
+
+def test_pytorch_code_file_and_forced_format(tmp_path):
+    code = tmp_path / "model.py"
+    code.write_text("import torch.nn as nn\nmodel = nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), "
+                    "nn.Flatten(), nn.Linear(6 * 28 * 28, 10))\n")
+    report = json.loads(invoke("params", str(code), "--input", "1x28x28", "--json").stdout)
+    assert report["ok"] and report["totals"]["params"] == 156 + 4704 * 10 + 10
+    inline = tmp_path / "layers.txt"
+    inline.write_text("conv2d(6, 5), relu, flatten")
+    assert json.loads(invoke("shape", str(inline), "--from", "inline", "--input", "1x28x28", "--json").stdout)[
+        "output_shape"] == [3456]
