@@ -75,7 +75,7 @@ def shape(layer: L.Layer, x: L.Shape, effect: L.Effect, convention: str) -> str 
         return f"{'·'.join(str(v) for v in x)} = {_n(out[0])}" if len(out) == 1 else f"{L.dims(x)} → {L.dims(out)}"
     if isinstance(layer, L.Linear):
         return f"last dim {x[-1]} → {out[-1]}"
-    return None
+    return "element-wise: the shape is unchanged" if out == x else None
 
 
 def params(layer: L.Layer, x: L.Shape, effect: L.Effect) -> str | None:

@@ -9,6 +9,7 @@ the rows computed before the failure, and the error among its diagnostics.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -63,6 +64,7 @@ class LayerRow:
     macs: int  #: multiply-accumulates of conv/linear weights, bias excluded, × batch
     connections: int  #: weighted inputs plus bias terms (LeCun 1998), × batch
     fc_params: int | None  #: weights of a dense layer mapping the same input volume to the same output volume
+    activations: int  #: elements of the output, × batch
     weight_layers: int  #: layers with weights on the longest path through this row (a paper's "depth")
     receptive_field: tuple[int, ...] | None
     jump: tuple[int, ...] | None
@@ -78,7 +80,7 @@ class LayerRow:
             "params": self.params, "trainable_params": self.trainable_params,
             "weights": self.weights, "bias": self.bias, "buffers": self.buffers,
             "weight_shape": _list(self.weight_shape), "macs": self.macs, "connections": self.connections,
-            "fc_params": self.fc_params, "weight_layers": self.weight_layers,
+            "fc_params": self.fc_params, "weight_layers": self.weight_layers, "activations": self.activations,
             "receptive_field": _list(self.receptive_field), "jump": _list(self.jump),
             "start": None if self.start is None else [_number(s) for s in self.start],
         }
@@ -100,6 +102,7 @@ class Totals:
     param_bytes: int
     connections: int
     aux_params: int  #: parameters in auxiliary heads (included in params; 0 unless --aux)
+    activations: int  #: output elements of every layer, × batch (what a forward pass keeps for backward, roughly)
 
     def to_dict(self) -> dict[str, int]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -219,6 +222,7 @@ class _Walk:
             input_shape=x, output_shape=out, params=params, trainable_params=params if layer.trainable else 0,
             weights=effect.weights, bias=effect.bias, buffers=effect.buffers, weight_shape=effect.weight_shape,
             macs=effect.macs * self.batch, connections=effect.connections * self.batch, fc_params=effect.fc_params,
+            activations=math.prod(out) * self.batch,
             weight_layers=deep, explain=self.working(layer, x, effect, rf, rf_out) if self.explain else None, settings=_settings(layer),
             **_rf_columns(rf_out),
         ))
@@ -274,6 +278,7 @@ class _Walk:
             weights=sum(r.weights for r in children), bias=sum(r.bias for r in children),
             buffers=sum(r.buffers for r in children), weight_shape=None,
             macs=sum(r.macs for r in children), connections=sum(r.connections for r in children), fc_params=None,
+            activations=math.prod(out) * self.batch,
             weight_layers=deep, explain=self.working(layer, x, effect, rf, rf_out) if self.explain else None, settings=dict(block.settings),
             branch_receptive_fields=None if branch_rfs is None else tuple(
                 None if b is None else tuple(f.size for f in b) for b in branch_rfs),
@@ -357,7 +362,7 @@ def analyze(network: Network, *, input_shape: Shape | None = None, batch: int = 
     totals = Totals(params=params, trainable_params=trainable, non_trainable_params=params - trainable,
                     buffers=sum(r.buffers for r in leaves), macs=sum(r.macs for r in leaves),
                     param_bytes=params * BYTES_PER_PARAM, connections=sum(r.connections for r in leaves),
-                    aux_params=walk.aux_params)
+                    aux_params=walk.aux_params, activations=sum(r.activations for r in leaves))
     return Report(name=network.name, input_shape=x, output_shape=out, batch=batch, layers=rows, totals=totals,
                   diagnostics=tuple(walk.diagnostics), convention=convention)
 

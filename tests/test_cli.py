@@ -52,7 +52,7 @@ def test_json_contract():
     assert report["batch"] == 1 and report["ok"] is True
     assert report["totals"] == {"params": 61706, "trainable_params": 61706, "non_trainable_params": 0, "buffers": 0,
                                 "macs": 416520, "param_bytes": 246824, "connections": 423038,
-                                "aux_params": 0}
+                                "aux_params": 0, "activations": 15002}
     first = report["layers"][0]
     for key in ("path", "name", "type", "input_shape", "output_shape", "params", "trainable_params", "weight_shape",
                 "macs", "fc_params", "receptive_field", "jump", "start"):

@@ -85,3 +85,16 @@ def test_unknown_receptive_field_is_none_not_a_guess(run):
 def test_global_average_pool_sees_the_whole_input(run):
     report = run("conv2d(4, 3, padding=1), adaptiveavgpool2d(1)", (3, 8, 8))
     assert report.layers[1].receptive_field == (3 + 7, 3 + 7)
+
+
+def test_catalog_receptive_fields_match_the_published_table():
+    # google-research/receptive_field (TF-Slim): inception_v3 Mixed_7c 1311 / stride 32 / effective padding 618,
+    # i.e. the first centre at (1311 - 1)/2 - 618 = 37; alexnet_v2 195 / 32 (its padding differs from torchvision's)
+    from convcalc import analyze, catalog
+
+    inception = {r.name: r for r in analyze(catalog.load("inception_v3")).layers if r.depth == 0}
+    assert inception["Mixed_7c"].receptive_field == (1311, 1311)
+    assert inception["Mixed_7c"].jump == (32, 32)
+    assert inception["Mixed_7c"].start == (37, 37)
+    features = next(r for r in analyze(catalog.load("alexnet")).layers if r.name == "features")
+    assert (features.receptive_field, features.jump) == ((195, 195), (32, 32))

@@ -146,6 +146,8 @@ VIEWS: dict[str, tuple[Column, ...]] = {
         Column("receptive field", lambda r, _: r.receptive_field),
         Column("jump", lambda r, _: r.jump),
         Column("start", lambda r, _: r.start),
+        Column("per branch", lambda r, _: " | ".join(_shape(b) if b else "?" for b in r.branch_receptive_fields)
+               if r.branch_receptive_fields else None, optional=True),
         _working("rf"),
     ),
 }
@@ -200,7 +202,8 @@ def total_lines(report: Report, view: str) -> list[str]:
         return [
             f"params: {t.params:,} (trainable {t.trainable_params:,}, non-trainable {t.non_trainable_params:,}), "
             f"{t.param_bytes / 1024 ** 2:,.2f} MiB as float32",
-            f"buffers: {t.buffers:,}   MACs: {t.macs:,}{batch}   connections: {t.connections:,}   {arrow}",
+            f"buffers: {t.buffers:,}   MACs: {t.macs:,}{batch}   connections: {t.connections:,}   "
+            f"activations: {t.activations:,}   {arrow}",
         ]
     if view == "rf":
         last = next((r for r in reversed(report.layers) if r.receptive_field is not None), None)
