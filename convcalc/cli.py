@@ -160,6 +160,8 @@ def load_network(model: str | None, layers: str | None, input_text: str | None, 
     elif model in catalog.names():
         network = catalog.load(model, shape, aux=aux)
     else:
+        if Path(model).is_dir():
+            raise SpecError(f"{model}: is a directory, not a spec file")
         looks_like_file = Path(model).suffix.lower() in spec.FORMAT_BY_SUFFIX or "/" in model
         raise SpecError(f"{model}: no such file" if looks_like_file else f"no spec file or built-in model named {model!r}",
                         hint=spec.did_you_mean(model, catalog.names()) or "run `convcalc list` for the built-in models")
@@ -203,12 +205,21 @@ MAX_WARNINGS = 10  #: warnings printed to stderr; the JSON report has them all
 
 
 def _warn(report) -> None:
-    for d in report.warnings[:MAX_WARNINGS]:
+    """Warnings to stderr: at most MAX_WARNINGS, and the divisions that drop only padding (every
+    ResNet's stem) summed up in one line."""
+    padding_only = [d for d in report.warnings if d.code == "padding-only-division"]
+    shown = [d for d in report.warnings if d.code != "padding-only-division"]
+    for d in shown[:MAX_WARNINGS]:
         sys.stderr.write(f"warning: {d.line}\n")
         if d.hint:
             sys.stderr.write(f"hint: {d.hint}\n")
-    if len(report.warnings) > MAX_WARNINGS:
-        sys.stderr.write(f"… and {len(report.warnings) - MAX_WARNINGS} more warnings (--json lists them all)\n")
+    if len(shown) > MAX_WARNINGS:
+        sys.stderr.write(f"… and {len(shown) - MAX_WARNINGS} more warnings (--json lists them all)\n")
+    if padding_only:
+        where = ", ".join(d.path for d in padding_only[:3]) + (", …" if len(padding_only) > 3 else "")
+        many = len(padding_only) != 1
+        sys.stderr.write(f"note: {len(padding_only)} layer{'s' if many else ''} ({where}) leave{'' if many else 's'} "
+                         "rows of padding uncovered, no input pixel (--json lists them)\n")
 
 
 @app.command("shape", help="Output shape of every layer: kernel, stride, padding, dilation, input → output.\n\n"
@@ -337,6 +348,10 @@ def list_models(types: Annotated[bool, typer.Option("--types", help="List the la
         for name in sorted(BLOCKS):
             aliases = sorted(a for a, t in BLOCK_ALIASES.items() if t == name)
             sys.stdout.write(f"{name} (block){' (' + ', '.join(aliases) + ')' if aliases else ''}\n")
+        from .templates import BUILTIN
+
+        for name, template in sorted(BUILTIN.items()):
+            sys.stdout.write(f"{name} (named block): {', '.join(template.params)}\n")
         return
     from .layers import dims
 
@@ -393,7 +408,8 @@ def solve_command(
             sys.stdout.write(f"… {len(found) - len(shown)} more (--all)\n")
     if not found:
         raise NetworkError(f"no setting within bounds maps {size} to {out}",
-                        hint="fix fewer of --kernel/--stride/--padding, or try --dilation")
+                           hint="upsampling needs a transposed conv (convtranspose2d), which solve does not cover"
+                           if out > size else "fix fewer of --kernel/--stride/--padding, or try --dilation")
 
 
 def _write_grid(fmt: Format, headers: list[str], rows: list[list[str]], numeric: list[bool]) -> None:

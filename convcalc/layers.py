@@ -65,7 +65,9 @@ class Window:
 class Note:
     """A warning about one layer: a stable code, the message and an optional hint."""
 
-    code: str  #: ``inexact-division`` (promoted to an error by --strict), ``not-flat``, ``receptive-field``
+    #: ``inexact-division`` (input pixels dropped; an error under --strict), ``padding-only-division``
+    #: (only padding dropped), ``not-flat``, ``receptive-field``, ``unused-argument``
+    code: str
     message: str
     hint: str | None = None
 
@@ -178,7 +180,8 @@ def _drop_warning(layer: Layer, x: Shape, kernel, stride, padding, dilation, hin
         if n and text not in sums:
             sums.append(text)
     padding_only = all(n <= p for n, p in zip(lost, padding))
-    return Note("inexact-division", f"the last {' and '.join(parts)} of the padded input "
+    code = "padding-only-division" if padding_only else "inexact-division"
+    return Note(code, f"the last {' and '.join(parts)} of the padded input "
                 f"{'is' if sum(lost) == 1 else 'are'} never covered ({'; '.join(sums)})"
                 + ("; only padding is dropped" if padding_only else ""), hint)
 
@@ -482,6 +485,8 @@ class Linear(Layer):
         if self.in_features is not None and self.in_features != n:
             if not flat and self.in_features == _prod(x):
                 hint = f"add flatten before it: the input {dims(x)} has {_prod(x)} elements"
+            elif not flat:
+                hint = f"add flatten before it and set in_features={_prod(x)} (or in_features={n} for the last dim)"
             else:
                 hint = f"set in_features={n}"
             raise self.fail(f"in_features={self.in_features} but receives {n} features"

@@ -337,7 +337,7 @@ def analyze(network: Network, *, input_shape: Shape | None = None, batch: int = 
             convention: str = "torch", explain: bool = False) -> Report:
     """Analyse ``network`` on ``input_shape`` (default: the spec's own).
 
-    ``strict`` turns inexact-division warnings into errors; ``convention`` is ``torch``, ``tf`` or ``caffe``
+    ``strict`` turns inexact divisions that drop input pixels into errors; ``convention`` is ``torch``, ``tf`` or ``caffe``
     (see :data:`convcalc.layers.CONVENTIONS`); ``explain`` adds each layer's arithmetic to its row.
     """
     x = input_shape or network.input_shape
@@ -405,8 +405,13 @@ def exact_inputs(network: Network, start: int, stop: int) -> list[Shape]:
     exact (no row dropped by floor rounding: ``--strict``)."""
     base = network.input_shape
     ndim = len(base) - 1
-    return [shape for size in range(start, stop + 1)
-            if analyze(network, input_shape=(shape := (base[0], *(size,) * ndim)), strict=True).ok]
+    inexact = ("inexact-division", "padding-only-division")
+    found = []
+    for size in range(start, stop + 1):
+        report = analyze(network, input_shape=(base[0], *(size,) * ndim))
+        if report.ok and not any(d.code in inexact for d in report.diagnostics):
+            found.append(report.input_shape)
+    return found
 
 
 def pair_rows(a: Report, b: Report) -> list[tuple[str, LayerRow | None, LayerRow | None, bool]]:

@@ -238,6 +238,8 @@ def from_data(data: Any, *, origin: str = "spec", input_shape: L.Shape | None = 
                             hint=did_you_mean(str(key), TOP_KEYS) or "a spec has: " + ", ".join(TOP_KEYS))
     if "layers" not in data:
         raise SpecError(f"{origin}: missing 'layers'")
+    if data["layers"] == []:
+        raise SpecError(f"{origin}: no layers", hint="a network needs at least one layer")
     shape = input_shape
     if shape is None and data.get("input") is not None:
         shape = parse_shape(data["input"], "input")
@@ -323,6 +325,7 @@ def detect(text: str) -> str:
 def read_text(text: str, origin: str, *, fmt: str | None = None, input_shape: L.Shape | None = None,
               aux: bool = False) -> Network:
     """Any supported text → Network: ``fmt`` as given, else detected from the content."""
+    detected = fmt is None
     fmt = fmt or detect(text)
     if fmt == "inline":
         return from_data({"layers": parse_inline(text)}, origin=origin, input_shape=input_shape, aux=aux)
@@ -330,9 +333,16 @@ def read_text(text: str, origin: str, *, fmt: str | None = None, input_shape: L.
         from . import pytorch
 
         data, notes = pytorch.read(text, fmt, origin)
+        if input_shape is not None:  # --input wins over the example tensor the code feeds its model
+            notes = [n for n in notes if "taken from the example tensor" not in n[1]]
         network = from_data(data, origin=origin, input_shape=input_shape, aux=aux)
         return dataclasses.replace(network, notes=tuple(notes))
-    return from_data(parse_text(text, fmt, origin), origin=origin, input_shape=input_shape, aux=aux)
+    if not text.strip():
+        raise SpecError(f"{origin}: empty", hint="a spec needs 'input' and 'layers'")
+    data = parse_text(text, fmt, origin)
+    if detected and isinstance(data, str):  # YAML reads "conv2d(6, 5), relu" as one string: inline layers
+        return from_data({"layers": parse_inline(text)}, origin=origin, input_shape=input_shape, aux=aux)
+    return from_data(data, origin=origin, input_shape=input_shape, aux=aux)
 
 
 def read_file(path: Path, *, input_shape: L.Shape | None = None, aux: bool = False, fmt: str | None = None) -> Network:
@@ -362,7 +372,9 @@ def parse_inline(text: str) -> list[Any]:
         tree = ast.parse(source, mode="eval")
     except SyntaxError as exc:
         col = max((exc.offset or 1) - 1, 1)
-        raise SpecError(f"--layers: cannot parse the text at column {col}: {exc.msg}",
+        message = "unbalanced brackets" if "']'" in exc.msg or "'['" in exc.msg or "never closed" in exc.msg \
+            else exc.msg
+        raise SpecError(f"--layers: cannot parse the text at column {col}: {message}",
                         hint='e.g. --layers "conv2d(6, 5, padding=2), relu, maxpool2d(2), flatten, linear(10)"') from None
     except (RecursionError, MemoryError, ValueError):
         raise SpecError("--layers: the text is nested too deeply") from None

@@ -308,3 +308,31 @@ def test_pytorch_code_file_and_forced_format(tmp_path):
     inline.write_text("conv2d(6, 5), relu, flatten")
     assert json.loads(invoke("shape", str(inline), "--from", "inline", "--input", "1x28x28", "--json").stdout)[
         "output_shape"] == [3456]
+
+
+def test_review_fixes():
+    # the largest receptive field, not the last known one
+    rf = invoke("rf", "--layers", "concat([conv2d(8, 5, padding=2)], [conv2d(8, 1, stride=2), convtranspose2d(8, 2, 2)]), "
+                "conv2d(4, 3)", "--input", "3x16x16")
+    assert "largest receptive field 5x5 (jump 1x1) at layers[0].branches[0][0]" in rf.stdout
+    # CSV carries plain numbers
+    rows = list(csv.DictReader(io.StringIO(invoke("params", "lenet", "-f", "csv").stdout)))
+    assert (rows[0]["share"], rows[0]["dense/conv"]) == ("0.25", "24586.2")  # 156/61,706; 3,687,936/150
+    # inline layers on stdin are detected
+    assert json.loads(invoke("shape", "-", "--input", "1x28x28", "--json", input="conv2d(6, 5), relu").stdout)[
+        "output_shape"] == [6, 24, 24]
+    assert invoke("shape", "-", input="").stderr.startswith("error: <stdin>: empty")
+    assert invoke("shape", "--layers", "conv2d(6, 3", "--input", "3x8x8").stderr.startswith(
+        "error: --layers: cannot parse the text at column 1: unbalanced brackets")
+    # a stem that drops only padding is one note, and --strict lets it pass
+    stem = ["check", "--layers", "conv2d(64, 7, stride=2, padding=3)", "--input", "3x224x224", "--strict"]
+    result = invoke(*stem)
+    assert result.exit_code == 0
+    assert result.stderr == ("note: 1 layer (layers[0]) leaves rows of padding uncovered, no input pixel "
+                             "(--json lists them)\n")
+    upsample = invoke("solve", "--in", "7", "--out", "14", "--kernel", "1", "--padding", "0")
+    assert upsample.stderr.splitlines()[1].startswith("hint: upsampling needs a transposed conv")
+    assert "inception (named block): in_channels, ch1x1" in invoke("list", "--types").stdout
+    assert invoke("shape", "--layers", "conv2d(4, 3, stride=2, padding=1), Linear(60, 10)", "--input",
+                  "3x8x8").stderr.splitlines()[1] == "hint: add flatten before it and set in_features=64 (or " \
+                                                     "in_features=4 for the last dim)"

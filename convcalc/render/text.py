@@ -37,17 +37,25 @@ def _num(v) -> str:
     return str(v)
 
 
-def _share(row: LayerRow, report: Report) -> str | None:
+class Percent(float):
+    """A share: ``12.3%`` for people, ``12.3`` in CSV."""
+
+
+class Times(float):
+    """A ratio: ``24,586x`` for people, ``24586.0`` in CSV."""
+
+
+def _share(row: LayerRow, report: Report) -> Percent | None:
     total = report.totals.params
     if not total or not row.params:
         return None
-    return f"{100 * row.params / total:.1f}%"
+    return Percent(100 * row.params / total)
 
 
-def _ratio(row: LayerRow, report: Report) -> str | None:
+def _ratio(row: LayerRow, report: Report) -> Times | None:
     if row.fc_params is None or not row.weights:
         return None
-    return f"{row.fc_params / row.weights:,.0f}x"
+    return Times(row.fc_params / row.weights)
 
 
 def _children(row: LayerRow, report: Report) -> list[LayerRow]:
@@ -118,6 +126,7 @@ VIEWS: dict[str, tuple[Column, ...]] = {
         TYPE,
         Column("kernel", lambda r, _: None if r.block else r.settings.get("kernel_size")),
         Column("stride", lambda r, _: None if r.block else r.settings.get("stride")),
+        Column("ceil", lambda r, _: "ceil" if r.settings.get("ceil_mode") else None, optional=True),
         Column("padding", lambda r, _: None if r.block else r.settings.get("padding")),
         Column("dilation", lambda r, _: None if r.block else r.settings.get("dilation")),
         Column("input", lambda r, _: r.input_shape),
@@ -175,6 +184,10 @@ def cell(value: Any, *, human: bool) -> str:
     """A raw column value as text: shapes as ``6x28x28``; ints with thousands separators when ``human``."""
     if value is None:
         return ""
+    if isinstance(value, Percent):
+        return f"{value:.1f}%" if human else f"{value:.2f}"
+    if isinstance(value, Times):
+        return f"{value:,.0f}x" if human else f"{value:.1f}"
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, int):
@@ -206,11 +219,12 @@ def total_lines(report: Report, view: str) -> list[str]:
             f"activations: {t.activations:,}   {arrow}",
         ]
     if view == "rf":
-        last = next((r for r in reversed(report.layers) if r.receptive_field is not None), None)
-        if last is None:
+        known = [r for r in report.layers if r.receptive_field is not None]
+        if not known:
             return [arrow]
-        return [f"{arrow}   largest receptive field {_shape(last.receptive_field)} (jump {_shape(last.jump)}) "
-                f"at {last.path}"]
+        largest = max(known, key=lambda r: r.receptive_field)
+        return [f"{arrow}   largest receptive field {_shape(largest.receptive_field)} (jump {_shape(largest.jump)}) "
+                f"at {largest.path}"]
     return [f"{arrow}   params {t.params:,}   MACs {t.macs:,}{batch}"]
 
 
