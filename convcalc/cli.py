@@ -457,7 +457,10 @@ def compare(
         if not report.ok:
             _error(report.errors[0].line, report.errors[0].hint)
             raise typer.Exit(1)
-        row = next(r for r in report.layers if not r.block)
+        leaves = [r for r in report.layers if not r.block]
+        if len(leaves) != 1:
+            raise SpecError(f"--layer takes one layer, got {len(leaves)}", hint="compare two models for more")
+        row = leaves[0]
         if fmt is Format.json:
             sys.stdout.write(json_module.dumps({"schema": "convcalc.compare-layer/1", "layer": row.to_dict()},
                                                indent=2) + "\n")
@@ -491,15 +494,21 @@ def compare(
         def shape_of(r):
             return dims(r.output_shape) if r else ""
 
+        human = fmt is not Format.csv
+
         def count(r, key):
-            return f"{getattr(r, key):,}" if r else ""
+            return (f"{getattr(r, key):,}" if human else str(getattr(r, key))) if r else ""
+
+        def kind(ra, rb):
+            types = [r.type for r in (ra, rb) if r]
+            return types[0] if len(set(types)) == 1 else " / ".join(types)
 
         headers = ["layer", "type", "output A", "output B", "params A", "params B", "MACs A", "MACs B", "differs"]
-        rows = [[path, (ra or rb).type, shape_of(ra), shape_of(rb), count(ra, "params"), count(rb, "params"),
+        rows = [[path, kind(ra, rb), shape_of(ra), shape_of(rb), count(ra, "params"), count(rb, "params"),
                  count(ra, "macs"), count(rb, "macs"), "*" if differs else ""] for path, ra, rb, differs in pairs]
         rows.append(["total", "", dims(a.output_shape) if a.output_shape else "invalid",
-                     dims(b.output_shape) if b.output_shape else "invalid", f"{a.totals.params:,}",
-                     f"{b.totals.params:,}", f"{a.totals.macs:,}", f"{b.totals.macs:,}",
+                     dims(b.output_shape) if b.output_shape else "invalid", count(a.totals, "params"),
+                     count(b.totals, "params"), count(a.totals, "macs"), count(b.totals, "macs"),
                      "*" if (a.totals.params, a.totals.macs, a.output_shape) != (b.totals.params, b.totals.macs,
                                                                                 b.output_shape) else ""])
         _write_grid(fmt, headers, rows, [False, False, False, False, True, True, True, True, False])

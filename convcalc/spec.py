@@ -271,7 +271,7 @@ def parse_text(text: str, fmt: str, origin: str, *, trusted: bool = False) -> An
     try:
         if fmt == "json":
             try:
-                return json.loads(text)
+                return json.loads(text, object_pairs_hook=_unique_keys(origin))
             except json.JSONDecodeError as exc:
                 raise SpecError(f"{origin}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
         if fmt == "toml":
@@ -287,7 +287,7 @@ def parse_text(text: str, fmt: str, origin: str, *, trusted: bool = False) -> An
             # The pure-Python safe loader: libyaml's C loader overflows the C stack (a
             # segfault) on deeply nested input, while this one stops at Python's
             # recursion limit with an error we can report.
-            loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader) if trusted else yaml.SafeLoader
+            loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader) if trusted else _strict_yaml_loader()
             return yaml.load(text, Loader=loader)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
@@ -296,6 +296,45 @@ def parse_text(text: str, fmt: str, origin: str, *, trusted: bool = False) -> An
             raise SpecError(f"{origin}: invalid YAML{where}: {problem}") from None
     except RecursionError:
         raise SpecError(f"{origin}: the {fmt.upper()} is nested too deeply") from None
+
+
+def _unique_keys(origin: str):
+    """json's object_pairs_hook: a key given twice is an error, not 'the last one wins'."""
+
+    def hook(pairs):
+        seen = {}
+        for key, value in pairs:
+            if key in seen:
+                raise SpecError(f"{origin}: the key {key!r} is given twice in one mapping")
+            seen[key] = value
+        return seen
+
+    return hook
+
+
+_YAML_LOADER = None
+
+
+def _strict_yaml_loader():
+    """yaml.SafeLoader refusing a key given twice in one mapping (PyYAML keeps the last one)."""
+    global _YAML_LOADER
+    if _YAML_LOADER is None:
+        import yaml
+
+        class StrictSafeLoader(yaml.SafeLoader):
+            def construct_mapping(self, node, deep=False):
+                keys = set()
+                for key_node, _ in node.value:
+                    key = self.construct_object(key_node, deep=deep)
+                    if isinstance(key, (str, int, float, bool)) and key in keys:
+                        raise yaml.constructor.ConstructorError(
+                            None, None, f"the key {key!r} is given twice in one mapping", key_node.start_mark)
+                    if isinstance(key, (str, int, float, bool)):
+                        keys.add(key)
+                return super().construct_mapping(node, deep=deep)
+
+        _YAML_LOADER = StrictSafeLoader
+    return _YAML_LOADER
 
 
 def sniff(text: str) -> str:
@@ -405,6 +444,8 @@ def _inline_node(node: ast.AST, path: str) -> Any:
     for kw in node.keywords:
         if kw.arg is None:
             raise SpecError(f"{type_name}: **kwargs cannot be read", path=path)
+        if kw.arg in out:
+            raise SpecError(f"{type_name}: {kw.arg} given twice", path=path)
         out[kw.arg] = _inline_value(kw.value, path, type_name, kw.arg)
     if type_name in BLOCKS:
         if type_name == "sequential":

@@ -263,7 +263,7 @@ def test_compare_two_inputs_and_one_layer():
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     flatten = next(r for r in rows if r["layer"] == "layers[6]")
     assert (flatten["output A"], flatten["output B"], flatten["differs"]) == ("400", "576", "*")
-    assert rows[-1]["params A"] == "61,706"
+    assert rows[-1]["params A"] == "61706"  # CSV: no separators
     layer = invoke("compare", "--layer", "conv2d(64, 3, padding=1)", "--input", "3x224x224")
     assert "483,385,147,392 weights" in layer.stdout
     assert "one dense layer 3→64 applied at each of the 50,176 positions" in layer.stdout

@@ -217,3 +217,12 @@ def test_network_errors_are_not_raised_by_the_reader():
     assert report.errors[0].line == "layers[0] conv2d: in_channels=3 but the previous layer gives 1 channels"
     assert report.errors[0].hint == "set in_channels=1"
     assert issubclass(NetworkError, Exception)
+
+
+def test_a_key_given_twice_is_an_error_in_every_format():
+    with pytest.raises(SpecError, match="the key 'out_channels' is given twice"):
+        parse_text("layers:\n  - {type: conv2d, out_channels: 4, kernel_size: 3, out_channels: 5}\n", "yaml", "d.yaml")
+    with pytest.raises(SpecError, match="the key 'input' is given twice"):
+        parse_text('{"input": [1, 8, 8], "input": [1, 9, 9], "layers": []}', "json", "d.json")
+    with pytest.raises(SpecError, match="out_channels given twice"):
+        from_inline("conv2d(out_channels=4, kernel_size=3, out_channels=5)", (1, 8, 8))
