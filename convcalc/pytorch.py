@@ -549,6 +549,9 @@ class _Forward:
     """What forward() visibly does."""
 
     calls: list[str] = field(default_factory=list)  #: the children it calls (``self.x(…)``), in the order they run
+    #: the children and the functional layers it runs (``F.max_pool2d(x, 2)`` as a spec item), in order
+    sequence: list[str | dict] = field(default_factory=list)
+    counted: list[str] = field(default_factory=list)  #: functional calls read as layers
     functional: list[str] = field(default_factory=list)  #: other calls and tensor operations, once each
     adds: bool = False
     flattens: bool = False
@@ -558,6 +561,33 @@ ADD = "a tensor add (+)"
 _HARMLESS = frozenset({"size", "dim", "super", "print", "len", "range", "isinstance", "int", "float", "enumerate",
                        "zip", "list", "tuple", "getattr", "numel", "contiguous"})
 _FLATTENS = frozenset({"view", "reshape", "flatten"})
+
+
+#: functional layers forward() may call: name → (spec type, torch.nn.functional's positional order after input)
+_FUNCTIONAL = {
+    **{f"max_pool{n}d": (f"maxpool{n}d", ("kernel_size", "stride", "padding", "dilation", "ceil_mode",
+                                          "return_indices")) for n in (1, 2, 3)},
+    **{f"avg_pool{n}d": (f"avgpool{n}d", ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad",
+                                          "divisor_override")) for n in (1, 2, 3)},
+    **{f"adaptive_{k}_pool{n}d": (f"adaptive{k}pool{n}d", ("output_size",)) for k in ("avg", "max") for n in (1, 2, 3)},
+}
+_FUNCTIONAL_MODULES = ("F.", "nn.functional.", "torch.nn.functional.", "functional.")
+
+
+def _functional_layer(call: ast.Call, label: str, short: str) -> dict | None:
+    """``F.max_pool2d(x, 2)`` → ``{"type": "maxpool2d", "kernel_size": 2}`` where every argument is a literal."""
+    if short not in _FUNCTIONAL or not label.startswith(_FUNCTIONAL_MODULES) or not call.args:
+        return None
+    type_name, order = _FUNCTIONAL[short]
+    item: dict[str, Any] = {"type": type_name}
+    try:
+        for argname, node in [*zip(order, call.args[1:]), *((k.arg, k.value) for k in call.keywords)]:
+            if argname is None or argname == "input" or len(call.args) - 1 > len(order):
+                return None
+            item[argname] = _plain(fold(node, {}))
+    except _NotLiteral:
+        return None
+    return item
 
 
 def _forward(function: ast.FunctionDef, children: set[str]) -> _Forward:
@@ -580,8 +610,14 @@ def _forward(function: ast.FunctionDef, children: set[str]) -> _Forward:
             if len(label) > 40:
                 label = f"….{func.attr}" if isinstance(func, ast.Attribute) else label[:40] + "…"
             short = _last(func)
+            item = _functional_layer(node, label, short)
             if label.startswith("self.") and label[5:] in children:
                 facts.calls.append(label[5:])
+                facts.sequence.append(label[5:])
+            elif item is not None:
+                facts.sequence.append(item)
+                if label not in facts.counted:
+                    facts.counted.append(label)
             elif short not in _HARMLESS:
                 functional(label)
             facts.flattens |= short in _FLATTENS
@@ -668,9 +704,12 @@ def _forward_order(children: list[dict], names: list[str], forward: _Forward | N
         return None
     seen: set[str] = set()
     ordered = []
-    for n in forward.calls:  # the first use keeps the item itself: warnings find their paths by identity
-        ordered.append(by_name[n] if n not in seen else dict(by_name[n]))
-        seen.add(n)
+    for step in forward.sequence:  # the first use keeps the item itself: warnings find their paths by identity
+        if isinstance(step, dict):  # a functional layer, F.max_pool2d(x, 2)
+            ordered.append(dict(step))
+            continue
+        ordered.append(by_name[step] if step not in seen else dict(by_name[step]))
+        seen.add(step)
     return ordered
 
 
@@ -681,6 +720,8 @@ def _straight_line_warning(cls: str, forward: _Forward, flattened: list[str]) ->
     repeated = sorted({n for n in forward.calls if forward.calls.count(n) > 1})
     if repeated:
         parts.append(f"{', '.join(repeated)} run{'s' if len(repeated) == 1 else ''} more than once (no parameters)")
+    if forward.counted:
+        parts.append(f"{', '.join(forward.counted)} read as layers where forward() calls {'it' if len(forward.counted) == 1 else 'them'}")
     if others:
         parts.append(f"forward() also calls {', '.join(others)}: not counted")
     if flattened:

@@ -1102,8 +1102,9 @@ def test_docstring_examples():
     assert doctest.testmod(convcalc.pytorch).failed == 0
 
 
-def test_functional_layers_in_forward_are_named_in_the_warning():
-    """pytorch/examples' MNIST net pools with F.max_pool2d: convcalc cannot see it, and says so."""
+def test_functional_pooling_in_forward_is_read_as_a_layer():
+    """pytorch/examples' MNIST net pools with F.max_pool2d(x, 2): read as a layer where forward() calls it,
+    the net is torch's: 64x12x12 = 9,216 features reach fc1, 1,199,882 parameters."""
     text = '''
 class Net(nn.Module):
     def __init__(self):
@@ -1128,6 +1129,42 @@ class Net(nn.Module):
     [(path, message)] = notes
     assert message.startswith("Net: the layers are taken in the order forward() calls them (conv1, conv2, dropout1, "
                               "fc1, dropout2, fc2)")
-    assert "forward() also calls F.relu, F.max_pool2d, F.log_softmax: not counted" in message
-    assert "a flatten is assumed before 'fc1' (forward() calls torch.flatten)" in message
-    assert report.errors[0].line == "layers[4] linear 'fc1': in_features=9216 but receives 36864 features"
+    assert "F.max_pool2d read as layers where forward() calls it" in message
+    assert "forward() also calls F.relu, F.log_softmax: not counted" in message
+    assert report.ok and report.output_shape == (10,)
+    assert [r.type for r in report.layers][:5] == ["conv2d", "conv2d", "maxpool2d", "dropout", "flatten"]
+    assert report.totals.params == 1_199_882
+
+
+TUTORIAL_NET = '''
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super(Net, self).__init__()
+        self.conv1 = nn.Conv2d(1, 6, 5)
+        self.conv2 = nn.Conv2d(6, 16, 5)
+        self.fc1 = nn.Linear(16 * 5 * 5, 120)
+        self.fc2 = nn.Linear(120, 84)
+        self.fc3 = nn.Linear(84, 10)
+
+    def forward(self, x):
+        x = F.max_pool2d(F.relu(self.conv1(x)), (2, 2))
+        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
+        x = torch.flatten(x, 1)
+        x = F.relu(self.fc1(x))
+        x = F.relu(self.fc2(x))
+        return self.fc3(x)
+'''
+
+
+def test_the_pytorch_tutorial_net_gives_torchs_shapes():
+    """The 60-minute blitz Net pools functionally; read as layers it is the 61,706-parameter LeNet."""
+    report, _ = analyse(TUTORIAL_NET, (1, 32, 32), "pytorch-code")
+    assert report.ok
+    assert [r.output_shape for r in report.layers] == [(6, 28, 28), (6, 14, 14), (16, 10, 10), (16, 5, 5), (400,),
+                                                       (120,), (84,), (10,)]
+    assert report.totals.params == 61_706
