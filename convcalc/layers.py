@@ -607,6 +607,149 @@ class LayerNorm(Layer):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class InstanceNorm(Layer):
+    """``torch.nn.InstanceNorm1d/2d/3d``: 2·C parameters when affine (off by default); running stats
+    (2·C + 1 buffers) only with track_running_stats."""
+
+    TYPES: ClassVar = {"instancenorm1d": 1, "instancenorm2d": 2, "instancenorm3d": 3}
+
+    num_features: int | None = arg(values.positive, sizing=True)
+    eps: float = arg(values.number(0, exclusive_min=True), 1e-5, positional=False)
+    momentum: float | None = arg(values.optional(values.number(0, 1)), 0.1, positional=False)
+    affine: bool = arg(values.boolean, False, positional=False)
+    track_running_stats: bool = arg(values.boolean, False, positional=False)
+
+    def apply(self, x: Shape, convention: str = "torch") -> Effect:
+        self.expect_spatial(x)
+        c = x[0]
+        if self.affine or self.track_running_stats:
+            self.check_given("num_features", self.num_features, c, "channels")
+        return Effect(output_shape=x, extra_params=2 * c if self.affine else 0,
+                      buffers=2 * c + 1 if self.track_running_stats else 0)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PReLU(Layer):
+    """``torch.nn.PReLU``: one learnable slope, or one per channel (``num_parameters=C``)."""
+
+    TYPES: ClassVar = {"prelu": None}
+
+    num_parameters: int = arg(values.positive, 1)
+    init: float = arg(values.number(), 0.25)
+
+    def apply(self, x: Shape, convention: str = "torch") -> Effect:
+        channels = x[0]
+        if self.num_parameters not in (1, channels):
+            raise self.fail(f"num_parameters={self.num_parameters} but the input has {channels} channels",
+                            f"use num_parameters=1 or {channels}")
+        return Effect(output_shape=x, extra_params=self.num_parameters)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Upsample(Layer):
+    """``torch.nn.Upsample``: to ``size``, or ``floor(in · scale_factor)`` per spatial dim; no parameters."""
+
+    TYPES: ClassVar = {"upsample": None, "upsamplingnearest2d": None, "upsamplingbilinear2d": None}
+
+    size: tuple[int, ...] | None = arg(values.optional(values.int_list), None)
+    scale_factor: tuple[float, ...] | float | None = arg(values.optional(values.scales), None)
+    mode: str = arg(values.choice("nearest", "linear", "bilinear", "bicubic", "trilinear", "area", "nearest-exact"),
+                    "nearest")
+    align_corners: bool | None = arg(values.optional(values.boolean), None)
+    recompute_scale_factor: bool | None = arg(values.optional(values.boolean), None)
+
+    def apply(self, x: Shape, convention: str = "torch") -> Effect:
+        spatial = x[1:]
+        if not spatial:
+            raise self.fail(f"expects a C x spatial input, got {dims(x)}")
+        if (self.size is None) == (self.scale_factor is None):
+            raise self.fail("give exactly one of size and scale_factor")
+        if self.size is not None:
+            out = self.size * len(spatial) if len(self.size) == 1 else self.size
+        else:
+            scales = self.scale_factor if isinstance(self.scale_factor, tuple) else (self.scale_factor,)
+            scales = scales * len(spatial) if len(scales) == 1 else scales
+            out = tuple(math.floor(i * s) for i, s in zip(spatial, scales))
+            if len(scales) != len(spatial):
+                out = ()
+        if len(out) != len(spatial):
+            raise self.fail(f"size/scale_factor gives {len(out)} dims but the input has {len(spatial)} spatial dims")
+        if any(o < 1 for o in out):
+            raise self.fail(f"output size {dims(out)} is empty")
+        return Effect(output_shape=(x[0], *out), receptive=UNKNOWN, warnings=(Note(
+            "receptive-field", "the receptive field is not defined through upsampling; it is left unknown from "
+            "here on"),))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Pad(Layer):
+    """``torch.nn.ZeroPad*d`` / ``ConstantPad*d`` / ``ReflectionPad*d`` / ``ReplicationPad*d`` /
+    ``CircularPad*d``: ``padding`` is an int or, as torch, (left, right[, top, bottom[, front, back]])
+    starting from the last dim; negative values crop."""
+
+    TYPES: ClassVar = {f"{kind}pad{n}d": n for kind in ("zero", "constant", "reflection", "replication", "circular")
+                       for n in (1, 2, 3)}
+
+    padding: tuple[int, ...] = arg(values.pad_widths)
+    value: float = arg(values.number(), 0.0)
+
+    def pads(self) -> list[tuple[int, int]]:
+        """(before, after) per spatial dim, first dim first."""
+        p = self.padding * (2 * self.ndim) if len(self.padding) == 1 else self.padding
+        if len(p) != 2 * self.ndim:
+            raise self.fail(f"padding needs 1 or {2 * self.ndim} values, got {len(p)}")
+        return [(p[2 * i], p[2 * i + 1]) for i in range(self.ndim)][::-1]
+
+    def apply(self, x: Shape, convention: str = "torch") -> Effect:
+        self.expect_spatial(x)
+        pads = self.pads()
+        if self.type.startswith("reflection") and any(max(b, a) >= i for (b, a), i in zip(pads, x[1:])):
+            raise self.fail(f"reflection padding must be smaller than the input {dims(x[1:])}")
+        out = tuple(i + b + a for (b, a), i in zip(pads, x[1:]))
+        if any(o < 1 for o in out):
+            raise self.fail(f"the padding crops the input {dims(x[1:])} to nothing ({dims(out)})")
+        return Effect(output_shape=(x[0], *out),
+                      receptive=Window((1,) * self.ndim, (1,) * self.ndim, tuple(b for b, _ in pads), (1,) * self.ndim))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PixelShuffle(Layer):
+    """``torch.nn.PixelShuffle``: C·r² × H × W → C × H·r × W·r."""
+
+    TYPES: ClassVar = {"pixelshuffle": 2}
+
+    upscale_factor: int = arg(values.positive)
+
+    def apply(self, x: Shape, convention: str = "torch") -> Effect:
+        self.expect_spatial(x)
+        r = self.upscale_factor
+        if x[0] % (r * r):
+            raise self.fail(f"{x[0]} channels are not divisible by upscale_factor² = {r * r}")
+        return Effect(output_shape=(x[0] // (r * r), x[1] * r, x[2] * r), receptive=UNKNOWN, warnings=(Note(
+            "receptive-field", "the receptive field is not defined through a pixel shuffle; it is left unknown"),))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Unflatten(Layer):
+    """``torch.nn.Unflatten``: split ``dim`` (counted with the batch dim) into ``unflattened_size``."""
+
+    TYPES: ClassVar = {"unflatten": None}
+
+    dim: int = arg(values.any_int)
+    unflattened_size: tuple[int, ...] = arg(values.int_list)
+
+    def apply(self, x: Shape, convention: str = "torch") -> Effect:
+        rank = len(x) + 1
+        d = self.dim + rank if self.dim < 0 else self.dim
+        if not 1 <= d < rank:
+            raise self.fail(f"dim={self.dim} is out of range for a {rank}-dim input (batch included)")
+        if _prod(self.unflattened_size) != x[d - 1]:
+            raise self.fail(f"unflattened_size {dims(self.unflattened_size)} has {_prod(self.unflattened_size)} "
+                            f"elements but dim {self.dim} has {x[d - 1]}")
+        return Effect(output_shape=(*x[:d - 1], *self.unflattened_size, *x[d:]), receptive=UNKNOWN)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class LocalResponseNorm(Layer):
     """``torch.nn.LocalResponseNorm``: no parameters, shape unchanged (AlexNet, GoogLeNet)."""
 
@@ -643,12 +786,14 @@ class Activation(Layer):
 
     TYPES: ClassVar = {t: None for t in (
         "relu", "relu6", "leakyrelu", "elu", "gelu", "silu", "mish", "sigmoid", "tanh",
-        "hardswish", "hardsigmoid", "softplus", "softmax", "logsoftmax", "identity")}
+        "hardswish", "hardsigmoid", "softplus", "softmax", "logsoftmax", "identity", "hardtanh", "selu", "celu",
+        "logsigmoid", "softsign", "tanhshrink")}
     ACCEPTS: ClassVar[dict[str, tuple[str, ...]]] = {
         "relu": ("inplace",), "relu6": ("inplace",), "silu": ("inplace",), "mish": ("inplace",),
         "hardswish": ("inplace",), "hardsigmoid": ("inplace",), "leakyrelu": ("negative_slope", "inplace"),
         "elu": ("alpha", "inplace"), "gelu": ("approximate",), "softplus": ("beta", "threshold"),
-        "softmax": ("dim",), "logsoftmax": ("dim",),
+        "softmax": ("dim",), "logsoftmax": ("dim",), "hardtanh": ("min_val", "max_val", "inplace"),
+        "selu": ("inplace",), "celu": ("alpha", "inplace"),
     }
 
     inplace: bool = arg(values.boolean, False)
@@ -658,6 +803,8 @@ class Activation(Layer):
     beta: float = arg(values.number(), 1.0)
     threshold: float = arg(values.number(), 20.0)
     dim: int | None = arg(values.optional(values.any_int), None)
+    min_val: float = arg(values.number(), -1.0)
+    max_val: float = arg(values.number(), 1.0)
 
     def apply(self, x: Shape, convention: str = "torch") -> Effect:
         if self.dim is not None:
@@ -668,8 +815,9 @@ class Activation(Layer):
 
 
 KINDS: tuple[type[Layer], ...] = (
-    Conv, ConvTranspose, MaxPool, AvgPool, Subsampling, AdaptivePool, Linear, Flatten,
-    BatchNorm, GroupNorm, LayerNorm, LocalResponseNorm, Dropout, Activation,
+    Conv, ConvTranspose, MaxPool, AvgPool, Subsampling, AdaptivePool, Linear, Flatten, Unflatten,
+    BatchNorm, GroupNorm, LayerNorm, InstanceNorm, LocalResponseNorm, Dropout, Activation, PReLU,
+    Upsample, Pad, PixelShuffle,
 )
 
 #: Short names people type; each maps to a canonical type name.

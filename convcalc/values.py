@@ -141,3 +141,22 @@ def index_lists(value: Any, ndim: int) -> tuple[tuple[int, ...], ...]:
             raise ValueError("must be a list of non-empty lists of input channel indices")
         rows.append(tuple(non_negative(i, ndim) for i in row))
     return tuple(rows)
+
+
+def scales(value: Any, ndim: int) -> float | tuple[float, ...]:
+    """Upsample's scale_factor: a positive number, or one per spatial dim."""
+    single = number(0, exclusive_min=True)
+    if isinstance(value, (list, tuple)):
+        if not value:
+            raise ValueError("must not be empty")
+        return tuple(single(v, ndim) for v in value)
+    return single(value, ndim)
+
+
+def pad_widths(value: Any, ndim: int) -> tuple[int, ...]:
+    """Padding layers: an int, or (left, right, top, bottom, …) as torch orders them; negative crops."""
+    if isinstance(value, (list, tuple)):
+        if not value:
+            raise ValueError("must not be empty")
+        return tuple(any_int(v, ndim) for v in value)
+    return (any_int(value, ndim),)
