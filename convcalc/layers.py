@@ -552,17 +552,36 @@ class BatchNorm(Layer):
         if len(x) not in ranks:
             want = " or ".join(f"{r + 1}D" for r in ranks)
             raise self.fail(f"expected {want} input (batch included), got {len(x) + 1}D ({dims(x)} without batch)")
+        return self.normalise(x)
+
+    def normalise(self, x: Shape) -> Effect:
+        """torch's _NormBase: num_features is read (and checked) only for weights or running stats."""
         c = x[0]
         warnings = []
         if self.affine or self.track_running_stats:
             self.check_given("num_features", self.num_features, c, "channels")
         elif self.num_features is not None and self.num_features != c:
-            # torch never reads num_features without weights or running stats, so it accepts this
             warnings.append(Note("unused-argument", f"num_features={self.num_features} but the input has {c} "
                                  "channels (torch does not check it without affine or running stats)",
                                  f"set num_features={c}"))
         return Effect(output_shape=x, extra_params=(2 if self.bias else 1) * c if self.affine else 0,
                       buffers=2 * c + 1 if self.track_running_stats else 0, warnings=tuple(warnings))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InstanceNorm(BatchNorm):
+    """``torch.nn.InstanceNorm1d/2d/3d``: BatchNorm's arguments with affine and track_running_stats off by
+    default; a C × spatial input."""
+
+    TYPES: ClassVar = {"instancenorm1d": 1, "instancenorm2d": 2, "instancenorm3d": 3}
+    EXCLUDES: ClassVar = {t: ("bias",) for t in TYPES}  # torch's InstanceNorm has no bias flag
+
+    affine: bool = arg(values.boolean, False, positional=False)
+    track_running_stats: bool = arg(values.boolean, False, positional=False)
+
+    def apply(self, x: Shape, convention: str = "torch") -> Effect:
+        self.expect_spatial(x)
+        return self.normalise(x)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -604,28 +623,6 @@ class LayerNorm(Layer):
         n = _prod(shape)
         params = (n + (n if self.bias else 0)) if self.elementwise_affine else 0
         return Effect(output_shape=x, extra_params=params)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class InstanceNorm(Layer):
-    """``torch.nn.InstanceNorm1d/2d/3d``: 2·C parameters when affine (off by default); running stats
-    (2·C + 1 buffers) only with track_running_stats."""
-
-    TYPES: ClassVar = {"instancenorm1d": 1, "instancenorm2d": 2, "instancenorm3d": 3}
-
-    num_features: int | None = arg(values.positive, sizing=True)
-    eps: float = arg(values.number(0, exclusive_min=True), 1e-5, positional=False)
-    momentum: float | None = arg(values.optional(values.number(0, 1)), 0.1, positional=False)
-    affine: bool = arg(values.boolean, False, positional=False)
-    track_running_stats: bool = arg(values.boolean, False, positional=False)
-
-    def apply(self, x: Shape, convention: str = "torch") -> Effect:
-        self.expect_spatial(x)
-        c = x[0]
-        if self.affine or self.track_running_stats:
-            self.check_given("num_features", self.num_features, c, "channels")
-        return Effect(output_shape=x, extra_params=2 * c if self.affine else 0,
-                      buffers=2 * c + 1 if self.track_running_stats else 0)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
