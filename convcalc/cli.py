@@ -397,7 +397,6 @@ def solve_command(
                                             "convention": convention.value, "pool": pool,
                                             "solutions": [t.to_dict() for t in found]}, indent=2) + "\n")
     else:
-        from .render import text
 
         shown = found if show_all or fmt is not Format.table else found[:20]
         headers = ["kernel", "stride", "padding", "dilation", "exact"]

@@ -279,7 +279,7 @@ class _Walk:
             buffers=sum(r.buffers for r in children), weight_shape=None,
             macs=sum(r.macs for r in children), connections=sum(r.connections for r in children), fc_params=None,
             activations=math.prod(out) * self.batch,
-            weight_layers=deep, explain=self.working(layer, x, effect, rf, rf_out) if self.explain else None, settings=dict(block.settings),
+            weight_layers=deep, settings=dict(block.settings),
             branch_receptive_fields=None if branch_rfs is None else tuple(
                 None if b is None else tuple(f.size for f in b) for b in branch_rfs),
             **_rf_columns(rf_out),

@@ -335,3 +335,10 @@ def test_review_fixes():
     assert "inception (named block): in_channels, ch1x1" in invoke("list", "--types").stdout
     assert "hint: add flatten before it and set in_features=64 (or in_features=4 for the last dim)" in invoke(
         "shape", "--layers", "conv2d(4, 3, stride=2, padding=1), Linear(60, 10)", "--input", "3x8x8").stderr
+
+
+@pytest.mark.parametrize("command", ["shape", "params", "rf"])
+def test_every_view_with_explain_on_a_model_with_blocks(command):
+    result = invoke(command, "googlenet-torchvision", "--explain", "--aux", "--compare-conventions"
+                    if command == "shape" else "--batch", *([] if command == "shape" else ["2"]))
+    assert result.exit_code == 0, result.output

@@ -1,6 +1,5 @@
 """Parameters, buffers, MACs and the dense-layer comparison, against hand counts and REFERENCE.md."""
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

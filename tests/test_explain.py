@@ -50,3 +50,12 @@ def test_linear_bn_and_flatten(run):
     assert report.layers[0].explain["params"] == "2·16 = 32; buffers 2·16 + 1 = 33"
     assert report.layers[1].explain["shape"] == "16·5·5 = 400"
     assert report.layers[2].explain["params"] == "10·400 + 10 = 4,010"
+
+
+def test_blocks_with_explain(run):
+    # block rows have no arithmetic of their own; their children do (this crashed: a NameError, exit 70)
+    report = run("add([conv2d(4, 3, padding=1), relu]), concat([conv2d(2, 1)], [maxpool2d(3, 1, 1)])", (4, 8, 8),
+                 explain=True)
+    assert report.ok
+    assert report.layers[0].explain is None
+    assert report.layers[1].explain["shape"] == "(8 + 2·1 − 3)/1 + 1 = 8"

@@ -439,7 +439,7 @@ def dump(data) -> str:
                 lines.append(f"  {json.dumps(ck)}: {json.dumps(cv)}" + ("," if n < len(kv) - 1 else ""))
             lines.append(" }" + comma)
         elif k == "models":
-            lines.append(f' "models": {{')
+            lines.append(' "models": {')
             items = list(v.items())
             for j, (mname, md) in enumerate(items):
                 lines.append(f"  {json.dumps(mname)}: {{")
