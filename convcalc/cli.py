@@ -142,7 +142,11 @@ def load_network(model: str | None, layers: str | None, input_text: str | None, 
     """Resolve MODEL / --layers / --input into a Network with an input shape."""
     from . import catalog, spec
 
-    shape = spec.parse_shape(input_text, "--input") if input_text is not None else None
+    by_name = None
+    if input_text is not None and "=" in input_text:
+        by_name, shape = spec.parse_named_shapes(input_text), None
+    else:
+        shape = spec.parse_shape(input_text, "--input") if input_text is not None else None
     if model and layers:
         raise SpecError("give either MODEL or --layers, not both")
     source_format = fmt.value if fmt else None
@@ -165,8 +169,19 @@ def load_network(model: str | None, layers: str | None, input_text: str | None, 
         looks_like_file = Path(model).suffix.lower() in spec.FORMAT_BY_SUFFIX or "/" in model
         raise SpecError(f"{model}: no such file" if looks_like_file else f"no spec file or built-in model named {model!r}",
                         hint=spec.did_you_mean(model, catalog.names()) or "run `convcalc list` for the built-in models")
-    if network.input_shape is None:
+    if by_name:
+        names = [n for n, _ in network.inputs]
+        for name in by_name:
+            if name not in names:
+                raise SpecError(f"--input: the network has no input named {name!r}", hint=spec.did_you_mean(
+                    name, names) or f"its inputs are: {', '.join(names)}")
+        network = network.with_inputs(by_name=by_name)
+    missing = [n for n, s in network.inputs if s is None]
+    if len(network.inputs) == 1 and missing:
         raise SpecError("the spec has no 'input'", hint="add `input: [1, 28, 28]` to the spec or pass --input 1x28x28")
+    if missing:
+        raise SpecError(f"no shape for the input{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
+                        hint="give them in the spec's inputs: or as --input " + " ".join(f"{n}=CxHxW" for n in missing))
     return network
 
 
@@ -337,21 +352,23 @@ def check(model: Model = None, layers: Layers = None, input: Input = None, batch
 def list_models(types: Annotated[bool, typer.Option("--types", help="List the layer and block types instead.")] = False
                 ) -> None:
     from . import catalog
-    from .layers import ALIASES, REGISTRY, accepted
-    from .network import BLOCK_ALIASES, BLOCKS
+    from .layers import ALIASES, REGISTRY
+    from .graph import BLOCK_ALIASES, BLOCKS
+    from .spec import signatures
 
     if types:
-        for name, (cls, _) in sorted(REGISTRY.items()):
+        # one line per type: the lower-case form (input size inferred) · torch's own order
+        for name in sorted(REGISTRY):
             aliases = sorted(a for a, t in ALIASES.items() if t == name)
-            args = ", ".join(f.name for f in accepted(cls, name))
-            sys.stdout.write(f"{name}{' (' + ', '.join(aliases) + ')' if aliases else ''}: {args}\n")
+            forms = " · ".join(f for f in signatures(name) if f)
+            sys.stdout.write(f"{name}{' (' + ', '.join(aliases) + ')' if aliases else ''}: {forms}\n")
         for name in sorted(BLOCKS):
             aliases = sorted(a for a, t in BLOCK_ALIASES.items() if t == name)
             sys.stdout.write(f"{name} (block){' (' + ', '.join(aliases) + ')' if aliases else ''}\n")
         from .templates import BUILTIN
 
-        for name, template in sorted(BUILTIN.items()):
-            sys.stdout.write(f"{name} (named block): {', '.join(template.params)}\n")
+        for name in sorted(BUILTIN):
+            sys.stdout.write(f"{name} (named block): {' · '.join(f for f in signatures(name) if f)}\n")
         return
     from .layers import dims
 

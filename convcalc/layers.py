@@ -112,6 +112,7 @@ class Effect:
     fc_params: int | None = None  #: weights a dense layer would need for the same in→out volume
     receptive: Window | str = KEEP
     warnings: tuple[Note, ...] = ()
+    outputs: tuple[Shape, ...] | None = None  #: every output of an op with several (chunk, split)
 
     @property
     def params(self) -> int:
@@ -646,7 +647,7 @@ class PReLU(Layer):
 class Upsample(Layer):
     """``torch.nn.Upsample``: to ``size``, or ``floor(in · scale_factor)`` per spatial dim; no parameters."""
 
-    TYPES: ClassVar = {"upsample": None, "upsamplingnearest2d": None, "upsamplingbilinear2d": None}
+    TYPES: ClassVar = {"upsample": None, "upsamplingnearest2d": None, "upsamplingbilinear2d": None, "interpolate": None}
 
     size: tuple[int, ...] | None = arg(values.optional(values.int_list), None)
     scale_factor: tuple[float, ...] | float | None = arg(values.optional(values.scales), None)
@@ -654,6 +655,19 @@ class Upsample(Layer):
                     "nearest")
     align_corners: bool | None = arg(values.optional(values.boolean), None)
     recompute_scale_factor: bool | None = arg(values.optional(values.boolean), None)
+
+    REFERENCE: ClassVar = True  #: may read a second tensor and resize to its spatial size
+
+    def apply_many(self, xs: list[Shape], names: list[str], convention: str = "torch") -> Effect:
+        """``from: [x, like]`` without size or scale_factor: resize x to like's spatial size
+        (``F.interpolate(x, size=like.shape[2:])``)."""
+        x, like = xs
+        if self.size is not None or self.scale_factor is not None:
+            raise self.fail(f"give size/scale_factor or a second input ({names[1]}) to take the size from, not both")
+        if len(like) != len(x):
+            raise self.fail(f"{names[1]} gives {dims(like)} but {names[0]} gives {dims(x)}; taking its size needs "
+                            "the same number of dims")
+        return dataclasses.replace(self, size=like[1:]).apply(x, convention)
 
     def apply(self, x: Shape, convention: str = "torch") -> Effect:
         spatial = x[1:]
@@ -784,7 +798,7 @@ class Activation(Layer):
     TYPES: ClassVar = {t: None for t in (
         "relu", "relu6", "leakyrelu", "elu", "gelu", "silu", "mish", "sigmoid", "tanh",
         "hardswish", "hardsigmoid", "softplus", "softmax", "logsoftmax", "identity", "hardtanh", "selu", "celu",
-        "logsigmoid", "softsign", "tanhshrink")}
+        "logsigmoid", "softsign", "tanhshrink", "abs")}
     ACCEPTS: ClassVar[dict[str, tuple[str, ...]]] = {
         "relu": ("inplace",), "relu6": ("inplace",), "silu": ("inplace",), "mish": ("inplace",),
         "hardswish": ("inplace",), "hardsigmoid": ("inplace",), "leakyrelu": ("negative_slope", "inplace"),
@@ -811,10 +825,306 @@ class Activation(Layer):
         return Effect(output_shape=x)
 
 
+# ----------------------------------------------------------------------------
+# Graph nodes without parameters: merges of several tensors and tensor ops
+# (what forward() code does between layers). Dims that torch counts with the
+# batch dim (permute, transpose, squeeze, unsqueeze, mean, sum, chunk, split,
+# concat) are counted with it here too; the batch dim itself is never moved.
+# ----------------------------------------------------------------------------
+def _batch_dim(layer: Layer, dim: int, rank: int, argname: str = "dim", *, allow_end: bool = False) -> int:
+    """A dim counted with the batch dim (negative from the end) → its index in the shape without batch."""
+    top = rank + 1 if allow_end else rank
+    d = dim + top if dim < 0 else dim
+    if not 0 <= d < top:
+        raise layer.fail(f"{argname}={dim} is out of range for a {rank}-dim tensor (batch included)")
+    if d == 0:  # refused as flatten's start_dim=0 is
+        raise layer.fail(f"{argname}={dim} is the batch dim, which convcalc does not model",
+                         "use a dim from 1 on (1 = channels)")
+    return d - 1
+
+
+def _fix_hint(a: str, sa: Shape, b: str, sb: Shape) -> str | None:
+    """How to make two spatial shapes agree: crop the larger or pad the smaller."""
+    if len(sa) != len(sb) or len(sa) < 2 or sa[0] != sb[0]:
+        return None
+    diffs = [x - y for x, y in zip(sa[1:], sb[1:])]
+    if all(d >= 0 for d in diffs):
+        big, small, diffs = a, b, diffs
+    elif all(d <= 0 for d in diffs):
+        big, small, diffs = b, a, [-d for d in diffs]
+    else:
+        return None
+    if len(set(diffs)) == 1:
+        d = diffs[0]
+        by = f"by {d // 2} on each side" if d % 2 == 0 else f"by {d} ({d // 2} before, {d - d // 2} after)"
+        return f"crop {big} {by}, or pad {small} {by}"
+    return f"crop {big} or pad {small} by {dims(tuple(diffs))} in all"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Merge(Layer):
+    """``torch.cat`` (``concat``) and the element-wise ``+``, ``−``, ``*`` of several tensors (``from: [a, b]``).
+
+    ``concat`` needs every dim but ``dim`` (counted with the batch dim, default 1: channels) to agree;
+    ``add``/``sub``/``mul`` follow torch's broadcasting: per dim, equal sizes or one of them 1."""
+
+    TYPES: ClassVar = {"concat": None, "add": None, "sub": None, "mul": None}
+    EXCLUDES: ClassVar = {"add": ("dim",), "sub": ("dim",), "mul": ("dim",)}
+    MANY: ClassVar = True  #: reads several tensors
+
+    dim: int = arg(values.any_int, 1)
+    #: what it does when ``type`` is a tree block's name (``inception`` joins with ``concat``)
+    op: str = ""
+
+    @property
+    def kind(self) -> str:
+        return self.op or self.type
+
+    def apply(self, x: Shape, convention: str = "torch") -> Effect:
+        return self.apply_many([x], ["its input"], convention)
+
+    def apply_many(self, xs: list[Shape], names: list[str], convention: str = "torch") -> Effect:
+        first, name0 = xs[0], names[0]
+        for name, x in zip(names[1:], xs[1:]):
+            if len(x) != len(first):
+                raise self.fail(f"{name} gives {dims(x)} but {name0} gives {dims(first)}; the tensors must have "
+                                "the same number of dims", "reshape, flatten or unsqueeze one of them")
+        if self.kind == "concat":
+            d = _batch_dim(self, self.dim, len(first) + 1)
+            for name, x in zip(names[1:], xs[1:]):
+                if x[:d] + x[d + 1:] != first[:d] + first[d + 1:]:
+                    raise self.fail(f"{name} gives {dims(x)} but {name0} gives {dims(first)}; all dims but dim "
+                                    f"{self.dim} must agree", _fix_hint(name0, first, name, x) if d == 0 else None)
+            out = (*first[:d], sum(x[d] for x in xs), *first[d + 1:])
+        else:
+            out = first
+            for name, x in zip(names[1:], xs[1:]):
+                if any(p != q and p != 1 and q != 1 for p, q in zip(out, x)):
+                    hint = _fix_hint(name0, first, name, x)
+                    if name == "the identity shortcut" and len(x) > 1:
+                        s = [a // b if b and a % b == 0 else None for a, b in zip(x[1:], first[1:])]
+                        stride = f", stride={s[0]}" if s and s[0] and s[0] > 1 and len(set(s)) == 1 else ""
+                        hint = f"add a projection shortcut as a second branch: [conv{len(x) - 1}d({first[0]}, 1{stride})]"
+                    elif hint is None and first[1:] == x[1:] and len(x) > 1:
+                        hint = f"project {name} to {first[0]} channels (a 1x1 conv)"
+                    op = {"add": "added", "sub": "subtracted", "mul": "multiplied"}[self.kind]
+                    raise self.fail(f"{name} gives {dims(x)} but {name0} gives {dims(first)}; {op} tensors must "
+                                    "match in every dim or be 1 there (broadcasting)", hint)
+                out = tuple(max(p, q) if min(p, q) != 0 else 0 for p, q in zip(out, x))
+        return Effect(output_shape=out)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Reshape(Layer):
+    """``x.view(…)`` / ``x.reshape(…)``: ``shape`` WITHOUT the batch dim; one entry may be −1."""
+
+    TYPES: ClassVar = {"reshape": None, "view": None}
+
+    shape: tuple[int, ...] = arg(values.reshape_shape)
+
+    def apply(self, x: Shape, convention: str = "torch") -> Effect:
+        n = _prod(x)
+        known = _prod(v for v in self.shape if v != -1)
+        if -1 in self.shape:
+            if known == 0 or n % known:
+                raise self.fail(f"shape {dims(self.shape)} does not fit the {n:,} elements of {dims(x)}")
+            out = tuple(n // known if v == -1 else v for v in self.shape)
+        else:
+            out = self.shape
+        if _prod(out) != n:
+            raise self.fail(f"shape {dims(self.shape)} has {_prod(out):,} elements but the input {dims(x)} has {n:,}",
+                            "use -1 for the dim to infer")
+        return Effect(output_shape=out, receptive=KEEP if out == x else RESET if len(out) == 1 else UNKNOWN)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Permute(Layer):
+    """``x.permute(…)``: ``dims`` WITH the batch dim, which must stay first."""
+
+    TYPES: ClassVar = {"permute": None}
+
+    dims: tuple[int, ...] = arg(values.any_int_list)
+
+    def apply(self, x: Shape, convention: str = "torch") -> Effect:
+        rank = len(x) + 1
+        order = tuple(d + rank if d < 0 else d for d in self.dims)
+        if sorted(order) != list(range(rank)):
+            raise self.fail(f"dims {list(self.dims)} is not a permutation of the {rank} dims (batch included)")
+        if order[0] != 0:
+            _batch_dim(self, 0, rank, "dims[0]")  # raises: moving the batch dim is not modelled
+        out = tuple(x[d - 1] for d in order[1:])
+        return Effect(output_shape=out, receptive=KEEP if order == tuple(range(rank)) else UNKNOWN)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Transpose(Layer):
+    """``x.transpose(dim0, dim1)``: dims WITH the batch dim."""
+
+    TYPES: ClassVar = {"transpose": None}
+
+    dim0: int = arg(values.any_int)
+    dim1: int = arg(values.any_int)
+
+    def apply(self, x: Shape, convention: str = "torch") -> Effect:
+        a = _batch_dim(self, self.dim0, len(x) + 1, "dim0")
+        b = _batch_dim(self, self.dim1, len(x) + 1, "dim1")
+        out = list(x)
+        out[a], out[b] = out[b], out[a]
+        return Effect(output_shape=tuple(out), receptive=KEEP if a == b else UNKNOWN)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Squeeze(Layer):
+    """``x.squeeze(dim)`` / ``x.unsqueeze(dim)``: dims WITH the batch dim. ``squeeze`` without a dim drops every
+    size-1 dim but the batch dim."""
+
+    TYPES: ClassVar = {"squeeze": None, "unsqueeze": None}
+
+    dim: int | None = arg(values.optional(values.any_int), None)
+
+    def apply(self, x: Shape, convention: str = "torch") -> Effect:
+        if self.type == "unsqueeze":
+            if self.dim is None:
+                raise self.fail("unsqueeze needs dim")
+            d = _batch_dim(self, self.dim, len(x) + 1, allow_end=True)
+            out = (*x[:d], 1, *x[d:])
+        elif self.dim is None:
+            out = tuple(v for v in x if v != 1)
+        else:
+            d = _batch_dim(self, self.dim, len(x) + 1)
+            out = x[:d] + x[d + 1:] if x[d] == 1 else x
+        if not out:
+            raise self.fail(f"squeezing {dims(x)} leaves only the batch dim, which convcalc does not model as a "
+                            "tensor of its own", "squeeze a given dim")
+        return Effect(output_shape=out, receptive=KEEP if out == x else RESET if len(out) == 1 else UNKNOWN)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Reduce(Layer):
+    """``x.mean(dim, keepdim)`` / ``x.sum(dim, keepdim)``: dims WITH the batch dim."""
+
+    TYPES: ClassVar = {"mean": None, "sum": None}
+
+    dim: tuple[int, ...] = arg(values.any_int_list)
+    keepdim: bool = arg(values.boolean, False)
+
+    def apply(self, x: Shape, convention: str = "torch") -> Effect:
+        reduced = {_batch_dim(self, d, len(x) + 1) for d in self.dim}
+        if len(reduced) != len(self.dim):
+            raise self.fail(f"dim {list(self.dim)} names a dim twice")
+        if self.keepdim:
+            out = tuple(1 if i in reduced else v for i, v in enumerate(x))
+        else:
+            out = tuple(v for i, v in enumerate(x) if i not in reduced)
+        if not out:
+            raise self.fail(f"reducing every dim of {dims(x)} leaves only the batch dim", "reduce fewer dims")
+        receptive: Window | str = UNKNOWN
+        if self.keepdim and reduced == {0}:
+            receptive = KEEP  # over the channels only: every output position sees the same window as before
+        elif self.keepdim and 0 not in reduced:
+            k = tuple(x[i] if i in reduced else 1 for i in range(1, len(x)))
+            receptive = Window(k, k, (0,) * len(k), (1,) * len(k))  # a global pool over the reduced dims
+        elif len(out) == 1:
+            receptive = RESET
+        return Effect(output_shape=out, receptive=receptive)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Split(Layer):
+    """``torch.chunk(x, chunks, dim)`` and ``torch.split(x, split_size_or_sections, dim)``: several outputs,
+    read as ``name[i]`` (or a ``getitem`` node). ``dim`` WITH the batch dim, default 1 (channels)."""
+
+    TYPES: ClassVar = {"chunk": None, "split": None}
+    EXCLUDES: ClassVar = {"chunk": ("split_size_or_sections",), "split": ("chunks",)}
+
+    chunks: int = arg(values.positive, 2)
+    split_size_or_sections: int | tuple[int, ...] = arg(values.sections, 1)
+    dim: int = arg(values.any_int, 1)
+
+    def apply(self, x: Shape, convention: str = "torch") -> Effect:
+        d = _batch_dim(self, self.dim, len(x) + 1)
+        n = x[d]
+        if self.type == "chunk":
+            size = -(-n // self.chunks)
+            sizes = [min(size, n - i) for i in range(0, n, size)]
+        elif isinstance(self.split_size_or_sections, tuple):
+            sizes = list(self.split_size_or_sections)
+            if sum(sizes) != n:
+                raise self.fail(f"sections {list(sizes)} add up to {sum(sizes)} but dim {self.dim} has {n}")
+        else:
+            size = self.split_size_or_sections
+            sizes = [min(size, n - i) for i in range(0, n, size)]
+        pieces = tuple((*x[:d], s, *x[d + 1:]) for s in sizes)
+        return Effect(output_shape=pieces[0], outputs=pieces, receptive=KEEP if d == 0 else UNKNOWN)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GetItem(Layer):
+    """One output of a ``chunk``/``split`` node (``from: parts`` with ``index: 1`` is ``from: parts[1]``)."""
+
+    TYPES: ClassVar = {"getitem": None}
+
+    index: int = arg(values.any_int)
+
+    def apply(self, x: Shape, convention: str = "torch") -> Effect:
+        return Effect(output_shape=x)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PadOp(Layer):
+    """``F.pad(x, pad, mode, value)``: ``pad`` as torch orders it, last dim first; negative values crop
+    (constant mode)."""
+
+    TYPES: ClassVar = {"pad": None}
+    REFERENCE: ClassVar = True  #: may read a second tensor and pad (or crop) to its spatial size
+
+    pad: tuple[int, ...] | None = arg(values.optional(values.pad_widths), None)
+    mode: str = arg(values.choice("constant", "reflect", "replicate", "circular"), "constant")
+    value: float = arg(values.number(), 0.0)
+
+    def apply_many(self, xs: list[Shape], names: list[str], convention: str = "torch") -> Effect:
+        """``from: [x, like]`` without ``pad``: pad (or crop, where x is larger) x's spatial dims to like's,
+        ``diff // 2`` before and the rest after — what U-Net code does before ``torch.cat``."""
+        x, like = xs
+        if self.pad is not None:
+            raise self.fail(f"give pad or a second input ({names[1]}) to pad to, not both")
+        if len(x) != len(like):
+            raise self.fail(f"{names[1]} gives {dims(like)} but {names[0]} gives {dims(x)}; padding to its size "
+                            "needs the same number of dims")
+        pad: list[int] = []
+        for i, t in zip(reversed(x[1:]), reversed(like[1:])):
+            diff = t - i
+            pad += [diff // 2, diff - diff // 2]
+        return dataclasses.replace(self, pad=tuple(pad)).apply(x, convention)
+
+    def apply(self, x: Shape, convention: str = "torch") -> Effect:
+        if self.pad is None:
+            raise self.fail("give pad (torch's order, last dim first), or from: [x, like] to pad x to like's size")
+        if len(self.pad) % 2 or len(self.pad) // 2 > len(x):
+            raise self.fail(f"pad has {len(self.pad)} values; it needs pairs (before, after) for at most the "
+                            f"{len(x)} dims after the batch dim")
+        pairs = [(self.pad[2 * i], self.pad[2 * i + 1]) for i in range(len(self.pad) // 2)][::-1]
+        pairs = [(0, 0)] * (len(x) - len(pairs)) + pairs  # first dim first
+        if self.mode != "constant":
+            if any(b < 0 or a < 0 for b, a in pairs):
+                raise self.fail(f"negative padding (cropping) needs mode='constant', got {self.mode!r}")
+            limit = {"reflect": lambda p, i: p < i, "circular": lambda p, i: p <= i}.get(self.mode)
+            if limit and not all(limit(max(p), i) for p, i in zip(pairs, x)):
+                raise self.fail(f"padding {list(self.pad)} is too large for mode={self.mode!r} on {dims(x)}")
+        out = tuple(i + b + a for (b, a), i in zip(pairs, x))
+        if any(o < 1 for o in out):
+            raise self.fail(f"the padding crops {dims(x)} to nothing ({dims(out)})")
+        spatial = pairs[1:]
+        n = len(spatial)
+        return Effect(output_shape=out,
+                      receptive=Window((1,) * n, (1,) * n, tuple(b for b, _ in spatial), (1,) * n) if n else KEEP)
+
+
 KINDS: tuple[type[Layer], ...] = (
     Conv, ConvTranspose, MaxPool, AvgPool, Subsampling, AdaptivePool, Linear, Flatten, Unflatten,
     BatchNorm, GroupNorm, LayerNorm, InstanceNorm, LocalResponseNorm, Dropout, Activation, PReLU,
     Upsample, Pad, PixelShuffle,
+    Merge, Reshape, Permute, Transpose, Squeeze, Reduce, Split, GetItem, PadOp,
 )
 
 #: Short names people type; each maps to a canonical type name.
@@ -840,3 +1150,26 @@ def accepted(cls: type[Layer], type_name: str) -> list[dataclasses.Field]:
         fields = [by_name[name] for name in only.get(type_name, ())]
     excluded = getattr(cls, "EXCLUDES", {}).get(type_name, ())
     return [f for f in fields if f.name not in excluded]
+
+
+#: canonical type name → torch.nn class name, for every type that is a torch.nn class (not subsampling2d)
+TORCH_NAMES: dict[str, str] = {
+    **{f"conv{n}d": f"Conv{n}d" for n in (1, 2, 3)},
+    **{f"convtranspose{n}d": f"ConvTranspose{n}d" for n in (1, 2, 3)},
+    **{f"maxpool{n}d": f"MaxPool{n}d" for n in (1, 2, 3)},
+    **{f"avgpool{n}d": f"AvgPool{n}d" for n in (1, 2, 3)},
+    **{f"adaptive{k}pool{n}d": f"Adaptive{k.capitalize()}Pool{n}d" for k in ("avg", "max") for n in (1, 2, 3)},
+    **{f"batchnorm{n}d": f"BatchNorm{n}d" for n in (1, 2, 3)},
+    **{f"instancenorm{n}d": f"InstanceNorm{n}d" for n in (1, 2, 3)},
+    **{f"{k}pad{n}d": f"{k.capitalize()}Pad{n}d" for k in ("zero", "constant", "reflection", "replication", "circular")
+       for n in (1, 2, 3)},
+    "linear": "Linear", "flatten": "Flatten", "unflatten": "Unflatten", "groupnorm": "GroupNorm",
+    "layernorm": "LayerNorm", "localresponsenorm": "LocalResponseNorm", "prelu": "PReLU", "upsample": "Upsample",
+    "upsamplingnearest2d": "UpsamplingNearest2d", "upsamplingbilinear2d": "UpsamplingBilinear2d",
+    "pixelshuffle": "PixelShuffle", "dropout": "Dropout", "dropout1d": "Dropout1d", "dropout2d": "Dropout2d",
+    "dropout3d": "Dropout3d", "alphadropout": "AlphaDropout", "relu": "ReLU", "relu6": "ReLU6",
+    "leakyrelu": "LeakyReLU", "elu": "ELU", "gelu": "GELU", "silu": "SiLU", "mish": "Mish", "sigmoid": "Sigmoid",
+    "tanh": "Tanh", "hardswish": "Hardswish", "hardsigmoid": "Hardsigmoid", "softplus": "Softplus",
+    "softmax": "Softmax", "logsoftmax": "LogSoftmax", "identity": "Identity", "hardtanh": "Hardtanh", "selu": "SELU",
+    "celu": "CELU", "logsigmoid": "LogSigmoid", "softsign": "Softsign", "tanhshrink": "Tanhshrink",
+}

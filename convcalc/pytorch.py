@@ -702,14 +702,15 @@ def _forward_order(children: list[dict], names: list[str], forward: _Forward | N
     by_name = {c["name"]: c for c in children}
     if any(forward.calls.count(n) > 1 and by_name[n]["type"] not in PARAMETER_FREE for n in names):
         return None
-    seen: set[str] = set()
+    calls: dict[str, int] = {}
     ordered = []
     for step in forward.sequence:  # the first use keeps the item itself: warnings find their paths by identity
         if isinstance(step, dict):  # a functional layer, F.max_pool2d(x, 2)
             ordered.append(dict(step))
             continue
-        ordered.append(by_name[step] if step not in seen else dict(by_name[step]))
-        seen.add(step)
+        k = calls[step] = calls.get(step, -1) + 1
+        # a later call of the same (parameter-free) module is a node of its own, named as torch.fx names it
+        ordered.append(by_name[step] if not k else {**by_name[step], "name": f"{step}_{k}"})
     return ordered
 
 

@@ -15,8 +15,8 @@ Through a window with kernel ``k``, stride ``s``, left padding ``p``, dilation `
     jump_out  = jump_in · s
     start_out = start_in + ((k_eff − 1)/2 − p)·jump_in
 
-Branches (concat/add) take, per dim, the branch with the largest receptive field;
-branches whose jumps disagree are "not aligned" and get a warning. ``None`` means
+Where paths meet (concat/add/mul), the field is, per dim, the union of the paths' windows;
+paths whose jumps disagree are "not aligned" and get a warning. ``None`` means
 the field cannot be known (after a strided transposed conv, a non-uniform adaptive
 pool, or once the tensor is no longer spatial): never a plausible wrong number.
 """
@@ -62,15 +62,28 @@ def through_window(fields: tuple[Field, ...], window: Window) -> tuple[Field, ..
     )
 
 
-def merge(branches: list[tuple[Field, ...] | None]) -> tuple[tuple[Field, ...] | None, bool]:
-    """Combine the branches of a concat/add: the largest field per dim wins.
+def union(fields: list[Field], jump_from: list[Field]) -> Field:
+    """The smallest window covering every field's window (centred at ``start``, ``size`` wide), with the
+    jump of the largest field among ``jump_from``."""
+    lo = min(f.start - Fraction(f.size - 1, 2) for f in fields)
+    hi = max(f.start + Fraction(f.size - 1, 2) for f in fields)
+    largest = max(jump_from or fields, key=lambda f: f.size)
+    return Field(int(hi - lo) + 1, largest.jump, (lo + hi) / 2)
 
-    Returns the merged fields (None when any branch is unknown) and whether the
-    branches' jumps agree.
-    """
-    if not branches or any(b is None for b in branches):
+
+def merge(paths: list[tuple[Field, ...] | None], broadcast: list[bool] | None = None
+          ) -> tuple[tuple[Field, ...] | None, bool]:
+    """Combine the fields of the paths that meet at a merge (concat/add/mul): per dim, the union of
+    their windows. A ``broadcast`` path (1×1 spread over every position, an SE gate) widens the window
+    but sets no jump. Returns the merged fields (None when any path is unknown) and whether the other
+    paths' jumps agree."""
+    if not paths or any(p is None for p in paths):
         return None, True
-    ndim = len(branches[0])
-    merged = tuple(max((b[i] for b in branches), key=lambda f: f.size) for i in range(ndim))
-    aligned = all(b[i].jump == merged[i].jump for b in branches for i in range(ndim))
+    ndim = len(paths[0])
+    if any(len(p) != ndim for p in paths):
+        return None, True
+    broadcast = broadcast or [False] * len(paths)
+    local = [p for p, b in zip(paths, broadcast) if not b] or paths
+    merged = tuple(union([p[i] for p in paths], [p[i] for p in local]) for i in range(ndim))
+    aligned = all(len({p[i].jump for p in local}) == 1 for i in range(ndim))
     return merged, aligned

@@ -16,10 +16,10 @@ from typing import Any
 
 from . import receptive
 from .errors import NetworkError
+from .graph import Block, Network, Node, display_order, readers, split_ref
 from .layers import CONVENTIONS, KEEP, Layer, Shape, Window, dims
-from .network import Add, Auxiliary, Block, Concat, Network, Node, Sequential
 
-SCHEMA = "convcalc.report/1"
+SCHEMA = "convcalc.report/2"
 BYTES_PER_PARAM = 4  #: float32
 
 
@@ -72,6 +72,13 @@ class LayerRow:
     settings: dict[str, Any] = field(default_factory=dict)  #: kernel_size, stride, padding, dilation, groups, …
     branch_receptive_fields: tuple[tuple[int, ...] | None, ...] | None = None  #: blocks: per branch
     explain: dict[str, str] | None = None  #: --explain: the arithmetic of "shape", "params", "rf"
+    node: str = ""  #: the node's dotted id (a block's row: the block's)
+    inputs: tuple[str, ...] = ()  #: refs it reads: node ids, input names, ``id[i]``
+    explicit_inputs: bool = False  #: the spec named them (``from:``)
+    shared_with: str | None = None  #: the node whose module this call reuses (its parameters count there)
+    is_output: bool = False
+    output_shapes: tuple[Shape, ...] | None = None  #: every output of a chunk/split
+    receptive_fields: dict[str, Any] | None = None  #: several network inputs: input name → fields
 
     def to_dict(self) -> dict[str, Any]:
         d = {
@@ -89,6 +96,14 @@ class LayerRow:
             d["branch_receptive_fields"] = [_list(b) for b in self.branch_receptive_fields]
         if self.explain is not None:
             d["explain"] = self.explain
+        d.update({"node": self.node, "inputs": list(self.inputs), "shared_with": self.shared_with,
+                  "is_output": self.is_output})
+        if self.output_shapes is not None:
+            d["output_shapes"] = [list(s) for s in self.output_shapes]
+        if self.receptive_fields is not None:
+            d["receptive_fields"] = {k: None if f is None else {
+                "receptive_field": [x.size for x in f], "jump": [x.jump for x in f],
+                "start": [_number(x.start) for x in f]} for k, f in self.receptive_fields.items()}
         return d
 
 
@@ -121,6 +136,8 @@ class Report:
     #: --compare-conventions: path → {convention: output shape, or None where it is refused}, for the
     #: rows whose output differs under another convention
     other_conventions: dict[str, dict[str, Shape | None]] = field(default_factory=dict)
+    inputs: tuple[tuple[str, Shape], ...] = ()  #: (name, shape) of every network input
+    outputs: tuple[tuple[str, Shape | None], ...] = ()  #: (ref, shape) of every output; the first is output_shape
 
     @property
     def ok(self) -> bool:
@@ -144,6 +161,8 @@ class Report:
             "output_shape": _list(self.output_shape), "batch": self.batch, "ok": self.ok,
             "convention": self.convention, "layers": layers, "totals": self.totals.to_dict(),
             "diagnostics": [d.to_dict() for d in self.diagnostics],
+            "inputs": [{"name": n, "shape": list(shape)} for n, shape in self.inputs],
+            "outputs": [{"name": n, "shape": _list(shape)} for n, shape in self.outputs],
         }
 
 
@@ -162,6 +181,7 @@ def _jsonable(v):
 
 
 Fields = tuple[receptive.Field, ...] | None
+FieldsByInput = dict[str, Fields]  #: receptive field of a tensor with respect to each network input it depends on
 
 #: Layer attributes shown in the shape table and copied into each row's JSON.
 SETTINGS = ("kernel_size", "stride", "padding", "dilation", "groups", "ceil_mode", "output_padding", "output_size")
@@ -174,59 +194,154 @@ def _settings(layer: Layer) -> dict[str, Any]:
     return out
 
 
-class _Walk:
-    """One pass over the tree, appending rows in execution order (blocks before their children)."""
+class _Evaluate:
+    """One pass over the nodes in topological order: shapes, counts and receptive fields per node."""
 
-    def __init__(self, batch: int, strict: bool, convention: str = "torch", explain: bool = False):
+    def __init__(self, network: Network, batch: int, strict: bool, convention: str = "torch", explain: bool = False):
+        self.network = network
         self.explain = explain
         self.batch = batch
         self.convention = convention
         self.strict = strict
-        self.in_aux = 0  #: > 0 while walking inside an auxiliary head
-        self.aux_params = 0
-        self.rows: list[LayerRow | None] = []
+        self.values: dict[str, Shape | list[Shape]] = {}  #: node id / input name → its output (a list: several)
+        self.fields: dict[str, FieldsByInput] = {}
+        self.deep: dict[str, int] = {}  #: weight layers on the longest path from the inputs
+        self.rows: dict[str, LayerRow] = {}  #: node id → its row
         self.diagnostics: list[Diagnostic] = []
+        self.outputs = set(split_ref(r)[0] for r in network.outputs)
+        for name, shape in network.inputs:
+            self.values[name] = shape
+            self.fields[name] = {name: receptive.initial(len(shape) - 1) if len(shape) > 1 else None}
+            self.deep[name] = 0
 
-    def nodes(self, nodes: tuple[Node, ...], x: Shape, rf: Fields, depth: int) -> tuple[Shape, Fields, int]:
-        """Run ``nodes`` in order: the output shape, receptive field and weight layers on the longest path."""
-        total = 0
-        for node in nodes:
-            x, rf, deep = self.node(node, x, rf, depth)
-            total += deep
-        return x, rf, total
+    def value(self, ref: str, node: Node | None = None) -> Shape:
+        """The tensor ``ref`` names (one piece of a chunk/split with ``[i]``)."""
+        base, index = split_ref(ref)
+        v = self.values[base]
+        label = node.layer.label if node is not None else ref
+        if index is None:
+            if isinstance(v, list):
+                raise NetworkError(f"{label}: {base} gives {len(v)} tensors; pick one with {base}[0] … "
+                                   f"{base}[{len(v) - 1}]", path=node.path if node else None)
+            return v
+        if not isinstance(v, list):
+            raise NetworkError(f"{label}: {base} gives one tensor, so {ref} does not exist",
+                               path=node.path if node else None, hint=f"read {base} itself")
+        if not 0 <= index < len(v):
+            raise NetworkError(f"{label}: {base} gives {len(v)} tensors, so {ref} does not exist",
+                               path=node.path if node else None, hint=f"pick {base}[0] … {base}[{len(v) - 1}]")
+        return v[index]
 
-    def node(self, node: Node, x: Shape, rf: Fields, depth: int) -> tuple[Shape, Fields, int]:
-        if isinstance(node, Block):
-            return self.block(node, x, rf, depth)
-        return self.layer(node, x, rf, depth)
+    def run(self) -> None:
+        # a sequential block's result is also read by the block's id: alias it once its last node is done
+        # (inner blocks first: an outer block's result may be an inner one's)
+        aliases: dict[int, list[Block]] = {}
+        for block in reversed(self.network.blocks):
+            if block.output != block.id:
+                aliases.setdefault(block.last, []).append(block)
+        self.alias(aliases.get(-1, ()))
+        for i, node in enumerate(self.network.nodes):
+            try:
+                self.node(node)
+            except NetworkError as exc:
+                exc.within[:0] = [w for w in node.within if w not in exc.within]
+                raise
+            self.alias(aliases.get(i, ()))
 
-    def layer(self, layer: Layer, x: Shape, rf: Fields, depth: int) -> tuple[Shape, Fields, int]:
-        effect = layer.apply(x, self.convention)
+    def alias(self, blocks) -> None:
+        for block in blocks:
+            base = split_ref(block.output)[0]
+            self.values[block.id] = self.value(block.output)
+            self.fields[block.id] = self.fields[base]
+            self.deep[block.id] = self.deep[base]
+
+    def node(self, node: Node) -> None:
+        layer = node.layer
+        xs = [self.value(ref, node) for ref in node.inputs]
+        if getattr(layer, "MANY", False) or len(xs) > 1:
+            labels = node.labels or tuple(split_ref(r)[0] if split_ref(r)[1] is None else r for r in node.inputs)
+            effect = layer.apply_many(xs, list(labels), self.convention)
+        else:
+            effect = layer.apply(xs[0], self.convention)
+        x = xs[0]
         for note in effect.warnings:
             promote = self.strict and note.code == "inexact-division"
             self.diagnostics.append(Diagnostic(severity="error" if promote else "warning", path=layer.path,
                                                message=f"{layer.label}: {note.message}", hint=note.hint, code=note.code))
         out = effect.output_shape
-        if effect.receptive == KEEP:
-            rf_out = rf if len(out) == len(x) else None
-        elif isinstance(effect.receptive, Window) and rf is not None:
-            rf_out = receptive.through_window(rf, effect.receptive)
-        else:
-            rf_out = None
-        params = effect.params
-        if self.in_aux:
-            self.aux_params += params
-        deep = 1 if effect.weights else 0
-        self.rows.append(LayerRow(
-            path=layer.path, name=layer.name, type=layer.type, block=False, depth=depth,
+        rf_in = [self.fields[split_ref(r)[0]] for r in node.inputs]
+        rf_out = self.receptive(node, effect, xs, rf_in)
+        shared = node.shared_with
+        if shared is not None:
+            original = self.rows.get(shared)
+            if original is not None and original.weight_shape != effect.weight_shape:
+                raise NetworkError(f"{layer.label}: reuses the module of {shared}, whose weight is "
+                                   f"{dims(original.weight_shape or ())}, but its input {dims(x)} needs "
+                                   f"{dims(effect.weight_shape or ())}", path=layer.path,
+                                   hint="a shared module must see the same number of channels at every call")
+        params = 0 if shared else effect.params
+        deep = max((self.deep[split_ref(r)[0]] for r in node.inputs), default=0)
+        self.deep[node.id] = deep + (1 if effect.weights else 0)
+        self.values[node.id] = list(effect.outputs) if effect.outputs else out
+        self.fields[node.id] = rf_out
+        primary = self.primary(rf_out)
+        self.rows[node.id] = LayerRow(
+            path=layer.path, name=layer.name, type=layer.type, block=False, depth=node.depth,
             input_shape=x, output_shape=out, params=params, trainable_params=params if layer.trainable else 0,
-            weights=effect.weights, bias=effect.bias, buffers=effect.buffers, weight_shape=effect.weight_shape,
+            weights=0 if shared else effect.weights, bias=0 if shared else effect.bias,
+            buffers=0 if shared else effect.buffers, weight_shape=effect.weight_shape,
             macs=effect.macs * self.batch, connections=effect.connections * self.batch, fc_params=effect.fc_params,
-            activations=math.prod(out) * self.batch,
-            weight_layers=deep, explain=self.working(layer, x, effect, rf, rf_out) if self.explain else None, settings=_settings(layer),
-            **_rf_columns(rf_out),
-        ))
-        return out, rf_out, deep
+            activations=math.prod(out) * self.batch, weight_layers=1 if effect.weights else 0,
+            explain=self.working(layer, x, effect, self.primary(rf_in[0]), primary) if self.explain else None,
+            settings=_settings(layer), node=node.id, inputs=node.inputs, explicit_inputs=node.explicit,
+            shared_with=shared, is_output=node.id in self.outputs,
+            output_shapes=effect.outputs, receptive_fields=self.by_input(rf_out),
+            **_rf_columns(primary),
+        )
+
+    def primary(self, fields: FieldsByInput) -> Fields:
+        """The field shown in the row: with respect to the first network input the tensor depends on."""
+        for name, _ in self.network.inputs:
+            if name in fields:
+                return fields[name]
+        return None
+
+    def by_input(self, fields: FieldsByInput) -> dict[str, Fields] | None:
+        return dict(fields) if len(self.network.inputs) > 1 else None
+
+    def receptive(self, node: Node, effect, xs: list[Shape], rf_in: list[FieldsByInput]) -> FieldsByInput:
+        out = effect.output_shape
+        if getattr(node.layer, "MANY", False):
+            return self.merge(node, rf_in, xs, out)
+        fields = rf_in[0]  # a pad/interpolate to another tensor's size reads only that tensor's size
+        if effect.receptive == KEEP:
+            return fields if len(out) == len(xs[0]) else {k: None for k in fields}
+        if isinstance(effect.receptive, Window):
+            return {k: None if f is None else receptive.through_window(f, effect.receptive) for k, f in fields.items()}
+        return {k: None for k in fields}
+
+    def merge(self, node: Node, rf_in: list[FieldsByInput], xs: list[Shape], out: Shape) -> FieldsByInput:
+        """The union over the paths that meet here, per network input; a warning where their jumps differ.
+
+        A tensor broadcast over the spatial dims (an SE gate, C×1×1) sets no jump: it is the same at every
+        position."""
+        merged: FieldsByInput = {}
+        spread = [len(x) == len(out) and len(out) > 1 and all(a == 1 < b for a, b in zip(x[1:], out[1:]))
+                  for x in xs]
+        for name, _ in self.network.inputs:
+            paths = [f[name] for f in rf_in if name in f]
+            if not paths:
+                continue
+            union, aligned = receptive.merge(paths, [b for f, b in zip(rf_in, spread) if name in f])
+            merged[name] = union
+            if not aligned:
+                jumps = ", ".join(dims(tuple(f.jump for f in p)) for p in paths)
+                what = "branches" if node.block else "inputs"
+                self.diagnostics.append(Diagnostic(
+                    severity="warning", path=node.path, code="receptive-field",
+                    message=f"{node.layer.label}: {what} are not aligned (jumps {jumps}); the receptive field "
+                            f"shown is the union of their windows"))
+        return merged
 
     def working(self, layer: Layer, x: Shape, effect, rf_in: Fields, rf_out: Fields) -> dict[str, str]:
         from . import explain
@@ -235,95 +350,42 @@ class _Walk:
                  "rf": explain.receptive(effect, rf_in, rf_out)}
         return {k: v for k, v in lines.items() if v}
 
-    def block(self, block: Block, x: Shape, rf: Fields, depth: int) -> tuple[Shape, Fields, int]:
-        try:
-            return self._block(block, x, rf, depth)
-        except NetworkError as exc:
-            if block.name:  # say which named blocks the failing layer sits in
-                exc.within.insert(0, block.name)
-            raise
-
-    def _block(self, block: Block, x: Shape, rf: Fields, depth: int) -> tuple[Shape, Fields, int]:
-        index = len(self.rows)
-        self.rows.append(None)  # the block's row, filled in once its children are known
-        branch_rfs: list[Fields] | None = None
-        head: Shape = x
-        if isinstance(block, Sequential):
-            out, rf_out, deep = self.nodes(block.layers, x, rf, depth + 1)
-        elif isinstance(block, Auxiliary):
-            self.in_aux += 1
-            head, _, _ = self.nodes(block.layers, x, rf, depth + 1)
-            self.in_aux -= 1
-            out, rf_out, deep = x, rf, 0  # the main path goes on with the block's input
-        else:
-            results = [self.nodes(branch, x, rf, depth + 1) for branch in block.branches]
-            if isinstance(block, Add) and len(results) == 1:
-                results.append((x, rf, 0))  # a single branch gets the identity shortcut
-            out = self.join(block, x, [r[0] for r in results])
-            deep = max(r[2] for r in results)
-            branch_rfs = [r[1] for r in results]
-            rf_out, aligned = receptive.merge(branch_rfs)
-            if not aligned:
-                jumps = ", ".join(dims(tuple(f.jump for f in b)) for b in branch_rfs)
-                self.diagnostics.append(Diagnostic(
-                    severity="warning", path=block.path, code="receptive-field",
-                    message=f"{block.label}: branches are not aligned (jumps {jumps}); "
-                            "the receptive field shown is the largest branch's"))
-        children = [r for r in self.rows[index + 1:] if r is not None and not r.block]
-        params = sum(r.params for r in children)
-        self.rows[index] = LayerRow(
-            path=block.path, name=block.name, type=block.type, block=True, depth=depth,
-            input_shape=x, output_shape=head if isinstance(block, Auxiliary) else out, params=params,
+    def block_row(self, block: Block) -> LayerRow | None:
+        """A tree block's row: its merge's (or last node's) result, with the sums of its nodes."""
+        nodes = self.network.nodes[block.first:block.last + 1]
+        if any(n.id not in self.rows for n in nodes):
+            return None  # analysis stopped inside it
+        children = [self.rows[n.id] for n in nodes if n.block is None]
+        x = self.value(block.input)
+        out = self.value(block.output)
+        main = x if block.aux else out  # an auxiliary head leaves the main path as it was
+        merge = self.rows.get(block.id)
+        fields = self.fields.get(split_ref(block.output)[0], {}) if nodes else self.fields[split_ref(block.input)[0]]
+        if block.aux:
+            fields = self.fields[split_ref(block.input)[0]]
+        deep_in = self.deep[split_ref(block.input)[0]]
+        deep_out = self.deep[split_ref(block.output)[0]] if nodes else deep_in
+        branch_rfs = None
+        if block.branches is not None:
+            branch_rfs = tuple(_sizes(self.primary(self.fields[split_ref(r)[0]])) for r in block.branches)
+        return LayerRow(
+            path=block.path, name=block.name, type=block.type, block=True, depth=block.depth,
+            input_shape=x, output_shape=out, params=sum(r.params for r in children),
             trainable_params=sum(r.trainable_params for r in children),
             weights=sum(r.weights for r in children), bias=sum(r.bias for r in children),
             buffers=sum(r.buffers for r in children), weight_shape=None,
             macs=sum(r.macs for r in children), connections=sum(r.connections for r in children), fc_params=None,
-            activations=math.prod(out) * self.batch,
-            weight_layers=deep, settings=dict(block.settings),
-            branch_receptive_fields=None if branch_rfs is None else tuple(
-                None if b is None else tuple(f.size for f in b) for b in branch_rfs),
-            **_rf_columns(rf_out),
+            activations=math.prod(main) * self.batch, weight_layers=max(deep_out - deep_in, 0),
+            settings=dict(block.settings), branch_receptive_fields=branch_rfs,
+            node=block.id, inputs=(block.input,),
+            shared_with=block.shared_with or (merge.shared_with if merge else None),
+            is_output=block.id in self.outputs, receptive_fields=self.by_input(fields),
+            **_rf_columns(self.primary(fields)),
         )
-        return out, rf_out, deep
 
-    def join(self, block: Block, x: Shape, outs: list[Shape]) -> Shape:
-        names = [f"branch {i}" for i in range(len(outs))]
-        if isinstance(block, Add) and len(block.branches) == 1:
-            names[1] = "the identity shortcut"
-        if isinstance(block, Concat):
-            # torch.cat: every tensor has the same rank; dim counts the batch dim and is resolved
-            # against the branches' outputs, not the block's input
-            for name, o in zip(names[1:], outs[1:]):
-                if len(o) != len(outs[0]):
-                    raise NetworkError(f"{block.label}: {name} yields {dims(o)} but {names[0]} yields "
-                                       f"{dims(outs[0])}; tensors must have the same number of dims", path=block.path)
-            rank = len(outs[0]) + 1
-            dim = block.dim + rank if block.dim < 0 else block.dim
-            if not 0 <= dim < rank:
-                raise NetworkError(f"{block.label}: dim={block.dim} is out of range for the branches' {rank}-dim "
-                                   "outputs (batch included)", path=block.path)
-            if dim == 0:
-                raise NetworkError(f"{block.label}: dim={block.dim} concatenates along the batch dim, which convcalc "
-                                   "does not model", path=block.path, hint="use dim=1 (the channels)")
-            d = dim - 1
-            for name, o in zip(names[1:], outs[1:]):
-                if o[:d] + o[d + 1:] != outs[0][:d] + outs[0][d + 1:]:
-                    raise NetworkError(
-                        f"{block.label}: {name} yields {dims(o)} but {names[0]} yields {dims(outs[0])}; "
-                        f"all dims but dim {block.dim} must agree", path=block.path,
-                        hint="give every branch the same stride and padding")
-            return (*outs[0][:d], sum(o[d] for o in outs), *outs[0][d + 1:])
-        for name, o in zip(names[1:], outs[1:]):
-            if o != outs[0]:
-                hint = None
-                if name == "the identity shortcut" and len(o) == len(outs[0]):
-                    s = [a // b if b and a % b == 0 else None for a, b in zip(o[1:], outs[0][1:])]
-                    stride = f", stride={s[0]}" if s and s[0] and s[0] > 1 and len(set(s)) == 1 else ""
-                    hint = (f"add a projection shortcut as a second branch: [conv{len(o) - 1}d({outs[0][0]}, 1{stride})]"
-                            if len(o) > 1 else None)
-                raise NetworkError(f"{block.label}: {name} yields {dims(o)} but {names[0]} yields {dims(outs[0])}; "
-                                   "added tensors must have the same shape", path=block.path, hint=hint)
-        return outs[0]
+
+def _sizes(fields: Fields) -> tuple[int, ...] | None:
+    return None if fields is None else tuple(f.size for f in fields)
 
 
 def _rf_columns(rf: Fields) -> dict[str, Any]:
@@ -333,38 +395,61 @@ def _rf_columns(rf: Fields) -> dict[str, Any]:
             "start": tuple(f.start for f in rf)}
 
 
-def analyze(network: Network, *, input_shape: Shape | None = None, batch: int = 1, strict: bool = False,
-            convention: str = "torch", explain: bool = False) -> Report:
-    """Analyse ``network`` on ``input_shape`` (default: the spec's own).
+def graph_warnings(network: Network) -> list[Diagnostic]:
+    """Inputs nobody reads and nodes whose result nothing reads (unless they are outputs)."""
+    read = readers(network)
+    found = [Diagnostic(severity="warning", path=None, code="unused-input",
+                        message=f"input {name!r} is read by no layer")
+             for name, _ in network.inputs if name not in read]
+    for node in network.nodes:
+        if node.id not in read:
+            found.append(Diagnostic(severity="warning", path=node.path, code="unused-node",
+                                    message=f"{node.layer.label}: its result ({node.id}) is read by nothing and is "
+                                            "not an output", hint="name it in outputs:, or remove it"))
+    return found
+
+
+def analyze(network: Network, *, input_shape: Shape | None = None, inputs: dict[str, Shape] | None = None,
+            batch: int = 1, strict: bool = False, convention: str = "torch", explain: bool = False) -> Report:
+    """Analyse ``network`` on ``input_shape`` for every input (or ``inputs`` by name; default: the spec's own).
 
     ``strict`` turns inexact divisions that drop input pixels into errors; ``convention`` is ``torch``, ``tf`` or ``caffe``
     (see :data:`convcalc.layers.CONVENTIONS`); ``explain`` adds each layer's arithmetic to its row.
     """
-    x = input_shape or network.input_shape
-    if x is None:
+    network = network.with_inputs(input_shape, inputs)
+    if any(shape is None for _, shape in network.inputs):
         raise ValueError("no input shape")
-    walk = _Walk(batch, strict, convention, explain)
+    walk = _Evaluate(network, batch, strict, convention, explain)
     walk.diagnostics += [Diagnostic(severity="warning", path=path, message=message, code="reader")
                          for path, message in network.notes]
-    rf = receptive.initial(len(x) - 1) if len(x) > 1 else None
-    out: Shape | None
+    walk.diagnostics += graph_warnings(network)
+    outputs: tuple[tuple[str, Shape | None], ...]
+    names = network.output_names or network.outputs
     try:
-        out, _, _ = walk.nodes(network.layers, x, rf, 0)
+        walk.run()
+        outputs = tuple((name, walk.value(ref)) for name, ref in zip(names, network.outputs))
     except NetworkError as exc:
         within = f" (in {' › '.join(exc.within)})" if exc.within else ""
         walk.diagnostics.append(Diagnostic(severity="error", path=exc.path, message=exc.message + within,
                                            hint=exc.hint))
-        out = None
-    rows = tuple(r for r in walk.rows if r is not None)
+        outputs = tuple((name, None) for name in names)
+    rows = []
+    for item in display_order(network):
+        row = walk.block_row(item) if isinstance(item, Block) else walk.rows.get(item.id)
+        if row is not None:
+            rows.append(row)
     leaves = [r for r in rows if not r.block]
     params = sum(r.params for r in leaves)
     trainable = sum(r.trainable_params for r in leaves)
+    aux_ids = {n.id for n in network.nodes if n.aux}
     totals = Totals(params=params, trainable_params=trainable, non_trainable_params=params - trainable,
                     buffers=sum(r.buffers for r in leaves), macs=sum(r.macs for r in leaves),
                     param_bytes=params * BYTES_PER_PARAM, connections=sum(r.connections for r in leaves),
-                    aux_params=walk.aux_params, activations=sum(r.activations for r in leaves))
-    return Report(name=network.name, input_shape=x, output_shape=out, batch=batch, layers=rows, totals=totals,
-                  diagnostics=tuple(walk.diagnostics), convention=convention)
+                    aux_params=sum(r.params for r in leaves if r.node in aux_ids),
+                    activations=sum(r.activations for r in leaves))
+    return Report(name=network.name, input_shape=network.input_shape, output_shape=outputs[0][1], batch=batch,
+                  layers=tuple(rows), totals=totals, diagnostics=tuple(walk.diagnostics), convention=convention,
+                  inputs=network.inputs, outputs=outputs)
 
 
 def compare_conventions(network: Network, report: Report) -> Report:

@@ -16,7 +16,9 @@ Inline grammar (``--layers``): the inside of an ``nn.Sequential``, parsed with
 A lower-case name (``conv2d(6, 5, padding=2)``) takes torch's positional order
 without the input-size argument, which convcalc infers; a torch class name
 (``Conv2d(1, 6, 5)``, ``nn.Linear(400, 120)``) takes torch's own order, so
-``in_channels``/``in_features`` are given and checked. Blocks:
+``in_channels``/``in_features`` are given and checked. A lower-case call that torch's order reads as a
+different complete call (``conv2d(1, 6, 5)``: torch's ``Conv2d(1, 6, 5)`` is in 1, out 6, kernel 5) is
+refused, with both spellings in the hint. Blocks:
 ``concat([branch…], [branch…])``, ``add([branch…])`` (identity shortcut),
 ``sequential(layer, …)``.
 """
@@ -35,12 +37,12 @@ from typing import Any
 from . import layers as L
 from . import templates as T
 from .errors import SpecError
-from .network import BLOCK_ALIASES, BLOCKS, Add, Auxiliary, Concat, Network, Node, Sequential
+from .graph import BLOCK_ALIASES, BLOCKS, Block, Network, Node, split_ref
 
 MAX_NODES = 100_000  #: layers and blocks in one spec, aliases expanded
 MAX_DEPTH = 100  #: block nesting
 
-TOP_KEYS = ("name", "input", "layers", "blocks", "description", "source")
+TOP_KEYS = ("name", "input", "inputs", "layers", "outputs", "blocks", "description", "source")
 COMMON_KEYS = ("type", "name", "trainable")
 
 
@@ -74,6 +76,21 @@ def parse_shape(value: Any, where: str = "input") -> L.Shape:
     return tuple(value)
 
 
+def parse_named_shapes(text: str, where: str = "--input") -> dict[str, L.Shape]:
+    """``"left=1x105x105 right=1x105x105"`` (or ``;``-separated) → {name: shape}, for networks with several inputs."""
+    out: dict[str, L.Shape] = {}
+    for part in re.split(r"[;\s]+(?=[^=;\s]+=)", text.strip()):
+        name, _, value = part.partition("=")
+        name = name.strip()
+        if not name or not value.strip():
+            raise SpecError(f"{where}: cannot read {part!r}", hint="write NAME=SHAPE for each input, e.g. "
+                                                                  "left=1x105x105 right=1x105x105")
+        if name in out:
+            raise SpecError(f"{where}: the input {name!r} is given twice")
+        out[name] = parse_shape(value.strip().rstrip(";"), f"{where} {name}")
+    return out
+
+
 # ----------------------------------------------------------------------------
 # Type names
 # ----------------------------------------------------------------------------
@@ -98,20 +115,42 @@ def canonical_type(raw: str, path: str, templates: Mapping[str, T.Template] = T.
 # Plain data → Network
 # ----------------------------------------------------------------------------
 class _Builder:
-    def __init__(self, templates: Mapping[str, T.Template] = T.BUILTIN, aux: bool = False):
+    """Plain data → the nodes and blocks of a :class:`Network`, in topological order.
+
+    Each list of elements (``layers``, a sequential's ``layers``, a branch) is a scope: an element reads
+    the one before it unless it says ``from:``, and its ``name`` is visible to later elements of the same
+    list and of the lists nested in it."""
+
+    def __init__(self, templates: Mapping[str, T.Template], aux: bool, inputs: list[str]):
         self.count = 0
         self.templates = templates
         self.aux = aux
+        self.inputs = inputs
+        self.nodes: list[Node] = []
+        self.blocks: list[Block | None] = []
+        self.ids: dict[str, str] = {}  #: element id → the ref of its result
+        self.items: dict[str, tuple[Any, int, int]] = {}  #: element id → (its data, first node, first block)
+        self.aux_outputs: list[str] = []
+        #: while rebuilding a shared element: (nodes then, its first node, blocks then, its first block)
+        self.sharing: list[tuple[int, int, int, int]] = []
+        self.aux_heads: set[str] = set()  #: ids of auxiliary blocks (the main path goes on past them)
 
-    def nodes(self, items: Any, path: str, key: str, trainable: bool, depth: int) -> tuple[Node, ...]:
+    # -- lists and elements ---------------------------------------------------
+    def sequence(self, items: Any, path: str, key: str, prefix: str, scope: tuple[dict, ...], reads: str,
+                 trainable: bool, depth: int, within: tuple[str, ...], aux: bool = False) -> str:
+        """Build a list of elements in order; the ref of the last one's result (``reads`` when empty)."""
         if not isinstance(items, list):
             raise SpecError(f"{key} must be a list of layers, got {type(items).__name__}", path=path or None)
-        prefix = f"{path}.{key}" if path else key
-        built = (self.node(item, f"{prefix}[{i}]", trainable, depth) for i, item in enumerate(items))
-        # auxiliary heads are left out unless asked for; the others keep their spec index
-        return tuple(n for n in built if self.aux or not isinstance(n, Auxiliary))
+        local: dict[str, str] = {}
+        scope = (local, *scope)
+        current = reads
+        for i, item in enumerate(items):
+            where = f"{path}.{key}[{i}]" if path else f"{key}[{i}]"
+            current = self.element(item, where, prefix, str(i), local, scope, current, trainable, depth, within, aux)
+        return current
 
-    def node(self, item: Any, path: str, trainable: bool, depth: int) -> Node:
+    def element(self, item: Any, path: str, prefix: str, index: str, local: dict, scope: tuple[dict, ...],
+                reads: str, trainable: bool, depth: int, within: tuple[str, ...], aux: bool) -> str:
         self.count += 1
         if self.count > MAX_NODES:
             raise SpecError(f"the spec has more than {MAX_NODES:,} layers (aliases expanded)", path=path)
@@ -122,78 +161,240 @@ class _Builder:
         if not isinstance(item, Mapping):
             raise SpecError(f"a layer must be a type name or a mapping with a 'type', got {type(item).__name__}",
                             path=path)
-        if "type" not in item:
-            raise SpecError("missing 'type'", path=path, hint="e.g. {type: conv2d, out_channels: 6, kernel_size: 5}")
-        if not isinstance(item["type"], str):
-            raise SpecError(f"'type' must be a string, got {item['type']!r}", path=path)
         for key in item:
             if not isinstance(key, str):
                 raise SpecError(f"keys must be strings, got {key!r}", path=path)
-        type_name = canonical_type(item["type"], path, self.templates)
         name = item.get("name")
         if name is not None and not isinstance(name, str):
-            raise SpecError(f"{type_name}: name must be a string, got {name!r}", path=path)
-        if not isinstance(item.get("trainable", True), bool):
-            raise SpecError(f"{type_name}: trainable must be true or false, got {item['trainable']!r}", path=path)
-        trainable = trainable and item.get("trainable", True)
-        if type_name in self.templates:
-            return self.named_block(self.templates[type_name], item, path, name, trainable, depth)
-        if type_name in BLOCKS:
-            return self.block(type_name, item, path, name, trainable, depth)
-        return self.layer(type_name, item, path, name, trainable)
+            raise SpecError(f"name must be a string, got {name!r}", path=path)
+        # a name that is one word names the node (and can be read with from:); any other is a label only
+        word = name if name is not None and re.fullmatch(r"[^\s.\[\]]+", name) else None
+        if (word or index) in local:
+            raise SpecError(f"the name {word or index!r} is used twice in this list", path=path,
+                            hint="give each element of a list its own name (an unnamed element is named by its "
+                                 "index)")
+        node_id = f"{prefix}.{word or index}" if prefix else (word or index)
+        froms = self.sources(item.get("from"), scope, path)
+        if froms is not None:
+            reads_list = froms
+        else:
+            reads_list = [reads]
+        start, start_block = len(self.nodes), len(self.blocks)
+        if "share" in item:
+            ref = self.share(item, path, node_id, scope, reads_list, froms is not None, depth, within, aux)
+        else:
+            if "type" not in item:
+                raise SpecError("missing 'type'", path=path, hint="e.g. {type: conv2d, out_channels: 6, kernel_size: 5}")
+            if not isinstance(item["type"], str):
+                raise SpecError(f"'type' must be a string, got {item['type']!r}", path=path)
+            if not isinstance(item.get("trainable", True), bool):
+                raise SpecError(f"trainable must be true or false, got {item['trainable']!r}", path=path)
+            ref = self.typed(item, path, node_id, name, scope, reads_list, froms is not None,
+                             trainable and item.get("trainable", True), depth, within, aux)
+        if ref is None:  # an auxiliary head left out: the main path goes on unchanged
+            return reads
+        local[word or index] = node_id
+        self.ids[node_id] = ref
+        self.last_element = node_id
+        self.items[node_id] = (item, start, start_block)
+        return reads if node_id in self.aux_heads else ref
 
-    def named_block(self, template: T.Template, item: Mapping, path: str, name, trainable: bool, depth: int) -> Node:
-        args = T.bind(template, item, path)
+    def sources(self, raw: Any, scope: tuple[dict, ...], path: str) -> list[str] | None:
+        """``from:`` → refs (None when not given)."""
+        if raw is None:
+            return None
+        names = raw if isinstance(raw, list) else [raw]
+        if not names or not all(isinstance(n, str) for n in names):
+            raise SpecError(f"from must be a name or a list of names, got {raw!r}", path=path)
+        return [self.resolve(n, scope, path) for n in names]
+
+    def resolve(self, text: str, scope: tuple[dict, ...], path: str) -> str:
+        """A name as the spec writes it → a ref: the current list first, then the enclosing ones, then
+        full dotted ids, then the network's inputs. Only what is defined before can be named."""
+        m = re.fullmatch(r"\s*([^\s\[\]]+)\s*(?:\[\s*(\d+)\s*\])?\s*", text)
+        if not m:
+            raise SpecError(f"from: cannot read the name {text!r}", path=path, hint="write a name, or name[i] for one "
+                            "output of a chunk/split")
+        name, index = m.group(1), m.group(2)
+        element = self.element_named(name, scope)
+        ref = self.ids.get(element) if element is not None else name if name in self.inputs else None
+        if ref is None:
+            visible = {*self.inputs, *(i for i in self.ids if ":" not in i), *(k for s in scope for k in s)}
+            raise SpecError(f"from: {name!r} names no input and no element defined before this one", path=path,
+                            hint=did_you_mean(name, visible) or "an element can read only the inputs and elements "
+                                                                "written before it")
+        if index is not None:
+            if split_ref(ref)[1] is not None:
+                raise SpecError(f"from: {name!r} is already one tensor; {text!r} indexes it again", path=path)
+            ref = f"{ref}[{index}]"
+        return ref
+
+    def element_named(self, name: str, scope: tuple[dict, ...]) -> str | None:
+        """The id of the element ``name`` names: in the current list, the enclosing ones, or a full id."""
+        element = next((s[name] for s in scope if name in s), None)
+        return element if element is not None else name if name in self.ids else None
+
+    def typed(self, item: Mapping, path: str, node_id: str, name, scope, reads: list[str], explicit: bool,
+              trainable: bool, depth: int, within: tuple[str, ...], aux: bool) -> str | None:
+        type_name = canonical_type(item["type"], path, self.templates)
+        merge = type_name in L.REGISTRY and (type_name not in BLOCKS or ("branches" not in item and "from" in item))
+        if merge:
+            pass  # concat/add of named tensors (from: [a, b]) is a merge node; with branches, a block
+        elif type_name in self.templates:
+            return self.named_block(self.templates[type_name], item, path, node_id, name, scope, reads, trainable,
+                                    depth, within, aux)
+        elif type_name in BLOCKS:
+            return self.block(type_name, item, path, node_id, name, scope, reads, trainable, depth, within, aux)
+        layer = self.layer(type_name, item, path, name, trainable)
+        many = getattr(layer, "MANY", False)
+        if many and len(reads) < 2:
+            raise SpecError(f"{type_name}: reads {len(reads)} tensor; a merge needs from: [a, b, …]", path=path,
+                            hint=f"e.g. {{type: {type_name}, from: [a, b]}}")
+        if getattr(layer, "REFERENCE", False) and len(reads) == 2:
+            pass  # pad/interpolate to the size of a second tensor
+        elif not many and len(reads) != 1:
+            raise SpecError(f"{type_name}: reads one tensor, but from: names {len(reads)}", path=path,
+                            hint="merge them first with concat, add or mul")
+        if type_name == "getitem":
+            base, index = split_ref(reads[0])
+            if index is not None:
+                raise SpecError("getitem: its input is already one tensor", path=path)
+            reads = [f"{base}[{layer.index}]"]
+        self.add_node(Node(id=node_id, layer=layer, inputs=tuple(reads), explicit=explicit, depth=depth, aux=aux,
+                           within=within))
+        return node_id
+
+    def add_node(self, node: Node) -> None:
+        if self.sharing:
+            offset, first, _, _ = self.sharing[-1]
+            original = self.nodes[first + len(self.nodes) - offset]
+            node = dataclasses.replace(node, shared_with=original.shared_with or original.id)
+        self.nodes.append(node)
+
+    def share(self, item: Mapping, path: str, node_id: str, scope, reads: list[str], explicit: bool, depth: int,
+              within: tuple[str, ...], aux: bool) -> str | None:
+        """``{share: NAME}``: the element NAME built again on new inputs, every node marked as reusing its
+        original's module."""
+        for key in item:
+            if key not in ("share", "name", "from"):
+                raise SpecError(f"share: an element that reuses {item['share']!r} takes only name and from, "
+                                f"not {key!r}", path=path, hint="its arguments are those of the element it reuses")
+        target = item["share"]
+        if not isinstance(target, str):
+            raise SpecError(f"share must name an element, got {target!r}", path=path)
+        original_id = self.element_named(target, scope)
+        if original_id is None or original_id not in self.items:
+            raise SpecError(f"share: {target!r} names no element defined before this one", path=path,
+                            hint=did_you_mean(target, self.items) or "share names an earlier element (a layer or "
+                                                                     "a block) whose module this call reuses")
+        data, first, first_block = self.items[original_id]
+        rebuilt = {k: v for k, v in data.items() if k not in ("name", "from")}
+        self.sharing.append((len(self.nodes), first, len(self.blocks), first_block))
+        try:
+            if "share" in rebuilt:
+                return self.share({**rebuilt, **({"from": item["from"]} if "from" in item else {})}, path, node_id,
+                                  scope, reads, explicit, depth, within, aux)
+            result = self.typed(rebuilt, path, node_id, item.get("name"), scope, reads, explicit,
+                                self.nodes[first].layer.trainable if first < len(self.nodes) else True, depth,
+                                within, aux)
+        finally:
+            self.sharing.pop()
+        return result
+
+    def named_block(self, template: T.Template, item: Mapping, path: str, node_id: str, name, scope, reads,
+                    trainable: bool, depth: int, within, aux: bool) -> str | None:
+        args = T.bind(template, {k: v for k, v in item.items() if k != "from"}, path)
         try:
             data = template.expand(args)
         except ValueError as exc:
             raise SpecError(f"{template.name}: {exc}", path=path) from None
         if not isinstance(data, Mapping) or canonical_type(str(data.get("type")), path, {}) not in BLOCKS:
             raise SpecError(f"{template.name}: a named block must be a sequential, concat or add block", path=path)
-        block = self.node(data, path, trainable, depth + 1)
         settings = {k: v for k, v in args.items() if v is not None}
-        return dataclasses.replace(block, type=template.name, name=name, settings=settings)
+        type_name = canonical_type(str(data["type"]), path, {})
+        return self.block(type_name, data, path, node_id, name, scope, reads, trainable, depth, within, aux,
+                          shown_as=template.name, settings=settings)
 
-    def block(self, type_name: str, item: Mapping, path: str, name, trainable: bool, depth: int) -> Node:
-        cls = BLOCKS[type_name]
-        allowed = {Sequential: ("layers", "repeat"), Concat: ("branches", "dim"), Add: ("branches",),
-                   Auxiliary: ("layers",)}[cls]
-        self.check_keys(item, (*COMMON_KEYS, *allowed), type_name, path)
-        if cls is Auxiliary:
-            return Auxiliary(type=type_name, path=path, name=name,
-                             layers=self.nodes(item.get("layers", []), path, "layers", trainable, depth + 1))
-        if cls is Sequential:
-            repeat = item.get("repeat", 1)
-            if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 1:
-                raise SpecError(f"sequential: repeat must be a positive integer, got {repeat!r}", path=path)
+    def block(self, type_name: str, item: Mapping, path: str, node_id: str, name, scope, reads: list[str],
+              trainable: bool, depth: int, within: tuple[str, ...], aux: bool, *, shown_as: str | None = None,
+              settings: dict | None = None) -> str | None:
+        cls = type_name
+        allowed = {"sequential": ("layers", "repeat"), "concat": ("branches", "dim"), "add": ("branches",),
+                   "auxiliary": ("layers",)}[cls]
+        self.check_keys(item, (*COMMON_KEYS, "from", *allowed), type_name, path)
+        if cls == "auxiliary" and not self.aux:
+            return None
+        if len(reads) != 1:
+            raise SpecError(f"{type_name}: a block reads one tensor, but from: names {len(reads)}", path=path,
+                            hint="merge them first with concat, add or mul, or name one")
+        x = reads[0]
+        label = shown_as or type_name
+        inner = within + (name,) if name else within
+        # inside a block, `input` names what the block reads (a residual's shortcut in a named block)
+        own_input = f"{node_id}:input"
+        self.ids[own_input] = x
+        scope = ({"input": own_input}, *scope)
+        slot = len(self.blocks)
+        self.blocks.append(None)
+        first = len(self.nodes)
+        aux = aux or cls == "auxiliary"
+        branches_out = None
+        if cls in ("sequential", "auxiliary"):
             items = item.get("layers", [])
-            if isinstance(items, list):
-                if len(items) * repeat > MAX_NODES:
-                    raise SpecError(f"the spec has more than {MAX_NODES:,} layers (repeats expanded)", path=path)
-                items = items * repeat  # children are numbered through all repetitions
-            return Sequential(type=type_name, path=path, name=name,
-                              layers=self.nodes(items, path, "layers", trainable, depth + 1))
-        branches = item.get("branches")
-        if not isinstance(branches, list) or not branches:
-            raise SpecError(f"{type_name}: 'branches' must be a non-empty list of layer lists", path=path,
-                            hint=f"e.g. {{type: {type_name}, branches: [[conv2d], [maxpool2d]]}}")
-        parsed = []
-        for b, branch in enumerate(branches):
-            if not isinstance(branch, list):
-                raise SpecError(f"{type_name}: branch {b} must be a list of layers ([] for the identity)", path=path)
-            parsed.append(tuple(self.node(it, f"{path}.branches[{b}][{i}]", trainable, depth + 1)
-                                for i, it in enumerate(branch)))
-        if cls is Concat:
-            dim = item.get("dim", 1)
-            if isinstance(dim, bool) or not isinstance(dim, int) or dim == 0:
-                raise SpecError(f"concat: dim must be a non-zero integer (1 = channels), got {dim!r}", path=path)
-            return Concat(type=type_name, path=path, name=name, branches=tuple(parsed), dim=dim)
-        return Add(type=type_name, path=path, name=name, branches=tuple(parsed))
+            if cls == "sequential":
+                repeat = item.get("repeat", 1)
+                if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 1:
+                    raise SpecError(f"sequential: repeat must be a positive integer, got {repeat!r}", path=path)
+                if isinstance(items, list):
+                    if len(items) * repeat > MAX_NODES:
+                        raise SpecError(f"the spec has more than {MAX_NODES:,} layers (repeats expanded)", path=path)
+                    items = items * repeat  # children are numbered through all repetitions
+            out = self.sequence(items, path, "layers", node_id, scope, x, trainable, depth + 1, inner, aux)
+            if cls == "auxiliary":
+                self.aux_outputs.append(out)
+                self.aux_heads.add(node_id)
+        else:
+            branches = item.get("branches")
+            if not isinstance(branches, list) or not branches:
+                raise SpecError(f"{type_name}: 'branches' must be a non-empty list of layer lists", path=path,
+                                hint=f"e.g. {{type: {type_name}, branches: [[conv2d], [maxpool2d]]}}")
+            refs, labels = [], []
+            for b, branch in enumerate(branches):
+                if not isinstance(branch, list):
+                    raise SpecError(f"{type_name}: branch {b} must be a list of layers ([] for the identity)",
+                                    path=path)
+                refs.append(self.sequence(branch, path, f"branches[{b}]", f"{node_id}.{b}", scope, x, trainable,
+                                          depth + 1, inner, aux))
+                labels.append(f"branch {b}")
+            if cls == "add" and len(branches) == 1:
+                refs.append(x)
+                labels.append("the identity shortcut")
+            kwargs = {}
+            if cls == "concat":
+                dim = item.get("dim", 1)
+                if isinstance(dim, bool) or not isinstance(dim, int) or dim == 0:
+                    raise SpecError(f"concat: dim must be a non-zero integer (1 = channels), got {dim!r}", path=path)
+                kwargs["dim"] = dim
+            merge = L.Merge(type=label, op=cls, path=path, name=name, **kwargs)
+            self.add_node(Node(id=node_id, layer=merge, inputs=tuple(refs), depth=depth, aux=aux, block=node_id,
+                               labels=tuple(labels), within=inner))
+            out = node_id
+            branches_out = tuple(refs)
+        shared = None
+        if self.sharing:
+            _, _, offset, first_block = self.sharing[-1]
+            original = self.blocks[first_block + slot - offset]
+            shared = original.shared_with or original.id
+        result = node_id if cls == "sequential" else out  # a sequential's result is read by its own name
+        self.blocks[slot] = Block(id=node_id, type=label, shared_with=shared, path=path, name=name, depth=depth, first=first,
+                                  last=len(self.nodes) - 1, input=x, output=out, settings=settings or {},
+                                  branches=branches_out, aux=cls == "auxiliary")
+        return result
 
     def layer(self, type_name: str, item: Mapping, path: str, name, trainable: bool) -> L.Layer:
         cls, ndim = L.REGISTRY[type_name]
         fields = L.accepted(cls, type_name)
-        self.check_keys(item, (*COMMON_KEYS, *(f.name for f in fields)), type_name, path)
+        self.check_keys(item, (*COMMON_KEYS, "from", *(f.name for f in fields)), type_name, path)
         kwargs: dict[str, Any] = {}
         for f in fields:
             if f.name in item:
@@ -224,6 +425,27 @@ def _signature(fields) -> list[str]:
             for f in fields if not f.metadata["sizing"]]
 
 
+def _inputs(data: Mapping, origin: str, input_shape: L.Shape | None) -> list[tuple[str, L.Shape | None]]:
+    """``input: SHAPE`` (one input named ``input``) or ``inputs: {name: SHAPE, …}``."""
+    if data.get("input") is not None and data.get("inputs") is not None:
+        raise SpecError(f"{origin}: give 'input' (one input) or 'inputs' (named inputs), not both")
+    raw = data.get("inputs")
+    if raw is None:
+        shape = input_shape
+        if shape is None and data.get("input") is not None:
+            shape = parse_shape(data["input"], "input")
+        return [("input", shape)]
+    if not isinstance(raw, Mapping) or not raw:
+        raise SpecError(f"{origin}: 'inputs' must map input names to shapes, e.g. inputs: {{left: [1, 28, 28]}}")
+    out = []
+    for key, value in raw.items():
+        if not isinstance(key, str) or not re.fullmatch(r"[A-Za-z_][\w-]*", key):
+            raise SpecError(f"{origin}: input names must be identifiers, got {key!r}")
+        shape = input_shape if input_shape is not None else None if value is None else parse_shape(value, f"inputs.{key}")
+        out.append((key, shape))
+    return out
+
+
 def from_data(data: Any, *, origin: str = "spec", input_shape: L.Shape | None = None, aux: bool = False) -> Network:
     """Build a :class:`Network` from parsed JSON/YAML/TOML data (a mapping, or a bare list of layers).
 
@@ -240,9 +462,7 @@ def from_data(data: Any, *, origin: str = "spec", input_shape: L.Shape | None = 
         raise SpecError(f"{origin}: missing 'layers'")
     if data["layers"] == []:
         raise SpecError(f"{origin}: no layers", hint="a network needs at least one layer")
-    shape = input_shape
-    if shape is None and data.get("input") is not None:
-        shape = parse_shape(data["input"], "input")
+    inputs = _inputs(data, origin, input_shape)
     for key in ("name", "description", "source"):
         if data.get(key) is not None and not isinstance(data[key], str):
             raise SpecError(f"{origin}: '{key}' must be a string")
@@ -256,8 +476,24 @@ def from_data(data: Any, *, origin: str = "spec", input_shape: L.Shape | None = 
         if block_name in L.REGISTRY or block_name in BLOCKS or block_name in L.ALIASES:
             raise SpecError(f"{origin}: blocks.{block_name}: the name of a built-in type")
         templates[block_name] = T.from_definition(block_name, definition)
-    layers = _Builder(templates, aux).nodes(data["layers"], "", "layers", True, 0)
-    return Network(name=data.get("name"), input_shape=shape, layers=layers,
+    builder = _Builder(templates, aux, [n for n, _ in inputs])
+    builder.last_element = None
+    last = builder.sequence(data["layers"], "", "layers", "", (), inputs[0][0], True, 0, ())
+    if not builder.nodes:
+        raise SpecError(f"{origin}: no layers", hint="a network needs at least one layer")
+    outputs = data.get("outputs")
+    if outputs is None:  # the last element's result, named as the element; then any auxiliary heads
+        named = {last: builder.last_element if builder.ids.get(builder.last_element) == last else last}
+    else:
+        if isinstance(outputs, str):
+            outputs = [outputs]
+        if not isinstance(outputs, list) or not outputs or not all(isinstance(o, str) for o in outputs):
+            raise SpecError(f"{origin}: 'outputs' must be a list of names")
+        named = {builder.resolve(o, (), "outputs"): o.strip() for o in outputs}
+    for ref in builder.aux_outputs:
+        named.setdefault(ref, next((b.id for b in builder.blocks if b.aux and b.output == ref), ref))
+    return Network(name=data.get("name"), inputs=tuple(inputs), nodes=tuple(builder.nodes),
+                   blocks=tuple(builder.blocks), outputs=tuple(named), output_names=tuple(named.values()),
                    description=data.get("description"), source=data.get("source"))
 
 
@@ -406,7 +642,8 @@ def read_stdin(text: str, *, input_shape: L.Shape | None = None, aux: bool = Fal
 # ----------------------------------------------------------------------------
 def parse_inline(text: str) -> list[Any]:
     """The ``--layers`` text → the same plain layer list a YAML spec holds."""
-    source = "[" + text.replace("->", ",") + "\n]"
+    # `from=` is a Python keyword: read it as `from_=` (the parser never runs the text anyway)
+    source = "[" + re.sub(r"(?<![\w.])from(\s*=)(?!=)", r"from_\1", text.replace("->", ",")) + "\n]"
     try:
         tree = ast.parse(source, mode="eval")
     except SyntaxError as exc:
@@ -439,14 +676,25 @@ def _inline_node(node: ast.AST, path: str) -> Any:
     if not isinstance(node, ast.Call) or _dotted(node.func) is None:
         raise SpecError(f"expected a layer such as conv2d(6, 5) or relu, got {ast.unparse(node)!r}", path=path)
     raw_type = _dotted(node.func)
+    if raw_type == "share":  # share(tower, from=right, name=tower_r): the module of an earlier element again
+        if len(node.args) != 1 or any(kw.arg not in ("from_", "name") for kw in node.keywords):
+            raise SpecError("share takes the name of the element it reuses, and from= and name=", path=path,
+                            hint="e.g. share(tower, from=right, name=tower_r)")
+        out = {"share": _inline_ref(node.args[0], path)}
+        for kw in node.keywords:
+            out["from" if kw.arg == "from_" else kw.arg] = _inline_refs(kw.value, path)
+        return out
     type_name = canonical_type(raw_type, path)
     out: dict[str, Any] = {"type": raw_type}
     for kw in node.keywords:
         if kw.arg is None:
             raise SpecError(f"{type_name}: **kwargs cannot be read", path=path)
-        if kw.arg in out:
-            raise SpecError(f"{type_name}: {kw.arg} given twice", path=path)
-        out[kw.arg] = _inline_value(kw.value, path, type_name, kw.arg)
+        key = "from" if kw.arg == "from_" else kw.arg
+        if key in out:
+            raise SpecError(f"{type_name}: {key} given twice", path=path)
+        out[key] = _inline_refs(kw.value, path) if key == "from" else _inline_value(kw.value, path, type_name, key)
+    if type_name in ("concat", "add") and "from" in out and not node.args:
+        return out  # a merge of named tensors: concat(from=[up1, enc1])
     if type_name in BLOCKS:
         if type_name == "sequential":
             out["layers"] = [_inline_node(a, f"{path}.layers[{i}]") for i, a in enumerate(node.args)]
@@ -460,24 +708,193 @@ def _inline_node(node: ast.AST, path: str) -> Any:
             out["branches"] = branches
         return out
     torch_style = raw_type.rsplit(".", 1)[-1] != raw_type.rsplit(".", 1)[-1].lower()
-    if type_name in T.BUILTIN:
-        template = T.BUILTIN[type_name]
-        names = [p for p in template.params if torch_style or p not in template.sizing]
-    else:
-        cls, _ = L.REGISTRY[type_name]
-        names = [f.name for f in L.accepted(cls, type_name) if not f.metadata["keyword_only"]
-                 and (torch_style or (f.metadata["positional"] and not f.metadata["sizing"]))]
+    order = _Orders(type_name)
+    names = order.torch if torch_style else order.short
+    # A lower-case call is read in the short order; when torch's own order reads the same values as other
+    # arguments and makes a complete call, the call is refused: it would not mean what torch means.
+    check = None if torch_style else _TorchOrderCheck(order, node, raw_type)
     if len(node.args) > len(names):
         listed = ", ".join(names) if names else "none: use keywords"
+        hint = None
+        if check is not None and check.torch_reading is not None:
+            hint = f"in torch's order it is {check.torch_call()} — {check.assigned()}: {check.what_to_type()}"
+        elif check is not None and order.short != order.torch:
+            hint = f"the input size is inferred; {order.torch_name}(…) takes torch's own order with it"
         raise SpecError(f"{type_name}: too many positional arguments ({len(node.args)}); in this form they are: "
-                        f"{listed}", path=path,
-                        hint=None if torch_style else f"the input size is inferred; {raw_type.capitalize()}(…) "
-                                                      "takes torch's own order with it")
+                        f"{listed}", path=path, hint=hint)
+    if check is not None and check.refuses():
+        raise SpecError(f"{type_name}: in torch's order {ast.unparse(node)} is {check.torch_call()} — "
+                        f"{check.assigned()}", path=path, hint=check.what_to_type())
     for argname, value in zip(names, node.args):
         if argname in out:
             raise SpecError(f"{type_name}: {argname} given twice", path=path)
         out[argname] = _inline_value(value, path, type_name, argname)
     return out
+
+
+class _Orders:
+    """The two positional orders of a layer kind or named block: torch's own (``Conv2d(1, 6, 5)``: every
+    argument torch takes positionally, input size included) and the short one (``conv2d(6, 5)``: without the
+    inferred input size and the arguments convcalc takes by keyword only)."""
+
+    def __init__(self, type_name: str):
+        self.type_name = type_name
+        if type_name in T.BUILTIN:
+            template = T.BUILTIN[type_name]
+            self.torch = list(template.params)
+            self.short = [p for p in template.params if p not in template.sizing]
+            self.sizing = set(template.sizing)
+            self.required = {p for p, default in template.params.items() if default is T.REQUIRED}  # torch's
+            self.fields: dict[str, Any] = {}
+            self.allowed = set(template.params)
+            self.ndim = 0
+            self.torch_name = type_name[:1].upper() + type_name[1:]  # inception: torchvision's Inception
+        else:
+            cls, ndim = L.REGISTRY[type_name]
+            accepted = L.accepted(cls, type_name)
+            self.torch = [f.name for f in accepted if not f.metadata["keyword_only"]]
+            self.short = [f.name for f in accepted if f.metadata["positional"] and not f.metadata["sizing"]]
+            self.sizing = {f.name for f in accepted if f.metadata["sizing"]}
+            self.required = {f.name for f in accepted if f.metadata["required"] or f.metadata["sizing"]}
+            self.fields = {f.name: f for f in accepted}
+            self.allowed = set(self.fields)
+            self.ndim = ndim or 0
+            self.torch_name = L.TORCH_NAMES.get(type_name) or type_name[:1].upper() + type_name[1:]
+        self.allowed |= {"name", "trainable"}
+
+    def reading(self, torch: bool, args: list[ast.AST], keywords: list[str]) -> list[tuple[str, ast.AST]] | None:
+        """The (argument name, value) pairs the positional ``args`` get in one order, or None when the call is
+        not a complete one in that order: too many values, an argument given twice, a required one missing (in
+        torch's order the input size is required too) or an unknown keyword.
+
+        In torch's order the values are not checked as convcalc checks them: torch builds ``Conv2d(6, 5, 1, 0)``
+        and ``Conv2d(6, 5, 1, 'same')`` (the stride fails only in forward). Only a non-integer input size (a
+        float, a string, a tuple: ``GroupNorm(2, 0.001)``) is taken as a call torch refuses to build. In the
+        short order every value must be one convcalc takes."""
+        names = self.torch if torch else self.short
+        if len(args) > len(names) or not set(keywords) <= self.allowed:
+            return None
+        given = names[:len(args)]
+        if set(given) & set(keywords):
+            return None
+        required = self.required if torch else self.required - self.sizing
+        if not required <= {*given, *keywords}:
+            return None
+        for argname, value in zip(given, args):
+            try:
+                parsed = _inline_value(value, "", self.type_name, argname)
+            except SpecError:
+                return None
+            if torch and argname in self.sizing and not isinstance(parsed, int):
+                return None
+            if not torch and argname in self.fields:
+                try:
+                    self.fields[argname].metadata["parse"](parsed, self.ndim)
+                except ValueError:
+                    return None
+        return list(zip(given, args))
+
+    def ambiguous(self, args: list[ast.AST], keywords: list[str]) -> bool:
+        """Whether a lower-case call gives its positional values other names than torch would, in a call that
+        torch's order makes complete: then torch would build another layer than convcalc reads."""
+        n = len(args)
+        return self.short[:n] != self.torch[:n] and self.reading(True, args, keywords) is not None
+
+
+class _TorchOrderCheck:
+    """A lower-case call read in torch's order as well: what torch would build, and what to type instead."""
+
+    def __init__(self, order: _Orders, node: ast.Call, raw_type: str):
+        self.order = order
+        self.node = node
+        self.raw_type = raw_type
+        self.keywords = [(kw.arg, kw.value) for kw in node.keywords]
+        kwnames = [k for k, _ in self.keywords]
+        self.torch_reading = order.reading(True, list(node.args), kwnames)
+        self.short_reading = order.reading(False, list(node.args), kwnames)
+
+    def refuses(self) -> bool:
+        return self.order.ambiguous(list(self.node.args), [k for k, _ in self.keywords])
+
+    def torch_call(self) -> str:
+        return _call_text(self.order.torch_name, [v for _, v in self.torch_reading], self.keywords)
+
+    def assigned(self) -> str:
+        return ", ".join(f"{argname} {ast.unparse(value)}" for argname, value in self.torch_reading)
+
+    def what_to_type(self) -> str:
+        inferred = [argname for argname, _ in self.torch_reading if argname in self.order.sizing]
+        kept = [(argname, value) for argname, value in self.torch_reading if argname not in self.order.sizing]
+        short = self.spell_short(kept)
+        note = f" ({', '.join(inferred)} {'is' if len(inferred) == 1 else 'are'} inferred)" if inferred else ""
+        text = f"write {short}{note} or {self.torch_call()}"
+        if self.short_reading is not None:  # convcalc's reading was a valid call too: how to keep it
+            meant = ", ".join(f"{argname} {ast.unparse(value)}" for argname, value in self.short_reading)
+            text += f"; for {meant} write {self.spell_short(self.short_reading)}"
+        return text
+
+    def spell_short(self, pairs: list[tuple[str, ast.AST]]) -> str:
+        """A lower-case call giving these arguments (and the call's keywords) that both orders read alike:
+        positional while the names follow the short order, keywords after."""
+        run = 0
+        while run < len(pairs) and run < len(self.order.short) and pairs[run][0] == self.order.short[run]:
+            run += 1
+        for k in range(run, -1, -1):
+            keywords = [*pairs[k:], *self.keywords]
+            if not self.order.ambiguous([v for _, v in pairs[:k]], [name for name, _ in keywords]):
+                return _call_text(self.raw_type, [v for _, v in pairs[:k]], keywords)
+        raise AssertionError("unreachable: a call without positional values reads alike in both orders")
+
+
+def signatures(type_name: str) -> tuple[str, str | None]:
+    """The two forms a layer kind or named block takes inline, as ``convcalc list --types`` shows them:
+    ``conv2d(out_channels, kernel_size, stride=1, …, *, connections=None)`` and torch's
+    ``Conv2d(in_channels, out_channels, kernel_size, …)`` (None for a kind that is not a torch class)."""
+    order = _Orders(type_name)
+
+    def default(argname: str) -> str:
+        if order.fields:
+            return repr(order.fields[argname].metadata["default"])
+        return repr(T.BUILTIN[type_name].params[argname])
+
+    def shown(argname: str) -> str:
+        required = argname in order.required and argname not in order.sizing
+        return argname if required else f"{argname}={default(argname)}"
+
+    every = list(order.fields) if order.fields else list(order.torch)
+    keyword = [a for a in every if a not in order.short and a not in order.sizing]
+    parts = [shown(a) for a in order.short] + (["*", *(shown(a) for a in keyword)] if keyword else [])
+    short = f"{type_name}({', '.join(parts)})"
+    if type_name not in L.TORCH_NAMES and type_name not in T.BUILTIN:
+        return short, None
+    last = max((i for i, a in enumerate(order.torch) if a in order.required), default=-1)
+    leading = order.torch[:last + 1] + (["…"] if len(order.torch) > last + 1 else [])
+    return short, f"{order.torch_name}({', '.join(leading)})"
+
+
+def _call_text(name: str, args: list[ast.AST], keywords: list[tuple[str, ast.AST]]) -> str:
+    """``conv2d(6, 5, padding=2)``; a bare ``name`` without arguments."""
+    parts = [ast.unparse(v) for v in args] + [f"{k}={ast.unparse(v)}" for k, v in keywords]
+    return f"{name}({', '.join(parts)})" if parts else name
+
+
+def _inline_ref(node: ast.AST, path: str) -> str:
+    """A name in ``from=``/``share(…)``: ``enc1``, ``parts[1]``, ``layer1.0`` (as ``'layer1.0'``)."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and isinstance(node.slice, ast.Constant) \
+            and isinstance(node.slice.value, int):
+        return f"{node.value.id}[{node.slice.value}]"
+    raise SpecError(f"cannot read {ast.unparse(node)!r} as a name", path=path,
+                    hint="write a name, name[i], or a quoted dotted id: from='layer1.0'")
+
+
+def _inline_refs(node: ast.AST, path: str) -> str | list[str]:
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return [_inline_ref(e, path) for e in node.elts]
+    return _inline_ref(node, path)
 
 
 def _inline_value(node: ast.AST, path: str, type_name: str, argname: str) -> Any:

@@ -160,3 +160,29 @@ def pad_widths(value: Any, ndim: int) -> tuple[int, ...]:
             raise ValueError("must not be empty")
         return tuple(any_int(v, ndim) for v in value)
     return (any_int(value, ndim),)
+
+
+def any_int_list(value: Any, ndim: int) -> tuple[int, ...]:
+    """An int or a non-empty list of ints (dims of permute, mean, sum)."""
+    if isinstance(value, (list, tuple)):
+        if not value:
+            raise ValueError("must not be empty")
+        return tuple(any_int(v, ndim) for v in value)
+    return (any_int(value, ndim),)
+
+
+def reshape_shape(value: Any, ndim: int) -> tuple[int, ...]:
+    """A target shape without the batch dim: positive ints, at most one -1."""
+    dims = any_int_list(value, ndim)
+    if any(d < -1 or d == 0 for d in dims) or dims.count(-1) > 1:
+        raise ValueError(f"must be positive sizes with at most one -1, got {list(dims)}")
+    return dims
+
+
+def sections(value: Any, ndim: int) -> int | tuple[int, ...]:
+    """torch.split's split_size_or_sections: a positive int, or a list of positive ints."""
+    if isinstance(value, (list, tuple)):
+        if not value:
+            raise ValueError("must not be empty")
+        return tuple(positive(v, ndim) for v in value)
+    return positive(value, ndim)

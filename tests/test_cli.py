@@ -45,7 +45,7 @@ def test_json_contract():
     result = invoke("params", "lenet", "--json")
     assert result.exit_code == 0
     report = json.loads(result.stdout)
-    assert report["schema"] == "convcalc.report/1"
+    assert report["schema"] == "convcalc.report/2"  # /2 keeps every /1 field with its meaning
     assert report["name"] == "lenet"
     assert report["input_shape"] == [1, 28, 28]
     assert report["output_shape"] == [10]
@@ -59,6 +59,12 @@ def test_json_contract():
         assert key in first
     assert first["path"] == "layers[0]" and first["weight_shape"] == [6, 1, 5, 5] and first["fc_params"] == 3687936
     assert report["diagnostics"] == []
+    # /2: the graph — each row's node id and the refs it reads; the network's inputs and outputs
+    assert first["node"] == "C1" and first["inputs"] == ["input"] and first["shared_with"] is None
+    assert [r["inputs"] for r in report["layers"][1:3]] == [["C1"], ["1"]]
+    assert report["inputs"] == [{"name": "input", "shape": [1, 28, 28]}]
+    assert report["outputs"] == [{"name": report["layers"][-1]["node"], "shape": [10]}]
+    assert [r["is_output"] for r in report["layers"]].count(True) == 1 and report["layers"][-1]["is_output"]
 
 
 def test_every_analysis_command_prints_the_same_json():
@@ -174,7 +180,8 @@ def test_list():
     names = [line.split()[0] for line in result.stdout.splitlines() if not line.startswith(" ")]
     assert {"lenet", "lenet5", "googlenet"} <= set(names)
     types = invoke("list", "--types").stdout
-    assert "conv2d (conv): in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias" in types
+    assert ("conv2d (conv): conv2d(out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True, "
+            "padding_mode='zeros', *, connections=None) · Conv2d(in_channels, out_channels, kernel_size, …)") in types
 
 
 def test_every_command_has_help():
@@ -312,7 +319,7 @@ def test_pytorch_code_file_and_forced_format(tmp_path):
 
 def test_review_fixes():
     # the largest receptive field, not the last known one
-    rf = invoke("rf", "--layers", "concat([conv2d(8, 5, padding=2)], [conv2d(8, 1, stride=2), convtranspose2d(8, 2, 2)]), "
+    rf = invoke("rf", "--layers", "concat([conv2d(8, 5, padding=2)], [conv2d(8, 1, stride=2), convtranspose2d(8, 2, stride=2)]), "
                 "conv2d(4, 3)", "--input", "3x16x16")
     assert "largest receptive field 5x5 (jump 1x1) at layers[0].branches[0][0]" in rf.stdout
     # CSV carries plain numbers
@@ -332,7 +339,7 @@ def test_review_fixes():
                              "(--json lists them)\n")
     upsample = invoke("solve", "--in", "7", "--out", "14", "--kernel", "1", "--padding", "0")
     assert upsample.stderr.splitlines()[1].startswith("hint: upsampling needs a transposed conv")
-    assert "inception (named block): in_channels, ch1x1" in invoke("list", "--types").stdout
+    assert "inception (named block): inception(ch1x1, " in invoke("list", "--types").stdout
     assert "hint: add flatten before it and set in_features=64 (or in_features=4 for the last dim)" in invoke(
         "shape", "--layers", "conv2d(4, 3, stride=2, padding=1), Linear(60, 10)", "--input", "3x8x8").stderr
 

@@ -49,4 +49,4 @@ def test_caffe_pooling_rounds_up(run, size, k, s, p, expected):
 
 
 def test_caffe_convolution_is_torchs(run):
-    assert run("conv2d(4, 3, 2)", (1, 8, 8), convention="caffe").output_shape == (4, 3, 3)
+    assert run("conv2d(4, 3, stride=2)", (1, 8, 8), convention="caffe").output_shape == (4, 3, 3)

@@ -41,11 +41,11 @@ import pytest
                  "layers[0] convtranspose2d: output_padding 2x2 must be smaller than either stride 2x2 or dilation 1x1",
                  None, id="output-padding"),
     pytest.param("concat([conv2d(4, 3)], [conv2d(4, 1)])", (1, 8, 8),
-                 "layers[0] concat: branch 1 yields 4x8x8 but branch 0 yields 4x6x6; all dims but dim 1 must agree",
-                 "give every branch the same stride and padding", id="concat-mismatch"),
+                 "layers[0] concat: branch 1 gives 4x8x8 but branch 0 gives 4x6x6; all dims but dim 1 must agree",
+                 "crop branch 1 by 1 on each side, or pad branch 0 by 1 on each side", id="concat-mismatch"),
     pytest.param("add([conv2d(8, 3, stride=2, padding=1)])", (4, 8, 8),
-                 "layers[0] add: the identity shortcut yields 4x8x8 but branch 0 yields 8x4x4; "
-                 "added tensors must have the same shape",
+                 "layers[0] add: the identity shortcut gives 4x8x8 but branch 0 gives 8x4x4; "
+                 "added tensors must match in every dim or be 1 there (broadcasting)",
                  "add a projection shortcut as a second branch: [conv2d(8, 1, stride=2)]", id="residual-mismatch"),
 ])
 def test_refused_networks(run, layers, input_shape, line, hint):

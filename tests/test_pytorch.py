@@ -634,7 +634,7 @@ def test_the_course_example_follows_forward():
     data, notes = read(COURSE_CODE, "pytorch-code", "<test>")
     assert data["name"] == "model"
     assert [(i["type"], i.get("name")) for i in data["layers"]] == [
-        ("conv2d", "conv1"), ("maxpool2d", "poolig"), ("conv2d", "conv2"), ("maxpool2d", "poolig"), ("flatten", None),
+        ("conv2d", "conv1"), ("maxpool2d", "poolig"), ("conv2d", "conv2"), ("maxpool2d", "poolig_1"), ("flatten", None),
         ("linear", "fc")]
     assert len(notes) == 1 and notes[0][0] is None
     assert notes[0][1] == ("Net: the layers are taken in the order forward() calls them (conv1, poolig, conv2, poolig, "

@@ -75,7 +75,7 @@ def test_torch_call_syntax_takes_torch_positional_order():
 
 def test_arrow_separator_and_short_aliases():
     network = from_inline("conv(6, 5) -> bn -> relu -> maxpool(2) -> flatten -> fc(10)", (1, 28, 28))
-    assert [n.type for n in network.layers] == ["conv2d", "batchnorm2d", "relu", "maxpool2d", "flatten", "linear"]
+    assert [n.layer.type for n in network.nodes] == ["conv2d", "batchnorm2d", "relu", "maxpool2d", "flatten", "linear"]
 
 
 def test_inline_blocks():
@@ -89,7 +89,7 @@ def test_inline_blocks():
 
 
 def test_bare_words_and_pairs():
-    layer = from_inline("conv2d(4, (5, 3), padding=same)", (1, 8, 8)).layers[0]
+    layer = from_inline("conv2d(4, (5, 3), padding=same)", (1, 8, 8)).nodes[0].layer
     assert layer.kernel_size == (5, 3)
     assert layer.padding == "same"
 
@@ -206,7 +206,7 @@ def test_malformed_files_name_the_place(tmp_path):
 def test_bn_short_form_takes_no_positional_arguments():
     with pytest.raises(SpecError, match="too many positional arguments"):
         from_inline("batchnorm2d(64)", (64, 8, 8))
-    assert from_inline("BatchNorm2d(64)", (64, 8, 8)).layers[0].num_features == 64
+    assert from_inline("BatchNorm2d(64)", (64, 8, 8)).nodes[0].layer.num_features == 64
 
 
 def test_network_errors_are_not_raised_by_the_reader():

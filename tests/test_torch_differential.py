@@ -22,7 +22,7 @@ still point at the first refused one.
 Concat and add have no torch module; the tiny ``Concat`` / ``Add`` wrappers below implement
 convcalc's documented semantics (concat = ``torch.cat`` along ``dim``, counted with the batch dim;
 add = sum of the branches, an empty branch is the identity, a single branch gets an identity
-shortcut, shapes must match exactly - no broadcasting). Two torch behaviours are set aside: a
+shortcut, torch's broadcasting between tensors of the same rank). Two torch behaviours are set aside: a
 concat whose dim lands on the batch dim counts as a refusal (convcalc refuses dim 0 as it refuses
 flatten start_dim=0), and a layer returning an empty tensor ends the comparison there, where
 convcalc may refuse it or model it (a transposed conv whose padding eats the whole output: torch's
@@ -95,7 +95,8 @@ class Concat(nn.Module):
 
 
 class Add(nn.Module):
-    """convcalc's ``add``: branches summed; a single branch gets the identity shortcut; shapes must match."""
+    """convcalc's ``add``: branches summed with torch's broadcasting; a single branch gets the identity shortcut;
+    tensors of different rank are refused (with a batch of N the batch dim would meet a feature dim)."""
 
     def __init__(self, branches):
         super().__init__()
@@ -106,9 +107,9 @@ class Add(nn.Module):
         if len(outs) == 1:
             outs.append(x)
         for o in outs[1:]:
-            if o.shape != outs[0].shape:  # a residual add; no broadcasting
-                raise RuntimeError(f"add: shapes {tuple(o.shape)} and {tuple(outs[0].shape)} differ")
-        return sum(outs[1:], outs[0])
+            if o.dim() != outs[0].dim():  # the batch dim must not broadcast against a feature dim
+                raise RuntimeError(f"add: shapes {tuple(o.shape)} and {tuple(outs[0].shape)} differ in rank")
+        return sum(outs[1:], outs[0])  # torch's broadcasting
 
     def forward(self, x):
         return self.join(x, [b(x) for b in self.branches])

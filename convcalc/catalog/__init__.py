@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib import resources
 
 from ..errors import SpecError
-from ..network import Network
+from ..graph import Network
 
 
 def names() -> list[str]:

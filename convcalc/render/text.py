@@ -116,14 +116,34 @@ def _working(key: str) -> Column:
     return Column("working", lambda r, _: (r.explain or {}).get(key), optional=True)
 
 
+def _type(row: LayerRow, report: Report) -> str:
+    text = row.type if not row.name else f"{row.type} ({row.name})"
+    return f"{text} shares {row.shared_with}" if row.shared_with else text
+
+
+def _reads(row: LayerRow, report: Report) -> str | None:
+    """What a node reads, where the spec said (``from:``): otherwise it reads the row above or its block's input."""
+    return ", ".join(row.inputs) if row.explicit_inputs else None
+
+
+def _output_mark(row: LayerRow, report: Report) -> str | None:
+    """Marks the outputs where it tells something: several outputs, or one that is not the last row."""
+    if not row.is_output or (len(report.outputs) == 1 and row is report.layers[-1]):
+        return None
+    return "output"
+
+
 LAYER = Column("layer", lambda r, _: r.path)
-TYPE = Column("type", lambda r, _: r.type if not r.name else f"{r.type} ({r.name})")
+TYPE = Column("type", _type)
 OUTPUT = Column("output", lambda r, _: r.output_shape)
+READS = Column("reads", _reads, optional=True)
+MARK = Column("", _output_mark, optional=True)
 
 VIEWS: dict[str, tuple[Column, ...]] = {
     "shape": (
         LAYER,
         TYPE,
+        READS,
         Column("kernel", lambda r, _: None if r.block else r.settings.get("kernel_size")),
         Column("stride", lambda r, _: None if r.block else r.settings.get("stride")),
         Column("ceil", lambda r, _: "ceil" if r.settings.get("ceil_mode") else None, optional=True),
@@ -131,6 +151,7 @@ VIEWS: dict[str, tuple[Column, ...]] = {
         Column("dilation", lambda r, _: None if r.block else r.settings.get("dilation")),
         Column("input", lambda r, _: r.input_shape),
         OUTPUT,
+        MARK,
         Column("other conventions", _other_conventions, optional=True),
         _working("shape"),
     ),
@@ -138,12 +159,13 @@ VIEWS: dict[str, tuple[Column, ...]] = {
         LAYER,
         TYPE,
         OUTPUT,
+        MARK,
         Column("weight shape", lambda r, _: r.weight_shape),
         Column("weights", lambda r, _: r.weights if r.weights or r.block else None, True),
         Column("bias", lambda r, _: r.bias if r.weights or r.block else None, True),
         Column("params", lambda r, _: r.params, True),
         Column("share", _share, True),
-        Column("MACs", lambda r, _: r.macs if r.weights or r.block else None, True),
+        Column("MACs", lambda r, _: r.macs if r.weights or r.block or r.shared_with else None, True),
         Column("dense params", lambda r, _: r.fc_params, True),
         Column("dense/conv", _ratio, True),
         _working("params"),
@@ -152,6 +174,7 @@ VIEWS: dict[str, tuple[Column, ...]] = {
         LAYER,
         TYPE,
         OUTPUT,
+        MARK,
         Column("receptive field", lambda r, _: r.receptive_field),
         Column("jump", lambda r, _: r.jump),
         Column("start", lambda r, _: r.start),
@@ -209,7 +232,7 @@ def columns(report: Report, view: str, rows: list[LayerRow]) -> list[Column]:
 def total_lines(report: Report, view: str) -> list[str]:
     """Summary lines under a table (plain text; the table renderer styles them)."""
     t = report.totals
-    arrow = f"{_shape(report.input_shape)} → {_shape(report.output_shape) if report.output_shape else '(invalid)'}"
+    arrow = _arrow(report)
     batch = f" (batch {report.batch})" if report.batch != 1 else ""
     if view in ("params", "paper"):
         return [
@@ -226,6 +249,19 @@ def total_lines(report: Report, view: str) -> list[str]:
         return [f"{arrow}   largest receptive field {_shape(largest.receptive_field)} (jump {_shape(largest.jump)}) "
                 f"at {largest.path}"]
     return [f"{arrow}   params {t.params:,}   MACs {t.macs:,}{batch}"]
+
+
+def _arrow(report: Report) -> str:
+    """``1x28x28 → 10``; with several inputs or outputs, each named: ``left 1x105x105, right … → 1``."""
+    if report.output_shape is None:
+        outs = "(invalid)"
+    elif len(report.outputs) > 1:
+        outs = ", ".join(f"{name} {_shape(shape)}" for name, shape in report.outputs)
+    else:
+        outs = _shape(report.output_shape)
+    ins = (", ".join(f"{name} {_shape(shape)}" for name, shape in report.inputs) if len(report.inputs) > 1
+           else _shape(report.input_shape))
+    return f"{ins} → {outs}"
 
 
 def to_json(report: Report) -> str:
