@@ -11,7 +11,9 @@ and is never imported from here.
 
 from .errors import ConvcalcError, NetworkError, SpecError
 from .report import Report, analyze
-from .spec import from_data, from_inline, parse_shape, read_file
+from .build import from_data, parse_shape
+from .readers import read_file
+from .readers.inline import from_inline
 
 __version__ = "0.1.0"
 __all__ = ["ConvcalcError", "NetworkError", "Report", "SpecError", "__version__", "analyze", "from_data",

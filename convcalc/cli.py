@@ -140,40 +140,42 @@ def _to_file(path: Path, func, args, kwargs):
 def load_network(model: str | None, layers: str | None, input_text: str | None, aux: bool = False,
                  fmt: "SourceFormat | None" = None):
     """Resolve MODEL / --layers / --input into a Network with an input shape."""
-    from . import catalog, spec
+    from . import catalog, readers
+    from .build import parse_named_shapes, parse_shape
+    from .errors import did_you_mean
 
     by_name = None
     if input_text is not None and "=" in input_text:
-        by_name, shape = spec.parse_named_shapes(input_text), None
+        by_name, shape = parse_named_shapes(input_text), None
     else:
-        shape = spec.parse_shape(input_text, "--input") if input_text is not None else None
+        shape = parse_shape(input_text, "--input") if input_text is not None else None
     if model and layers:
         raise SpecError("give either MODEL or --layers, not both")
     source_format = fmt.value if fmt else None
     if layers is not None:
-        network = spec.read_text(layers, "--layers", fmt=source_format or "inline", input_shape=shape)
+        network = readers.read_text(layers, "--layers", fmt=source_format or "inline", input_shape=shape)
         if shape is None:
             raise SpecError("--layers needs --input", hint="e.g. --input 1x28x28")
     elif model is None:
         raise SpecError("no model given", hint="pass a spec file, '-' for stdin, a built-in name "
                                                "(`convcalc list`), or --layers with --input")
     elif model == "-":
-        network = spec.read_stdin(sys.stdin.read(), input_shape=shape, aux=aux, fmt=source_format)
+        network = readers.read_stdin(sys.stdin.read(), input_shape=shape, aux=aux, fmt=source_format)
     elif Path(model).is_file():
-        network = spec.read_file(Path(model), input_shape=shape, aux=aux, fmt=source_format)
+        network = readers.read_file(Path(model), input_shape=shape, aux=aux, fmt=source_format)
     elif model in catalog.names():
         network = catalog.load(model, shape, aux=aux)
     else:
         if Path(model).is_dir():
             raise SpecError(f"{model}: is a directory, not a spec file")
-        looks_like_file = Path(model).suffix.lower() in spec.FORMAT_BY_SUFFIX or "/" in model
+        looks_like_file = Path(model).suffix.lower() in readers.FORMAT_BY_SUFFIX or "/" in model
         raise SpecError(f"{model}: no such file" if looks_like_file else f"no spec file or built-in model named {model!r}",
-                        hint=spec.did_you_mean(model, catalog.names()) or "run `convcalc list` for the built-in models")
+                        hint=did_you_mean(model, catalog.names()) or "run `convcalc list` for the built-in models")
     if by_name:
         names = [n for n, _ in network.inputs]
         for name in by_name:
             if name not in names:
-                raise SpecError(f"--input: the network has no input named {name!r}", hint=spec.did_you_mean(
+                raise SpecError(f"--input: the network has no input named {name!r}", hint=did_you_mean(
                     name, names) or f"its inputs are: {', '.join(names)}")
         network = network.with_inputs(by_name=by_name)
     missing = [n for n, s in network.inputs if s is None]
@@ -295,7 +297,7 @@ def check(model: Model = None, layers: Layers = None, input: Input = None, batch
     import dataclasses
 
     from .report import Diagnostic
-    from .spec import parse_shape
+    from .build import parse_shape
 
     expected = parse_shape(expect_output, "--expect-output") if expect_output is not None else None
     report = _analyze(model, layers, input, batch, strict, aux, convention, fmt=from_)
@@ -354,7 +356,7 @@ def list_models(types: Annotated[bool, typer.Option("--types", help="List the la
     from . import catalog
     from .layers import ALIASES, REGISTRY
     from .graph import BLOCK_ALIASES, BLOCKS
-    from .spec import signatures
+    from .readers.inline import signatures
 
     if types:
         # one line per type: the lower-case form (input size inferred) · torch's own order
@@ -464,11 +466,12 @@ def compare(
 
     fmt = Format.json if json else format
     if layer is not None:
-        from . import spec
+        from .build import parse_shape
+        from .readers.inline import from_inline
 
         if input is None:
             raise SpecError("--layer needs --input", hint="e.g. --input 3x224x224")
-        report = analyze(spec.from_inline(layer, spec.parse_shape(input, "--input")), explain=True,
+        report = analyze(from_inline(layer, parse_shape(input, "--input")), explain=True,
                          convention=convention.value)
         if not report.ok:
             _error(report.errors[0].line, report.errors[0].hint)
@@ -544,16 +547,18 @@ class SpecFormat(str, enum.Enum):
 def show(name: Annotated[str, typer.Argument(help="A built-in model (see `convcalc list`).", show_default=False)],
          format: Annotated[SpecFormat, typer.Option("--format", "-f", help="yaml (as shipped) or json.")]
          = SpecFormat.yaml) -> None:
-    from . import catalog, spec
+    from . import catalog
+    from .errors import did_you_mean
+    from .readers.spec import parse_text
 
     if name not in catalog.names():
         raise SpecError(f"no built-in model named {name!r}",
-                        hint=spec.did_you_mean(name, catalog.names()) or "run `convcalc list` for the built-in models")
+                        hint=did_you_mean(name, catalog.names()) or "run `convcalc list` for the built-in models")
     text = catalog.text(name)
     if format is SpecFormat.json:
         import json
 
-        text = json.dumps(spec.parse_text(text, "yaml", name), indent=2) + "\n"
+        text = json.dumps(parse_text(text, "yaml", name), indent=2) + "\n"
     sys.stdout.write(text)
 
 

@@ -7,6 +7,8 @@ The CLI maps each class to its exit code; anything else is a bug.
 
 from __future__ import annotations
 
+import difflib
+
 
 class ConvcalcError(Exception):
     """Base class: a message, the spec element it concerns, and an optional hint."""
@@ -34,3 +36,8 @@ class NetworkError(ConvcalcError):
     """A well-formed spec describing a network PyTorch would refuse (exit 1)."""
 
     exit_code = 1
+
+
+def did_you_mean(word: str, candidates) -> str | None:
+    match = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return f"did you mean {match[0]!r}?" if match else None

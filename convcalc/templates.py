@@ -64,7 +64,7 @@ def from_definition(name: str, definition: Any) -> Template:
 
 def bind(template: Template, item: Mapping, path: str) -> dict[str, Any]:
     """The arguments of one usage: given values over defaults; unknown or missing ones are errors."""
-    from .spec import did_you_mean
+    from .errors import did_you_mean
 
     args = {}
     for key, value in item.items():

@@ -26,7 +26,8 @@ os.environ.setdefault("_TYPER_FORCE_DISABLE_TERMINAL", "1")
 os.environ.setdefault("NO_COLOR", "1")
 
 from convcalc import layers as L  # noqa: E402
-from convcalc import spec as S  # noqa: E402
+from convcalc.readers import inline as S  # noqa: E402
+from convcalc.graph import BLOCKS  # noqa: E402
 from convcalc.cli import app  # noqa: E402
 from convcalc.errors import SpecError  # noqa: E402
 
@@ -276,7 +277,7 @@ def test_list_types_shows_both_forms():
 # ----------------------------------------------------------------------------
 # Property: a short reading that succeeds never contradicts torch's reading
 # ----------------------------------------------------------------------------
-KINDS = sorted(t for t in L.REGISTRY if t not in S.BLOCKS)
+KINDS = sorted(t for t in L.REGISTRY if t not in BLOCKS)
 SIZED = [t for t in KINDS if any(f.metadata["sizing"] for f in L.accepted(L.REGISTRY[t][0], t))]
 
 values = st.one_of(

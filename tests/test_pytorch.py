@@ -1,4 +1,4 @@
-"""convcalc.pytorch: the text print(model) shows and PyTorch source → convcalc's spec data.
+"""convcalc.readers.pytorch: the text print(model) shows and PyTorch source → convcalc's spec data.
 
 The reprs below were printed by torch 2.13 (``test_pinned_reprs_are_what_torch_prints`` checks them
 when torch is installed), so every test but the torch ones runs without torch. The torch tests build
@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 import convcalc
 from convcalc import analyze, from_data
 from convcalc.errors import SpecError
-from convcalc.pytorch import detect, fold, read, torch_order
+from convcalc.readers.pytorch import detect, fold, read, torch_order
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -765,7 +765,7 @@ def test_code_is_never_executed(tmp_path):
 
 
 def test_the_module_imports_no_torch_and_calls_no_eval():
-    source = (ROOT / "convcalc" / "pytorch.py").read_text()
+    source = (ROOT / "convcalc" / "readers" / "pytorch.py").read_text()
     tree = ast.parse(source)
     imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     imported |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
@@ -1097,9 +1097,9 @@ def test_a_subclass_of_a_module_defined_in_the_text_is_the_model():
 def test_docstring_examples():
     import doctest
 
-    import convcalc.pytorch
+    import convcalc.readers.pytorch
 
-    assert doctest.testmod(convcalc.pytorch).failed == 0
+    assert doctest.testmod(convcalc.readers.pytorch).failed == 0
 
 
 def test_functional_pooling_in_forward_is_read_as_a_layer():

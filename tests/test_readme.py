@@ -58,7 +58,7 @@ SPECS = [b for b in re.findall(r"```yaml\n(.*?)```", README, re.S) if re.search(
 def test_readme_specs_analyse(text):
     """Every whole spec the README shows (the U-Net, the SE block, …) reads and analyses cleanly."""
     from convcalc.report import analyze
-    from convcalc.spec import read_text
+    from convcalc.readers import read_text
 
     report = analyze(read_text(text, "README", fmt="yaml"))
     assert report.ok, report.errors

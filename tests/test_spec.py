@@ -5,7 +5,9 @@ import json
 import pytest
 
 from convcalc import NetworkError, SpecError, analyze, from_data, from_inline, parse_shape
-from convcalc.spec import parse_inline, parse_text, read_file
+from convcalc.readers import read_file
+from convcalc.readers.inline import parse_inline
+from convcalc.readers.spec import parse_text
 
 LENET_DATA = {
     "name": "lenet", "input": [1, 28, 28],

@@ -20,7 +20,8 @@ def text(name: str) -> str:
 
 
 def load(name: str, input_shape=None, aux: bool = False) -> Network:
-    from ..spec import from_data, parse_text
+    from ..build import from_data
+    from ..readers.spec import parse_text
 
     return from_data(parse_text(text(name), "yaml", name, trusted=True), origin=name, input_shape=input_shape,
                      aux=aux)

@@ -51,9 +51,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import layers as L
-from .errors import SpecError
-from .spec import MAX_NODES, canonical_type
+from .. import layers as L
+from ..errors import SpecError
+from ..build import MAX_NODES, canonical_type
 
 KINDS = ("pytorch-repr", "pytorch-code")
 

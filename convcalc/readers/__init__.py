@@ -1,0 +1,74 @@
+"""Readers: text in, plain spec data out, built into a :class:`~convcalc.graph.Network` by one builder.
+
+``read_text`` picks the reader — a format named with ``--from``, the file's suffix, or the content:
+
+* :mod:`.spec` — JSON, YAML, TOML;
+* :mod:`.inline` — the ``--layers`` grammar;
+* :mod:`.pytorch` — PyTorch model code and ``print(model)`` text, read with ``ast``, never executed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from .. import layers as L
+from ..build import from_data
+from ..errors import SpecError
+from ..graph import Network
+from .inline import parse_inline
+from .spec import parse_text, sniff
+
+
+FORMAT_BY_SUFFIX = {".json": "json", ".yaml": "yaml", ".yml": "yaml", ".toml": "toml", ".py": "pytorch-code"}
+
+
+#: Input formats: ``--from`` names one; otherwise the suffix or the content decides.
+FORMATS = ("json", "yaml", "toml", "inline", "pytorch-code", "pytorch-repr")
+
+
+def detect(text: str) -> str:
+    """The format of ``text``: PyTorch code or ``print(model)`` text, else JSON / TOML / YAML."""
+    from . import pytorch
+
+    return pytorch.detect(text) or sniff(text)
+
+
+def read_text(text: str, origin: str, *, fmt: str | None = None, input_shape: L.Shape | None = None,
+              aux: bool = False) -> Network:
+    """Any supported text → Network: ``fmt`` as given, else detected from the content."""
+    detected = fmt is None
+    fmt = fmt or detect(text)
+    if fmt == "inline":
+        return from_data({"layers": parse_inline(text)}, origin=origin, input_shape=input_shape, aux=aux)
+    if fmt in ("pytorch-code", "pytorch-repr"):
+        from . import pytorch
+
+        data, notes = pytorch.read(text, fmt, origin)
+        if input_shape is not None:  # --input wins over the example tensor the code feeds its model
+            notes = [n for n in notes if "taken from the example tensor" not in n[1]]
+        network = from_data(data, origin=origin, input_shape=input_shape, aux=aux)
+        return dataclasses.replace(network, notes=tuple(notes))
+    if not text.strip():
+        raise SpecError(f"{origin}: empty", hint="a spec needs 'input' and 'layers'")
+    data = parse_text(text, fmt, origin)
+    if detected and isinstance(data, str):  # YAML reads "conv2d(6, 5), relu" as one string: inline layers
+        return from_data({"layers": parse_inline(text)}, origin=origin, input_shape=input_shape, aux=aux)
+    return from_data(data, origin=origin, input_shape=input_shape, aux=aux)
+
+
+def read_file(path: Path, *, input_shape: L.Shape | None = None, aux: bool = False, fmt: str | None = None) -> Network:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise SpecError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise SpecError(f"{path}: not a UTF-8 text file") from None
+    fmt = fmt or FORMAT_BY_SUFFIX.get(path.suffix.lower())
+    return read_text(text, str(path), fmt=fmt, input_shape=input_shape, aux=aux)
+
+
+def read_stdin(text: str, *, input_shape: L.Shape | None = None, aux: bool = False, fmt: str | None = None) -> Network:
+    return read_text(text, "<stdin>", fmt=fmt, input_shape=input_shape, aux=aux)
