@@ -179,6 +179,7 @@ class _Builder:
         if raw is None:
             return None
         names = raw if isinstance(raw, list) else [raw]
+        names = [str(n) if isinstance(n, int) and not isinstance(n, bool) else n for n in names]  # from: [4, x]
         if not names or not all(isinstance(n, str) for n in names):
             raise SpecError(f"from must be a name or a list of names, got {raw!r}", path=path)
         return [self.resolve(n, scope, path) for n in names]

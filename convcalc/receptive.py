@@ -74,8 +74,8 @@ def union(fields: list[Field], jump_from: list[Field]) -> Field:
 def merge(paths: list[tuple[Field, ...] | None], broadcast: list[bool] | None = None
           ) -> tuple[tuple[Field, ...] | None, bool]:
     """Combine the fields of the paths that meet at a merge (concat/add/mul): per dim, the union of
-    their windows. A ``broadcast`` path (1×1 spread over every position, an SE gate) widens the window
-    but sets no jump. Returns the merged fields (None when any path is unknown) and whether the other
+    their windows. A ``broadcast`` path (1×1 spread over every position, an SE gate) is left out: it is
+    the same at every position, so no window describes it (the caller says so). Returns the merged fields (None when any path is unknown) and whether the other
     paths' jumps agree."""
     if not paths or any(p is None for p in paths):
         return None, True
@@ -84,6 +84,6 @@ def merge(paths: list[tuple[Field, ...] | None], broadcast: list[bool] | None = 
         return None, True
     broadcast = broadcast or [False] * len(paths)
     local = [p for p, b in zip(paths, broadcast) if not b] or paths
-    merged = tuple(union([p[i] for p in paths], [p[i] for p in local]) for i in range(ndim))
+    merged = tuple(union([p[i] for p in local], [p[i] for p in local]) for i in range(ndim))
     aligned = all(len({p[i].jump for p in local}) == 1 for i in range(ndim))
     return merged, aligned

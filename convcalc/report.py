@@ -209,6 +209,7 @@ class _Evaluate:
         self.rows: dict[str, LayerRow] = {}  #: node id → its row
         self.diagnostics: list[Diagnostic] = []
         self.outputs = set(split_ref(r)[0] for r in network.outputs)
+        self.global_noted = False  #: the note about global gates is given once
         for name, shape in network.inputs:
             self.values[name] = shape
             self.fields[name] = {name: receptive.initial(len(shape) - 1) if len(shape) > 1 else None}
@@ -264,12 +265,15 @@ class _Evaluate:
         else:
             effect = layer.apply(xs[0], self.convention)
         x = xs[0]
+        rf_in = [self.fields[split_ref(r)[0]] for r in node.inputs]
+        known = any(f is not None for f in rf_in[0].values())
         for note in effect.warnings:
+            if note.code == "receptive-field" and not known:
+                continue  # the field was unknown already: said where it became so
             promote = self.strict and note.code == "inexact-division"
             self.diagnostics.append(Diagnostic(severity="error" if promote else "warning", path=layer.path,
                                                message=f"{layer.label}: {note.message}", hint=note.hint, code=note.code))
         out = effect.output_shape
-        rf_in = [self.fields[split_ref(r)[0]] for r in node.inputs]
         rf_out = self.receptive(node, effect, xs, rf_in)
         shared = node.shared_with
         if shared is not None:
@@ -332,7 +336,15 @@ class _Evaluate:
             paths = [f[name] for f in rf_in if name in f]
             if not paths:
                 continue
-            union, aligned = receptive.merge(paths, [b for f, b in zip(rf_in, spread) if name in f])
+            flags = [b for f, b in zip(rf_in, spread) if name in f]
+            union, aligned = receptive.merge(paths, flags)
+            if any(flags) and not all(flags) and not self.global_noted:
+                self.global_noted = True
+                self.diagnostics.append(Diagnostic(
+                    severity="warning", path=node.path, code="receptive-field",
+                    message=f"{node.layer.label}: a tensor of size 1 in every spatial dim (a global gate) is spread "
+                            "over every position, so each output also depends on the whole input; the receptive "
+                            "field shown here and after follows the spatial path only"))
             merged[name] = union
             if not aligned:
                 jumps = ", ".join(dims(tuple(f.jump for f in p)) for p in paths)
