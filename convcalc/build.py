@@ -29,26 +29,84 @@ COMMON_KEYS = ("type", "name", "trainable")
 # ----------------------------------------------------------------------------
 # Shapes
 # ----------------------------------------------------------------------------
+MAX_SIZE = 10 ** 9  #: a larger size is refused: no tensor dim is that large, and its products must stay cheap
+
+
+def normalize_text(text: str) -> str:
+    """Full-width characters typed with a CJK input method (``（１，２８）``) → ASCII, as NFKC folds them."""
+    import unicodedata
+
+    return unicodedata.normalize("NFKC", text).replace("。", ".").replace("、", ",")
+
+
 def parse_shape(value: Any, where: str = "input") -> L.Shape:
-    """``[1, 28, 28]``, ``"1x28x28"``, ``"1×28×28"``, ``"1,28,28"`` → ``(1, 28, 28)``: channels first, no batch."""
+    """A shape as people write it → a tuple of sizes: ``[1, 28, 28]``, ``"1x28x28"``, ``"1×28×28"``,
+    ``"1,28,28"``, ``"(1, 1, 28, 28)"``, ``"torch.Size([1, 1, 28, 28])"``, ``"28*28"``, full-width digits.
+    Channels first; whether a leading batch dim or a missing channel dim is there is decided against the
+    network by :func:`fit_input`."""
     if isinstance(value, str):
-        text = value.strip().strip("[]()")
-        parts = [p for p in re.split(r"[x×X,\s]+", text) if p]
+        text = normalize_text(value).strip()
+        text = re.sub(r"^(torch\.)?Size\s*\(\s*\[?(.*?)\]?\s*\)$", r"\2", text)
+        text = text.strip().strip("[]()")
+        parts = [p for p in re.split(r"[x×X*,\s]+", text) if p]
         if not parts or not all(p.isdigit() for p in parts):
             raise SpecError(f"{where}: cannot read the shape {value!r}",
-                            hint="write channels then spatial dims, e.g. 1x28x28 or 3x224x224")
+                            hint="write channels then spatial dims, e.g. 1x28x28 or 3x224x224 (a batch dim first, "
+                                 "1x1x28x28, is read too)")
+        if any(len(p) > 10 for p in parts):
+            raise SpecError(f"{where}: a size in {value!r} is larger than {MAX_SIZE:,}")
         value = [int(p) for p in parts]
     if isinstance(value, int) and not isinstance(value, bool):
         value = [value]
     if not isinstance(value, (list, tuple)) or not value:
         raise SpecError(f"{where}: the shape must be a list of sizes or a string like 1x28x28, got {value!r}")
-    if len(value) > 4:
-        raise SpecError(f"{where}: the shape {L.dims(value)} has {len(value)} dims; convcalc takes C plus at most "
-                        "3 spatial dims, without the batch dim", hint="drop the batch dim and use --batch")
+    if len(value) > 5:
+        raise SpecError(f"{where}: the shape {L.dims(value)} has {len(value)} dims; convcalc takes an optional "
+                        "batch dim, channels, and at most 3 spatial dims", hint="e.g. 1x28x28 or 8x3x224x224")
     for v in value:
         if isinstance(v, bool) or not isinstance(v, int) or v < 1:
             raise SpecError(f"{where}: sizes must be positive integers, got {v!r}")
+        if v > MAX_SIZE:
+            raise SpecError(f"{where}: the size {v:,} is larger than {MAX_SIZE:,}")
     return tuple(value)
+
+
+def expected_rank(network: Network, name: str) -> int | None:
+    """How many dims (without batch) the first layer reading input ``name`` wants: C plus its spatial dims,
+    or None where it takes any (linear, activations, …)."""
+    for node in network.nodes:
+        if any(split_ref(r)[0] == name for r in node.inputs):
+            layer = node.layer
+            spatial = isinstance(layer, (L.Conv, L.ConvTranspose, L._Pool, L.AdaptivePool, L.InstanceNorm, L.Pad,
+                                         L.PixelShuffle)) or (isinstance(layer, L.BatchNorm) and layer.ndim > 1)
+            return layer.ndim + 1 if spatial and layer.ndim else None
+    return None
+
+
+def fit_input(network: Network, name: str, shape: L.Shape, layout: str = "chw"
+              ) -> tuple[L.Shape, int | None, list[str]]:
+    """``shape`` as given for input ``name`` → (shape without batch, the batch it carried or None, notes).
+
+    Against the first layer's rank: one dim more is a leading batch (``1x1x28x28``, as ``print(x.shape)``
+    shows it); one dim less is a missing channel dim (d2l's 2-D ``8x8`` is 1×8×8). ``layout='hwc'`` reads
+    channels last (Keras) and moves them first."""
+    notes = []
+    rank = expected_rank(network, name)
+    batch = None
+    if rank is not None and len(shape) == rank + 1:
+        batch, shape = shape[0], shape[1:]
+    if layout == "auto-tf":  # Keras' default layout, where the shape looks it: 28x28x1, 224x224x3
+        layout = "hwc" if len(shape) > 1 and shape[-1] in (1, 3, 4) and shape[0] > 4 else "chw"
+    if layout == "hwc" and len(shape) > 1:
+        moved = (shape[-1], *shape[:-1])
+        notes.append(f"read {L.dims(shape)} channels last ({L.dims(shape[:-1])} with {shape[-1]} channel"
+                     f"{'s' if shape[-1] != 1 else ''}) as {L.dims(moved)}, channels first as torch wants it")
+        shape = moved
+    if rank is not None and len(shape) == rank - 1:
+        notes.append(f"read {L.dims(shape)} as {L.dims((1, *shape))}: one channel (convcalc writes C x H x W, "
+                     "channels first)")
+        shape = (1, *shape)
+    return shape, batch, notes
 
 
 def parse_named_shapes(text: str, where: str = "--input") -> dict[str, L.Shape]:

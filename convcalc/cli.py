@@ -65,6 +65,17 @@ From = Annotated[Optional[SourceFormat], typer.Option(
     show_default=False)]
 
 
+class LayoutName(str, enum.Enum):
+    auto = "auto"
+    chw = "chw"
+    hwc = "hwc"
+
+
+LayoutOption = Annotated[LayoutName, typer.Option(
+    "--layout", help="How --input is written: chw (channels first, torch); hwc (channels last, Keras). auto: chw, "
+                     "or hwc under --convention tf where the shape looks channels-last (28x28x1).")]
+
+
 class ConventionName(str, enum.Enum):
     torch = "torch"
     tf = "tf"
@@ -138,7 +149,7 @@ def _to_file(path: Path, func, args, kwargs):
 
 
 def load_network(model: str | None, layers: str | None, input_text: str | None, aux: bool = False,
-                 fmt: "SourceFormat | None" = None):
+                 fmt: "SourceFormat | None" = None, layout: str = "chw"):
     """Resolve MODEL / --layers / --input into a Network with an input shape."""
     from . import catalog, readers
     from .build import parse_named_shapes, parse_shape
@@ -173,11 +184,11 @@ def load_network(model: str | None, layers: str | None, input_text: str | None, 
                         hint=did_you_mean(model, catalog.names()) or "run `convcalc list` for the built-in models")
     if by_name:
         names = [n for n, _ in network.inputs]
-        for name in by_name:
+        for name in by_name:  # every name must be an input; _fit_inputs below sets them
             if name not in names:
                 raise SpecError(f"--input: the network has no input named {name!r}", hint=did_you_mean(
                     name, names) or f"its inputs are: {', '.join(names)}")
-        network = network.with_inputs(by_name=by_name)
+    network = _fit_inputs(network, by_name or ({n: shape for n, _ in network.inputs} if shape else None), layout)
     missing = [n for n, s in network.inputs if s is None]
     if len(network.inputs) == 1 and missing:
         raise SpecError("the spec has no 'input'", hint="add `input: [1, 28, 28]` to the spec or pass --input 1x28x28")
@@ -187,12 +198,41 @@ def load_network(model: str | None, layers: str | None, input_text: str | None, 
     return network
 
 
+def _fit_inputs(network, given: dict | None, layout: str):
+    """The shapes given with --input, read against the network: a leading batch dim (``1x1x28x28``) is
+    taken as the batch, a missing channel dim (``8x8``) is one channel, ``--layout hwc`` moves channels
+    first — each said in a note."""
+    if not given:
+        return network
+    import dataclasses
+
+    from .build import fit_input
+
+    fitted, batches, notes = {}, set(), []
+    for name, shape in given.items():
+        shape, batch, said = fit_input(network, name, shape, layout)
+        fitted[name] = shape
+        notes += [f"--input: {n}" for n in said]
+        if batch is not None:
+            batches.add(batch)
+    if len(batches) > 1:
+        raise SpecError(f"--input: the inputs carry different batch sizes ({', '.join(map(str, sorted(batches)))})")
+    network = network.with_inputs(by_name=fitted)
+    return dataclasses.replace(network, batch=batches.pop() if batches else None,
+                               notes=(*network.notes, *((None, n) for n in notes)))
+
+
 def _analyze(model, layers, input_text, batch, strict, aux=False, convention=ConventionName.torch,
-             compare=False, explain=False, fmt=None):
+             compare=False, explain=False, fmt=None, layout="auto", relative_to=None):
     from .report import analyze, compare_conventions
 
-    network = load_network(model, layers, input_text, aux, fmt)
-    report = analyze(network, batch=batch, strict=strict, convention=convention.value, explain=explain)
+    if layout == "auto":  # Keras writes channels last: under its convention, read 28x28x1 as it means
+        layout = "auto-tf" if convention.value == "tf" else "chw"
+    network = load_network(model, layers, input_text, aux, fmt, layout=layout)
+    if network.batch is not None and batch != 1 and batch != network.batch:
+        raise SpecError(f"--batch {batch} disagrees with the batch {network.batch} that --input carries")
+    report = analyze(network, batch=network.batch or batch, strict=strict, convention=convention.value,
+                     explain=explain, relative_to=relative_to)
     return compare_conventions(network, report) if compare else report
 
 
@@ -225,7 +265,10 @@ def _warn(report) -> None:
     """Warnings to stderr: at most MAX_WARNINGS, and the divisions that drop only padding (every
     ResNet's stem) summed up in one line."""
     padding_only = [d for d in report.warnings if d.code == "padding-only-division"]
-    shown = [d for d in report.warnings if d.code != "padding-only-division"]
+    for d in report.warnings:
+        if d.code == "input-read":  # how --input was read: a note, not a problem
+            sys.stderr.write(f"note: {d.line.removeprefix('--input: ')}\n")
+    shown = [d for d in report.warnings if d.code not in ("padding-only-division", "input-read")]
     for d in shown[:MAX_WARNINGS]:
         sys.stderr.write(f"warning: {d.line}\n")
         if d.hint:
@@ -246,11 +289,13 @@ def shape(
     model: Model = None, layers: Layers = None, input: Input = None, batch: Batch = 1, format: Fmt = Format.table,
     json: Json = False, output: OutputFile = None, strict: Strict = False, depth: Depth = None, aux: Aux = False,
     convention: Convention = ConventionName.torch, explain: Explain = False, from_: From = None,
+    layout: LayoutOption = LayoutName.auto,
     compare_conventions: Annotated[bool, typer.Option(
         "--compare-conventions", help="Add a column with the outputs that differ under the other conventions.")]
     = False,
 ) -> None:
-    report = _analyze(model, layers, input, batch, strict, aux, convention, compare_conventions, explain, from_)
+    report = _analyze(model, layers, input, batch, strict, aux, convention, compare_conventions, explain, from_,
+                      layout=layout.value)
     _emit(report, "shape", format, json, depth)
 
 
@@ -261,10 +306,12 @@ def params(
     model: Model = None, layers: Layers = None, input: Input = None, batch: Batch = 1, format: Fmt = Format.table,
     json: Json = False, output: OutputFile = None, strict: Strict = False, depth: Depth = None, aux: Aux = False,
     convention: Convention = ConventionName.torch, explain: Explain = False, from_: From = None,
+    layout: LayoutOption = LayoutName.auto,
     paper: Annotated[bool, typer.Option("--paper", help="A paper's table: top-level rows with depth, Inception "
                                         "filter counts, params, connections and ops.")] = False,
 ) -> None:
-    report = _analyze(model, layers, input, batch, strict, aux, convention, explain=explain, fmt=from_)
+    report = _analyze(model, layers, input, batch, strict, aux, convention, explain=explain, fmt=from_,
+                      layout=layout.value)
     _emit(report, "paper" if paper else "params", format, json, 0 if paper and depth is None else depth)
 
 
@@ -275,8 +322,13 @@ def rf(
     model: Model = None, layers: Layers = None, input: Input = None, batch: Batch = 1, format: Fmt = Format.table,
     json: Json = False, output: OutputFile = None, strict: Strict = False, depth: Depth = None, aux: Aux = False,
     convention: Convention = ConventionName.torch, explain: Explain = False, from_: From = None,
+    layout: LayoutOption = LayoutName.auto,
+    relative_to: Annotated[Optional[str], typer.Option(
+        "--relative-to", help="Give each layer's receptive field on this layer's output instead of the input "
+                              "(a node id, name or path).", show_default=False)] = None,
 ) -> None:
-    report = _analyze(model, layers, input, batch, strict, aux, convention, explain=explain, fmt=from_)
+    report = _analyze(model, layers, input, batch, strict, aux, convention, explain=explain, fmt=from_,
+                      layout=layout.value, relative_to=relative_to)
     _emit(report, "rf", format, json, depth)
 
 
@@ -287,6 +339,7 @@ def check(model: Model = None, layers: Layers = None, input: Input = None, batch
           format: Fmt = Format.table, json: Json = False, output: OutputFile = None,
           strict: Strict = False, aux: Aux = False,
           convention: Convention = ConventionName.torch, from_: From = None,
+          layout: LayoutOption = LayoutName.auto,
           max_params: Annotated[Optional[int], typer.Option("--max-params", min=0,
                                                             help="Fail when the model has more parameters.")] = None,
           expect_output: Annotated[Optional[str], typer.Option("--expect-output",
@@ -300,7 +353,7 @@ def check(model: Model = None, layers: Layers = None, input: Input = None, batch
     from .build import parse_shape
 
     expected = parse_shape(expect_output, "--expect-output") if expect_output is not None else None
-    report = _analyze(model, layers, input, batch, strict, aux, convention, fmt=from_)
+    report = _analyze(model, layers, input, batch, strict, aux, convention, fmt=from_, layout=layout.value)
     failures = []
     label = report.name or "the model"
     if report.ok and max_params is not None and report.totals.params > max_params:

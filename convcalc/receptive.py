@@ -43,6 +43,12 @@ def initial(ndim: int) -> tuple[Field, ...]:
     return (Field(1, 1, Fraction(0)),) * ndim
 
 
+def whole(spatial: tuple[int, ...]) -> tuple[Field, ...]:
+    """The field of a tensor that sees the whole input (after a fully connected layer): the input's extent,
+    centred, with no jump (no window moves)."""
+    return tuple(Field(d, 0, Fraction(d - 1, 2)) for d in spatial)
+
+
 def receptive_size(size_in: int, jump_in: int, kernel: int, dilation: int = 1) -> int:
     return size_in + (effective_kernel(kernel, dilation) - 1) * jump_in
 

@@ -17,7 +17,7 @@ from typing import Any
 from . import receptive
 from .errors import NetworkError
 from .graph import Block, Network, Node, display_order, readers, split_ref
-from .layers import CONVENTIONS, KEEP, Layer, Shape, Window, dims
+from .layers import CONVENTIONS, KEEP, RESET, Layer, Shape, Window, dims
 
 SCHEMA = "convcalc.report/2"
 BYTES_PER_PARAM = 4  #: float32
@@ -136,6 +136,7 @@ class Report:
     #: --compare-conventions: path → {convention: output shape, or None where it is refused}, for the
     #: rows whose output differs under another convention
     other_conventions: dict[str, dict[str, Shape | None]] = field(default_factory=dict)
+    batch_in_shapes: bool = False  #: the input was given with its batch dim: show shapes as torch prints them
     inputs: tuple[tuple[str, Shape], ...] = ()  #: (name, shape) of every network input
     outputs: tuple[tuple[str, Shape | None], ...] = ()  #: (ref, shape) of every output; the first is output_shape
 
@@ -163,6 +164,7 @@ class Report:
             "diagnostics": [d.to_dict() for d in self.diagnostics],
             "inputs": [{"name": n, "shape": list(shape)} for n, shape in self.inputs],
             "outputs": [{"name": n, "shape": _list(shape)} for n, shape in self.outputs],
+            "batch_in_shapes": self.batch_in_shapes,
         }
 
 
@@ -197,8 +199,11 @@ def _settings(layer: Layer) -> dict[str, Any]:
 class _Evaluate:
     """One pass over the nodes in topological order: shapes, counts and receptive fields per node."""
 
-    def __init__(self, network: Network, batch: int, strict: bool, convention: str = "torch", explain: bool = False):
+    def __init__(self, network: Network, batch: int, strict: bool, convention: str = "torch", explain: bool = False,
+                 relative_to: str | None = None):
         self.network = network
+        self.input_shapes = dict(network.inputs)
+        self.relative_to = relative_to  #: a node whose output counts as an input for the receptive field
         self.explain = explain
         self.batch = batch
         self.convention = convention
@@ -287,6 +292,8 @@ class _Evaluate:
         deep = max((self.deep[split_ref(r)[0]] for r in node.inputs), default=0)
         self.deep[node.id] = deep + (1 if effect.weights else 0)
         self.values[node.id] = list(effect.outputs) if effect.outputs else out
+        if node.id == self.relative_to and len(out) > 1:  # rf --relative-to: d2l's "Y sees 4 elements of X"
+            rf_out = {**rf_out, RELATIVE: receptive.initial(len(out) - 1)}
         self.fields[node.id] = rf_out
         primary = self.primary(rf_out)
         self.rows[node.id] = LayerRow(
@@ -304,7 +311,10 @@ class _Evaluate:
         )
 
     def primary(self, fields: FieldsByInput) -> Fields:
-        """The field shown in the row: with respect to the first network input the tensor depends on."""
+        """The field shown in the row: with respect to the first network input the tensor depends on (or to
+        the ``relative_to`` node)."""
+        if self.relative_to is not None:
+            return fields.get(RELATIVE)
         for name, _ in self.network.inputs:
             if name in fields:
                 return fields[name]
@@ -318,6 +328,9 @@ class _Evaluate:
         if getattr(node.layer, "MANY", False):
             return self.merge(node, rf_in, xs, out)
         fields = rf_in[0]  # a pad/interpolate to another tensor's size reads only that tensor's size
+        if effect.receptive == RESET:  # flat: a fully connected layer sees the whole input
+            return {k: receptive.whole(self.input_shapes[k][1:]) if k in self.input_shapes and
+                    len(self.input_shapes[k]) > 1 else None for k in fields}
         if effect.receptive == KEEP:
             return fields if len(out) == len(xs[0]) else {k: None for k in fields}
         if isinstance(effect.receptive, Window):
@@ -332,7 +345,8 @@ class _Evaluate:
         merged: FieldsByInput = {}
         spread = [len(x) == len(out) and len(out) > 1 and all(a == 1 < b for a, b in zip(x[1:], out[1:]))
                   for x in xs]
-        for name, _ in self.network.inputs:
+        keys = [name for name, _ in self.network.inputs] + [RELATIVE]
+        for name in keys:
             paths = [f[name] for f in rf_in if name in f]
             if not paths:
                 continue
@@ -400,11 +414,30 @@ def _sizes(fields: Fields) -> tuple[int, ...] | None:
     return None if fields is None else tuple(f.size for f in fields)
 
 
+RELATIVE = "@relative"  #: the key of the receptive field relative to ``rf --relative-to``'s node
+
+
 def _rf_columns(rf: Fields) -> dict[str, Any]:
     if rf is None:
         return {"receptive_field": None, "jump": None, "start": None}
+    if any(f.jump == 0 for f in rf):  # the whole input: no window moves
+        return {"receptive_field": tuple(f.size for f in rf), "jump": None, "start": None}
     return {"receptive_field": tuple(f.size for f in rf), "jump": tuple(f.jump for f in rf),
             "start": tuple(f.start for f in rf)}
+
+
+def _find_node(network: Network, text: str) -> str:
+    """A node named by its id, its spec path (``layers[2]``) or its name."""
+    for node in network.nodes:
+        if text in (node.id, node.path) or node.layer.name == text:
+            return node.id
+    for block in network.blocks:
+        if text in (block.id, block.path) or block.name == text:
+            return split_ref(block.output)[0]
+    from .errors import SpecError, did_you_mean
+
+    raise SpecError(f"--relative-to: no layer named {text!r}", hint=did_you_mean(
+        text, [n.id for n in network.nodes]) or "give a node id, a name, or a path such as layers[2]")
 
 
 def graph_warnings(network: Network) -> list[Diagnostic]:
@@ -422,7 +455,8 @@ def graph_warnings(network: Network) -> list[Diagnostic]:
 
 
 def analyze(network: Network, *, input_shape: Shape | None = None, inputs: dict[str, Shape] | None = None,
-            batch: int = 1, strict: bool = False, convention: str = "torch", explain: bool = False) -> Report:
+            batch: int = 1, strict: bool = False, convention: str = "torch", explain: bool = False,
+            relative_to: str | None = None) -> Report:
     """Analyse ``network`` on ``input_shape`` for every input (or ``inputs`` by name; default: the spec's own).
 
     ``strict`` turns inexact divisions that drop input pixels into errors; ``convention`` is ``torch``, ``tf`` or ``caffe``
@@ -431,8 +465,11 @@ def analyze(network: Network, *, input_shape: Shape | None = None, inputs: dict[
     network = network.with_inputs(input_shape, inputs)
     if any(shape is None for _, shape in network.inputs):
         raise ValueError("no input shape")
-    walk = _Evaluate(network, batch, strict, convention, explain)
-    walk.diagnostics += [Diagnostic(severity="warning", path=path, message=message, code="reader")
+    if relative_to is not None:
+        relative_to = _find_node(network, relative_to)
+    walk = _Evaluate(network, batch, strict, convention, explain, relative_to)
+    walk.diagnostics += [Diagnostic(severity="warning", path=path, message=message,
+                                    code="input-read" if message.startswith("--input:") else "reader")
                          for path, message in network.notes]
     walk.diagnostics += graph_warnings(network)
     outputs: tuple[tuple[str, Shape | None], ...]
@@ -460,6 +497,7 @@ def analyze(network: Network, *, input_shape: Shape | None = None, inputs: dict[
                     aux_params=sum(r.params for r in leaves if r.node in aux_ids),
                     activations=sum(r.activations for r in leaves))
     return Report(name=network.name, input_shape=network.input_shape, output_shape=outputs[0][1], batch=batch,
+                  batch_in_shapes=network.batch is not None,
                   layers=tuple(rows), totals=totals, diagnostics=tuple(walk.diagnostics), convention=convention,
                   inputs=network.inputs, outputs=outputs)
 

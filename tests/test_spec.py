@@ -104,7 +104,7 @@ def test_parse_shape(text, expected):
     assert parse_shape(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "1x0x28", "axb", "1x2x3x4x5", "-1x28x28", "1.5x28"])
+@pytest.mark.parametrize("text", ["", "1x0x28", "axb", "1x2x3x4x5x6", "-1x28x28", "1.5x28", "1x99999999999"])
 def test_parse_shape_rejects(text):
     with pytest.raises(SpecError):
         parse_shape(text, "--input")

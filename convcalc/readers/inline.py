@@ -26,15 +26,19 @@ from typing import Any
 
 from .. import layers as L
 from .. import templates as T
-from ..build import canonical_type, from_data
+from ..build import canonical_type, from_data, normalize_text
 from ..errors import SpecError
 from ..graph import BLOCKS, Network
 
 
 def parse_inline(text: str) -> list[Any]:
     """The ``--layers`` text → the same plain layer list a YAML spec holds."""
-    # `from=` is a Python keyword: read it as `from_=` (the parser never runs the text anyway)
-    source = "[" + re.sub(r"(?<![\w.])from(\s*=)(?!=)", r"from_\1", text.replace("->", ",")) + "\n]"
+    # full-width （，） from a CJK input method read as ASCII; sizes written as convcalc prints them
+    # (a 1x2 kernel) read as the tuple (1, 2); `from=` is a Python keyword: read as `from_=`
+    text = normalize_text(text).replace("->", ",").replace("→", ",")
+    text = re.sub(r"(?<![\w.])\d+(?:\s*[x×]\s*\d+)+(?![\w.])",
+                  lambda m: "(" + ", ".join(re.split(r"\s*[x×]\s*", m.group(0))) + ")", text)
+    source = "[" + re.sub(r"(?<![\w.])from(\s*=)(?!=)", r"from_\1", text) + "\n]"
     try:
         tree = ast.parse(source, mode="eval")
     except SyntaxError as exc:

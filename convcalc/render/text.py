@@ -242,12 +242,16 @@ def total_lines(report: Report, view: str) -> list[str]:
             f"activations: {t.activations:,}   {arrow}",
         ]
     if view == "rf":
-        known = [r for r in report.layers if r.receptive_field is not None]
+        known = [r for r in report.layers if r.receptive_field is not None and r.jump is not None]
         if not known:
             return [arrow]
         largest = max(known, key=lambda r: r.receptive_field)
-        return [f"{arrow}   largest receptive field {_shape(largest.receptive_field)} (jump {_shape(largest.jump)}) "
-                f"at {largest.path}"]
+        line = (f"{arrow}   largest receptive field {_shape(largest.receptive_field)} (jump {_shape(largest.jump)}) "
+                f"at {largest.path}")
+        spatial = report.input_shape[1:]
+        if len(spatial) == len(largest.receptive_field) and any(f > i for f, i in zip(largest.receptive_field, spatial)):
+            line += f", larger than the {_shape(spatial)} input: the rest is padding"
+        return [line]
     return [f"{arrow}   params {t.params:,}   MACs {t.macs:,}{batch}"]
 
 
