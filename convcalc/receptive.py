@@ -36,17 +36,17 @@ class Field:
 
     size: int
     jump: int
-    start: Fraction
+    start: Fraction | int  #: an int where it is whole (the common case)
 
 
 def initial(ndim: int) -> tuple[Field, ...]:
-    return (Field(1, 1, Fraction(0)),) * ndim
+    return (Field(1, 1, 0),) * ndim
 
 
 def whole(spatial: tuple[int, ...]) -> tuple[Field, ...]:
     """The field of a tensor that sees the whole input (after a fully connected layer): the input's extent,
     centred, with no jump (no window moves)."""
-    return tuple(Field(d, 0, Fraction(d - 1, 2)) for d in spatial)
+    return tuple(Field(d, 0, _exact(Fraction(d - 1, 2))) for d in spatial)
 
 
 def receptive_size(size_in: int, jump_in: int, kernel: int, dilation: int = 1) -> int:
@@ -57,8 +57,15 @@ def effective_stride(jump_in: int, stride: int) -> int:
     return jump_in * stride
 
 
-def window_start(start_in: Fraction, jump_in: int, kernel: int, padding: int, dilation: int = 1) -> Fraction:
-    return start_in + (Fraction(effective_kernel(kernel, dilation) - 1, 2) - padding) * jump_in
+def window_start(start_in: Fraction | int, jump_in: int, kernel: int, padding: int, dilation: int = 1) -> Fraction | int:
+    twice = (effective_kernel(kernel, dilation) - 1 - 2 * padding) * jump_in
+    if twice % 2 == 0 and type(start_in) is int:  # the common case, kept in ints: Fraction is slow
+        return start_in + twice // 2
+    return _exact(start_in + Fraction(twice, 2))
+
+
+def _exact(x: Fraction) -> Fraction | int:
+    return x.numerator if x.denominator == 1 else x
 
 
 def through_window(fields: tuple[Field, ...], window: Window) -> tuple[Field, ...]:
@@ -74,7 +81,7 @@ def union(fields: list[Field], jump_from: list[Field]) -> Field:
     lo = min(f.start - Fraction(f.size - 1, 2) for f in fields)
     hi = max(f.start + Fraction(f.size - 1, 2) for f in fields)
     largest = max(jump_from or fields, key=lambda f: f.size)
-    return Field(int(hi - lo) + 1, largest.jump, (lo + hi) / 2)
+    return Field(int(hi - lo) + 1, largest.jump, _exact((lo + hi) / 2))
 
 
 def merge(paths: list[tuple[Field, ...] | None], broadcast: list[bool] | None = None
