@@ -7,6 +7,7 @@ rich is imported only by the table renderer, so JSON/CSV/Markdown runs never loa
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import sys
 from pathlib import Path
@@ -16,6 +17,7 @@ import typer
 
 from . import __version__
 from .errors import ConvcalcError, NetworkError, SpecError
+from .memory import Dtype, Optimizer
 
 app = typer.Typer(
     name="convcalc",
@@ -23,7 +25,10 @@ app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
+    # plain click help and usage errors: no rich at start-up, nothing drawn that a narrow or non-UTF-8
+    # terminal cannot show, and no time spent on COLUMNS=99999999
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 
 
@@ -32,6 +37,17 @@ class Format(str, enum.Enum):
     json = "json"
     csv = "csv"
     markdown = "markdown"
+    github = "github"  #: GitHub Actions annotations (workflow commands), then the verdict
+    junit = "junit"  #: JUnit XML for CI dashboards
+    dot = "dot"  #: the graph for Graphviz, shapes on the edges
+    mermaid = "mermaid"  #: the graph as a Mermaid flowchart (GitHub renders it in Markdown)
+    html = "html"  #: one self-contained page: sortable tables, the diagram, bar charts
+
+
+#: ``-o FILE`` picks the format from the suffix when --format is not given.
+FORMAT_BY_SUFFIX = {".json": Format.json, ".csv": Format.csv, ".md": Format.markdown, ".markdown": Format.markdown,
+                    ".xml": Format.junit, ".dot": Format.dot, ".gv": Format.dot, ".mmd": Format.mermaid,
+                    ".html": Format.html, ".htm": Format.html}
 
 
 _debug = False
@@ -88,14 +104,92 @@ Explain = Annotated[bool, typer.Option("--explain", "-e", help="Show each layer'
 OutputFile = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the output to this file.",
                                                     show_default=False, dir_okay=False)]
 Depth = Annotated[Optional[int], typer.Option("--depth", "-d", min=0,
-                                              help="Hide rows nested deeper than this (tables, CSV, Markdown).")]
+                                              help="Show rows down to this nesting depth; in tables, identical "
+                                                   "repeated blocks at that depth are collapsed into one row with "
+                                                   "a count (CSV and Markdown keep every row).")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors: no warnings or notes on stderr.")]
+Ignore = Annotated[Optional[list[str]], typer.Option(
+    "--ignore", help="Do not report this warning code (repeatable, or comma-separated; CODE@NODE for one node and "
+                     "what is inside it). The codes are listed in the README.", show_default=False)]
+Columns = Annotated[Optional[str], typer.Option(
+    "--columns", help="The table's columns, by key, comma-separated: e.g. layer,type,output,params,macs "
+                      "(a wrong key lists them all).", show_default=False)]
+Wide = Annotated[bool, typer.Option("--wide", "-w", help="Every column of the view at its natural width, nothing "
+                                                         "folded or left out.")]
+Full = Annotated[bool, typer.Option("--full", help="Every row, also for a model over 60 rows (whose default "
+                                                   "table is a one-screen summary).")]
+DtypeOption = Annotated[Dtype, typer.Option("--dtype", help="Element type of parameters, buffers and activations "
+                                                            "for the byte figures.")]
+OptimizerOption = Annotated[Optional[Optimizer], typer.Option(
+    "--optimizer", help="Add a training estimate: gradients and this optimizer's state (sgd: none; momentum: one "
+                        "buffer per parameter; adam: two).", show_default=False)]
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class _Out:
+    """How a command prints its report: the options every analysis command shares."""
+
+    output: Path | None = None
+    quiet: bool = False
+    ignore: tuple[str, ...] = ()
+    columns: str | None = None
+    wide: bool = False
+    full: bool = False
+    dtype: Dtype = Dtype.float32
+    optimizer: Optimizer | None = None
+
+
+def _resolve_format(fmt: Format, as_json: bool, output: Path | None, name: str = "format") -> Format:
+    """--json, else an explicit --format, else the suffix of -o FILE (report.json → json), else fmt."""
+    if as_json:
+        return Format.json
+    import click
+
+    ctx = click.get_current_context(silent=True)
+    source = ctx.get_parameter_source(name) if ctx is not None else None
+    explicit = source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
+    if not explicit and output is not None and output.suffix.lower() in FORMAT_BY_SUFFIX:
+        return FORMAT_BY_SUFFIX[output.suffix.lower()]
+    return fmt
+
+
+def _width(output: Path | None = None) -> int:
+    """The width a table must fit: $COLUMNS, else the terminal's, else 100 (piped, or -o FILE)."""
+    import os
+
+    value = os.environ.get("COLUMNS", "")
+    if value.isdigit() and int(value) > 0:
+        return max(int(value), 40)
+    if output is None and sys.stdout.isatty():
+        try:
+            return max(os.get_terminal_size(sys.stdout.fileno()).columns, 40)
+        except (OSError, ValueError):
+            pass
+    return 100
+
+
+def _set_lang(value: Optional[str]) -> Optional[str]:
+    """--lang: the language of headings, explanations, warnings, errors and hints (LANG=zh_CN… also works)."""
+    from .i18n import normalise, set_language
+
+    if value is not None and normalise(value) == "en" and not value.strip().lower().startswith(("en", "c", "posix")):
+        raise typer.BadParameter(f"{value!r}: choose en or zh")
+    set_language(value)  # None (not given): from the environment, also after an earlier run in this process
+    return value
+
+
+Lang = Annotated[Optional[str], typer.Option(
+    "--lang", callback=_set_lang, is_eager=True, show_default=False,
+    help="Language of the text: en (default) or zh (中文); LANG=zh_CN.UTF-8 also selects Chinese.")]
 
 
 def _error(exc: ConvcalcError | str, hint: str | None = None) -> None:
-    sys.stderr.write(f"error: {exc}\n")
+    from .i18n import label, translate
+
+    sys.stderr.write(f"{label('error')}: {translate(str(exc))}\n")
     hint = hint or getattr(exc, "hint", None)
     if hint:
-        sys.stderr.write(f"hint: {hint}\n")
+        sys.stderr.write(f"{label('hint')}: {translate(hint)}\n")
 
 
 def _guard(func):
@@ -115,10 +209,12 @@ def _guard(func):
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
         except BrokenPipeError:  # `convcalc … | head`: the reader has gone, nothing to report
-            import os
-
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            _silence_stdout()
             raise typer.Exit(0) from None
+        except OSError as exc:  # stdout closed or its disk full: one line, exit 2
+            _silence_stdout()
+            sys.stderr.write(f"error: cannot write the output: {exc.strerror or exc}\n")
+            raise typer.Exit(2) from None
         except Exception as exc:  # a bug: say so in one line
             if _debug:
                 raise
@@ -175,6 +271,9 @@ def load_network(model: str | None, layers: str | None, input_text: str | None, 
     elif Path(model).is_file():
         network = readers.read_file(Path(model), input_shape=shape, aux=aux, fmt=source_format)
     elif model in catalog.names():
+        if source_format:
+            raise SpecError(f"--from {source_format} reads a file or stdin; {model!r} is a built-in model",
+                            hint=f"drop --from, or give a file: convcalc show {model} > {model}.yaml")
         network = catalog.load(model, shape, aux=aux)
     else:
         if Path(model).is_dir():
@@ -229,6 +328,7 @@ def _analyze(model, layers, input_text, batch, strict, aux=False, convention=Con
     if layout == "auto":  # Keras writes channels last: under its convention, read 28x28x1 as it means
         layout = "auto-tf" if convention.value == "tf" else "chw"
     network = load_network(model, layers, input_text, aux, fmt, layout=layout)
+    _analysed[:] = [network]  # --format dot/mermaid/html draw its graph
     if network.batch is not None and batch != 1 and batch != network.batch:
         raise SpecError(f"--batch {batch} disagrees with the batch {network.batch} that --input carries")
     report = analyze(network, batch=network.batch or batch, strict=strict, convention=convention.value,
@@ -236,50 +336,134 @@ def _analyze(model, layers, input_text, batch, strict, aux=False, convention=Con
     return compare_conventions(network, report) if compare else report
 
 
-def _emit(report, view: str, fmt: Format, as_json: bool, depth: int | None) -> None:
+#: The network of the report being printed (one command per process): the graph formats draw it.
+_analysed: list = []
+
+
+def _graph_text(report, view: str, fmt: str, depth: int | None) -> str:
+    """--format dot / mermaid / html: the report's network as a graph, or the HTML report."""
+    from .render import graphviz, html
+
+    network = _analysed[0]
+    if fmt == "dot":
+        return graphviz.to_dot(network, report, depth)
+    if fmt == "mermaid":
+        return graphviz.to_mermaid(network, report, depth)
+    return html.to_html(network, report, view)
+
+
+def _emit(report, view: str, fmt: Format, as_json: bool, depth: int | None, out: "_Out | None" = None,
+          model: str | None = None) -> None:
+    from . import codes
     from .render import text
 
-    fmt = Format.json if as_json else fmt
+    out = out or _Out()
+    fmt = _resolve_format(fmt, as_json, out.output)
+    report = dataclasses.replace(report, dtype=out.dtype.value,
+                                 optimizer=out.optimizer.value if out.optimizer else None)
+    report = codes.apply(report, codes.parse_ignores(out.ignore))
     if fmt is Format.json:
         sys.stdout.write(text.to_json(report))
+    elif fmt in (Format.github, Format.junit):
+        _emit_ci(report, view, fmt, model, out)
+        return
+    elif fmt is Format.csv:  # the rows computed, also for an invalid network (the error goes to stderr)
+        sys.stdout.write(text.to_csv(report, view, depth, _picked(view, out)))
     elif not report.ok:
         pass  # tables are for valid networks; the error goes to stderr below
-    elif fmt is Format.csv:
-        sys.stdout.write(text.to_csv(report, view, depth))
+    elif fmt in (Format.dot, Format.mermaid, Format.html):
+        sys.stdout.write(_graph_text(report, view, fmt.value, depth))
     elif fmt is Format.markdown:
         sys.stdout.write(text.to_markdown(report, view, depth))
     else:
         from .render import table
 
-        table.render(report, view, depth)
-    _warn(report)
+        table.render(report, view, table.Options(width=_width(out.output), depth=depth, full=out.full,
+                                                 columns=tuple(out.columns.split(",")) if out.columns else None,
+                                                 wide=out.wide))
+    _warn(report, view, out.quiet)
     if not report.ok:
         _error(report.errors[0].line, report.errors[0].hint)
+        raise typer.Exit(1)
+
+
+def _picked(view: str, out: "_Out"):
+    from .render import text
+
+    return text.pick_columns(view, out.columns.split(",")) if out.columns else None
+
+
+def _emit_ci(report, view: str, fmt: Format, model: str | None, out: "_Out") -> None:
+    """--format github / junit for shape, params and rf: the network's validity as one check."""
+    from . import codes
+    from .layers import dims
+    from .locate import file_line
+    from .render import ci
+
+    label = model or report.name or "model"
+    shown = [d for d in report.diagnostics if codes.shown_in(view, d) and (d.severity == "error" or not out.quiet)]
+    verdict = (f"ok: {label}: {dims(report.input_shape)} → {dims(report.output_shape)}" if report.ok
+               else f"error: {label}: {report.errors[0].line}")
+    if fmt is Format.github:
+        for d in shown:
+            file, line = file_line(model, d.path)
+            sys.stdout.write(ci.annotation("error" if d.severity == "error" else "warning",
+                                           d.line + (f" (hint: {d.hint})" if d.hint else ""), file=file, line=line,
+                                           title=f"convcalc {d.code or d.severity}") + "\n")
+        sys.stdout.write(verdict + "\n")
+    else:
+        file, _ = file_line(model, None)
+        error = report.errors[0].line if not report.ok else None
+        suite = ci.Suite(name=label, file=file, cases=[ci.Case("valid", error)],
+                         stderr=[f"warning: {d.line}" for d in shown if d.severity == "warning"])
+        sys.stdout.write(ci.junit([suite]))
+    if not report.ok:
         raise typer.Exit(1)
 
 
 MAX_WARNINGS = 10  #: warnings printed to stderr; the JSON report has them all
 
 
-def _warn(report) -> None:
+def _warn(report, view: str = "shape", quiet: bool = False) -> None:
     """Warnings to stderr: at most MAX_WARNINGS, and the divisions that drop only padding (every
-    ResNet's stem) summed up in one line."""
-    padding_only = [d for d in report.warnings if d.code == "padding-only-division"]
-    for d in report.warnings:
+    ResNet's stem) summed up in one line. Receptive-field warnings only where the field is shown (``rf``);
+    nothing under ``--quiet``."""
+    from . import codes
+    from .i18n import label, translate
+
+    if quiet:
+        return
+    warnings = [d for d in report.warnings if codes.shown_in(view, d)]
+    padding_only = [d for d in warnings if d.code == "padding-only-division"]
+    for d in warnings:
         if d.code == "input-read":  # how --input was read: a note, not a problem
-            sys.stderr.write(f"note: {d.line.removeprefix('--input: ')}\n")
-    shown = [d for d in report.warnings if d.code not in ("padding-only-division", "input-read")]
+            sys.stderr.write(f"{label('note')}: {translate(d.line.removeprefix('--input: '))}\n")
+    shown = [d for d in warnings if d.code not in ("padding-only-division", "input-read")]
     for d in shown[:MAX_WARNINGS]:
-        sys.stderr.write(f"warning: {d.line}\n")
+        sys.stderr.write(f"{label('warning')}: {translate(d.line)}{f' [{d.code}]' if d.code else ''}\n")
         if d.hint:
-            sys.stderr.write(f"hint: {d.hint}\n")
+            sys.stderr.write(f"{label('hint')}: {translate(d.hint)}\n")
     if len(shown) > MAX_WARNINGS:
-        sys.stderr.write(f"… and {len(shown) - MAX_WARNINGS} more warnings (--json lists them all)\n")
+        sys.stderr.write(translate(f"… and {len(shown) - MAX_WARNINGS} more warnings (--format json lists them all)")
+                         + "\n")
     if padding_only:
         where = ", ".join(d.path for d in padding_only[:3]) + (", …" if len(padding_only) > 3 else "")
         many = len(padding_only) != 1
-        sys.stderr.write(f"note: {len(padding_only)} layer{'s' if many else ''} ({where}) leave{'' if many else 's'} "
-                         "rows of padding uncovered, no input pixel (--json lists them)\n")
+        sys.stderr.write(f"{label('note')}: " + translate(
+            f"{len(padding_only)} layer{'s' if many else ''} ({where}) leave{'' if many else 's'} "
+            "rows of padding uncovered, no input pixel (--format json lists them)") + "\n")
+
+
+def _out(output, quiet, ignore, columns, wide, full, dtype, optimizer) -> _Out:
+    return _Out(output=output, quiet=quiet, ignore=tuple(ignore or ()), columns=columns, wide=wide, full=full,
+                dtype=dtype, optimizer=optimizer)
+
+
+def _not_here(command: str, paper: bool) -> None:
+    """``shape googlenet --paper``: say where --paper is, rather than click's guess at a similar option."""
+    if paper:
+        raise SpecError(f"--paper is an option of `convcalc params`, not of `convcalc {command}`",
+                        hint="e.g. convcalc params googlenet --paper")
 
 
 @app.command("shape", help="Output shape of every layer: kernel, stride, padding, dilation, input → output.\n\n"
@@ -287,16 +471,21 @@ def _warn(report) -> None:
 @_guard
 def shape(
     model: Model = None, layers: Layers = None, input: Input = None, batch: Batch = 1, format: Fmt = Format.table,
-    json: Json = False, output: OutputFile = None, strict: Strict = False, depth: Depth = None, aux: Aux = False,
+    json: Json = False, output: OutputFile = None, lang: Lang = None, strict: Strict = False, depth: Depth = None, aux: Aux = False,
     convention: Convention = ConventionName.torch, explain: Explain = False, from_: From = None,
     layout: LayoutOption = LayoutName.auto,
     compare_conventions: Annotated[bool, typer.Option(
         "--compare-conventions", help="Add a column with the outputs that differ under the other conventions.")]
     = False,
+    quiet: Quiet = False, ignore: Ignore = None, columns: Columns = None, wide: Wide = False, full: Full = False,
+    dtype: DtypeOption = Dtype.float32, optimizer: OptimizerOption = None,
+    paper: Annotated[bool, typer.Option("--paper", hidden=True, help="(a params option)")] = False,
 ) -> None:
+    _not_here("shape", paper)
     report = _analyze(model, layers, input, batch, strict, aux, convention, compare_conventions, explain, from_,
                       layout=layout.value)
-    _emit(report, "shape", format, json, depth)
+    _emit(report, "shape", format, json, depth, _out(output, quiet, ignore, columns, wide, full, dtype, optimizer),
+          model)
 
 
 @app.command("params", help="Parameters, MACs and the dense-layer comparison per layer, with totals.\n\n"
@@ -304,15 +493,18 @@ def shape(
 @_guard
 def params(
     model: Model = None, layers: Layers = None, input: Input = None, batch: Batch = 1, format: Fmt = Format.table,
-    json: Json = False, output: OutputFile = None, strict: Strict = False, depth: Depth = None, aux: Aux = False,
+    json: Json = False, output: OutputFile = None, lang: Lang = None, strict: Strict = False, depth: Depth = None, aux: Aux = False,
     convention: Convention = ConventionName.torch, explain: Explain = False, from_: From = None,
     layout: LayoutOption = LayoutName.auto,
     paper: Annotated[bool, typer.Option("--paper", help="A paper's table: top-level rows with depth, Inception "
                                         "filter counts, params, connections and ops.")] = False,
+    quiet: Quiet = False, ignore: Ignore = None, columns: Columns = None, wide: Wide = False, full: Full = False,
+    dtype: DtypeOption = Dtype.float32, optimizer: OptimizerOption = None,
 ) -> None:
     report = _analyze(model, layers, input, batch, strict, aux, convention, explain=explain, fmt=from_,
                       layout=layout.value)
-    _emit(report, "paper" if paper else "params", format, json, 0 if paper and depth is None else depth)
+    _emit(report, "paper" if paper else "params", format, json, 0 if paper and depth is None else depth,
+          _out(output, quiet, ignore, columns, wide, full, dtype, optimizer), model)
 
 
 @app.command("rf", help="Receptive field, jump (effective stride) and start per layer.\n\n"
@@ -320,23 +512,27 @@ def params(
 @_guard
 def rf(
     model: Model = None, layers: Layers = None, input: Input = None, batch: Batch = 1, format: Fmt = Format.table,
-    json: Json = False, output: OutputFile = None, strict: Strict = False, depth: Depth = None, aux: Aux = False,
+    json: Json = False, output: OutputFile = None, lang: Lang = None, strict: Strict = False, depth: Depth = None, aux: Aux = False,
     convention: Convention = ConventionName.torch, explain: Explain = False, from_: From = None,
     layout: LayoutOption = LayoutName.auto,
     relative_to: Annotated[Optional[str], typer.Option(
         "--relative-to", help="Give each layer's receptive field on this layer's output instead of the input "
                               "(a node id, name or path).", show_default=False)] = None,
+    quiet: Quiet = False, ignore: Ignore = None, columns: Columns = None, wide: Wide = False, full: Full = False,
+    dtype: DtypeOption = Dtype.float32, optimizer: OptimizerOption = None,
+    paper: Annotated[bool, typer.Option("--paper", hidden=True, help="(a params option)")] = False,
 ) -> None:
+    _not_here("rf", paper)
     report = _analyze(model, layers, input, batch, strict, aux, convention, explain=explain, fmt=from_,
                       layout=layout.value, relative_to=relative_to)
-    _emit(report, "rf", format, json, depth)
+    _emit(report, "rf", format, json, depth, _out(output, quiet, ignore, columns, wide, full, dtype, optimizer), model)
 
 
 @app.command("check", help="Validate a model for scripts and CI; exit 1 when invalid or a budget is missed.\n\n"
                            "Example: convcalc check model.yaml --max-params 100000 --expect-output 10")
 @_guard
 def check(model: Model = None, layers: Layers = None, input: Input = None, batch: Batch = 1,
-          format: Fmt = Format.table, json: Json = False, output: OutputFile = None,
+          format: Fmt = Format.table, json: Json = False, output: OutputFile = None, lang: Lang = None,
           strict: Strict = False, aux: Aux = False,
           convention: Convention = ConventionName.torch, from_: From = None,
           layout: LayoutOption = LayoutName.auto,
@@ -404,7 +600,8 @@ def check(model: Model = None, layers: Layers = None, input: Input = None, batch
 
 @app.command("list", help="The built-in models (or, with --types, the layer types).\n\nExample: convcalc list")
 @_guard
-def list_models(types: Annotated[bool, typer.Option("--types", help="List the layer and block types instead.")] = False
+def list_models(types: Annotated[bool, typer.Option("--types", help="List the layer and block types instead.")] = False,
+                lang: Lang = None,
                 ) -> None:
     from . import catalog
     from .layers import ALIASES, REGISTRY
@@ -451,36 +648,131 @@ def solve_command(
     ceil_mode: Annotated[bool, typer.Option("--ceil-mode", help="Pooling with ceil_mode.")] = False,
     convention: Convention = ConventionName.torch,
     show_all: Annotated[bool, typer.Option("--all", help="List every setting (default: the first 20).")] = False,
-    format: Fmt = Format.table, json: Json = False, output: OutputFile = None,
+    format: Fmt = Format.table, json: Json = False, output: OutputFile = None, lang: Lang = None,
 ) -> None:
-    from .solve import solve
+    import itertools
+
+    from .i18n import _, label
+    from .solve import MAX_LISTED, search, why_none
 
     if keep:
         out, stride = size, stride or 1
     if out is None:
-        raise SpecError("give --out SIZE, or --keep to keep the size")
-    found = solve(size, out, kernel=kernel, stride=stride, padding=padding, dilation=dilation, pool=pool,
-                  ceil_mode=ceil_mode, convention=convention.value)
+        raise SpecError(_("give --out SIZE, or --keep to keep the size"))
     fmt = Format.json if json else format
+    wanted = MAX_LISTED if show_all or fmt is not Format.table else 20
+    asked = dict(kernel=kernel, stride=stride, padding=padding, dilation=dilation, pool=pool, ceil_mode=ceil_mode,
+                 convention=convention.value)
+    found = list(itertools.islice(search(size, out, **asked), wanted + 1))  # the search is lazy and ranked
+    more, found = len(found) > wanted, found[:wanted]
+    reasons = why_none(size, out, **asked) if not found or not found[0].conventional else []
     if fmt is Format.json:
         import json as json_module
 
-        sys.stdout.write(json_module.dumps({"schema": "convcalc.solve/1", "in": size, "out": out,
+        sys.stdout.write(json_module.dumps({"schema": "convcalc.solve/2", "in": size, "out": out,
                                             "convention": convention.value, "pool": pool,
-                                            "solutions": [t.to_dict() for t in found]}, indent=2) + "\n")
+                                            "solutions": [t.to_dict() for t in found], "more": more,
+                                            "why": reasons}, indent=2, ensure_ascii=False) + "\n")
     else:
+        headers = [label(h) for h in ("kernel", "stride", "padding", "dilation", "exact", "note")]
+        rows = [[str(t.kernel), f"{t.stride}+" if t.larger_strides else str(t.stride), str(t.padding),
+                 str(t.dilation), _("yes") if t.exact else _("no"), t.note()] for t in found]
+        if found:
+            notes = any(row[-1] for row in rows)  # the note column only where a row has one
+            _write_grid(fmt, headers if notes else headers[:-1], [r if notes else r[:-1] for r in rows],
+                        [True] * 5 + [False] * notes)
+        if more and fmt is Format.table:
+            sys.stdout.write((_("… more (--all)") if not show_all else
+                              _("… more: the first {n:,} are shown").format(n=MAX_LISTED)) + "\n")
+        if found and fmt is Format.table:
+            from .explain import solve_formula
 
-        shown = found if show_all or fmt is not Format.table else found[:20]
-        headers = ["kernel", "stride", "padding", "dilation", "exact"]
-        rows = [[str(t.kernel), str(t.stride), str(t.padding), str(t.dilation), "yes" if t.exact else "no"]
-                for t in shown]
-        _write_grid(fmt, headers, rows, [True] * 5)
-        if len(found) > len(shown):
-            sys.stdout.write(f"… {len(found) - len(shown)} more (--all)\n")
+            sys.stdout.write(_("first answer: {formula}").format(formula=solve_formula(size, found[0], asked)) + "\n")
+        if found and reasons:  # every answer is unconventional: say why the conventional one is missing
+            sys.stderr.write(f"{label('note')}: {reasons[0]}\n")
     if not found:
-        raise NetworkError(f"no setting within bounds maps {size} to {out}",
-                           hint="upsampling needs a transposed conv (convtranspose2d), which solve does not cover"
-                           if out > size else "fix fewer of --kernel/--stride/--padding, or try --dilation")
+        raise NetworkError(_("no setting within bounds maps {a} to {b}").format(a=size, b=out), hint="; ".join(reasons))
+
+
+Matrix = Annotated[str, typer.Argument(
+    help='A matrix: "0 1 2; 3 4 5; 6 7 8" (rows by ;, channels by |), nested lists [[0, 1], [2, 3]] (three '
+         "levels: channels), or torch.tensor(...), torch.arange(16).reshape(4, 4).", show_default=False)]
+Pair = Annotated[Optional[str], typer.Option(show_default=False)]
+ValuesExplain = Annotated[bool, typer.Option("--explain", "-e", help="Show the output size and every window's sum.")]
+
+
+def _numeric_output(result, explain: bool, as_json: bool) -> None:
+    from . import numeric
+    from .i18n import label
+
+    if as_json:
+        import json as json_module
+
+        sys.stdout.write(json_module.dumps(numeric.to_dict(result, explain), indent=2, ensure_ascii=False) + "\n")
+        return
+    if explain:
+        sys.stdout.write("\n".join(numeric.explain_lines(result)) + "\n" + "Y =\n")
+    elif result.stride_defaulted and result.kernel_shape != (1, 1):
+        sys.stderr.write(f"{label('note')}: {numeric.default_stride_note(result.kernel_shape)}\n")
+    sys.stdout.write(numeric.format_tensor(result.values()) + "\n")
+
+
+@app.command("corr2d", help="d2l's corr2d on small matrices: the values of a cross-correlation (what nn.Conv2d "
+                            "computes), several channels summed, several filters stacked.\n\n"
+                            'Example: convcalc corr2d "0 1 2; 3 4 5; 6 7 8" "0 1; 2 3"')
+@_guard
+def corr2d_command(
+    x: Matrix, k: Annotated[str, typer.Argument(
+        help="The kernel: one matrix, one per input channel (three levels), or one such list per filter (four).",
+        show_default=False)],
+    stride: Annotated[Optional[str], typer.Option("--stride", "-s", help="1, 2, or rows x columns: 3x2.",
+                                                  show_default=False)] = None,
+    padding: Annotated[Optional[str], typer.Option("--padding", "-p", help="Zeros on each side: 1, or 2x1.",
+                                                   show_default=False)] = None,
+    bias: Annotated[Optional[str], typer.Option("--bias", help="Added to every output: one number, or one per "
+                                                "filter (1,2,3).", show_default=False)] = None,
+    explain: ValuesExplain = False, json: Json = False, output: OutputFile = None, lang: Lang = None,
+) -> None:
+    from . import numeric
+
+    biases = None
+    if bias is not None:
+        biases = [v for row in numeric.parse_tensor(bias.replace(",", " "), "--bias") for v in row]
+    result = numeric.corr2d(numeric.parse_tensor(x, "X"), numeric.parse_tensor(k, "K"),
+                            stride=numeric.parse_pair(stride, "--stride", (1, 1), 1),
+                            padding=numeric.parse_pair(padding, "--padding", (0, 0), 0), bias=biases,
+                            keep_windows=explain)
+    _numeric_output(result, explain, json)
+
+
+class PoolMode(str, enum.Enum):
+    max = "max"
+    avg = "avg"
+
+
+@app.command("pool", help="d2l's pool2d on small matrices: max or average pooling, each channel on its own, with "
+                          "torch's defaults (stride = kernel size).\n\n"
+                          'Example: convcalc pool "0 1 2; 3 4 5; 6 7 8" --kernel 2 --stride 1')
+@_guard
+def pool_command(
+    x: Matrix,
+    kernel: Annotated[str, typer.Option("--kernel", "-k", help="The window: 2, or rows x columns: 2x3.",
+                                        show_default=False)],
+    stride: Annotated[Optional[str], typer.Option("--stride", "-s", help="Default: the kernel size, as in torch "
+                                                  "(d2l's pool2d uses 1).", show_default=False)] = None,
+    padding: Annotated[Optional[str], typer.Option("--padding", "-p", help="On each side, at most half the kernel.",
+                                                   show_default=False)] = None,
+    mode: Annotated[PoolMode, typer.Option("--mode", "-m", help="max or avg.")] = PoolMode.max,
+    explain: ValuesExplain = False, json: Json = False, output: OutputFile = None, lang: Lang = None,
+) -> None:
+    from . import numeric
+
+    window = numeric.parse_pair(kernel, "--kernel", None, 1)
+    result = numeric.pool2d(numeric.parse_tensor(x, "X"), window,
+                            stride=numeric.parse_pair(stride, "--stride", None, 1) if stride is not None else None,
+                            padding=numeric.parse_pair(padding, "--padding", (0, 0), 0), mode=mode.value,
+                            keep_windows=explain)
+    _numeric_output(result, explain, json)
 
 
 def _write_grid(fmt: Format, headers: list[str], rows: list[list[str]], numeric: list[bool]) -> None:
@@ -510,7 +802,7 @@ def compare(
                                                  "dense layer of the same input and output volume.",
                                                  show_default=False)] = None,
     convention: Convention = ConventionName.torch,
-    format: Fmt = Format.table, json: Json = False, output: OutputFile = None,
+    format: Fmt = Format.table, json: Json = False, output: OutputFile = None, lang: Lang = None,
 ) -> None:
     import json as json_module
 
@@ -599,7 +891,7 @@ class SpecFormat(str, enum.Enum):
 @_guard
 def show(name: Annotated[str, typer.Argument(help="A built-in model (see `convcalc list`).", show_default=False)],
          format: Annotated[SpecFormat, typer.Option("--format", "-f", help="yaml (as shipped) or json.")]
-         = SpecFormat.yaml) -> None:
+         = SpecFormat.yaml, lang: Lang = None) -> None:
     from . import catalog
     from .errors import did_you_mean
     from .readers.spec import parse_text
@@ -632,5 +924,81 @@ def main(
     _debug = debug
 
 
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that the interpreter's last flush cannot fail again."""
+    import os
+
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):
+        sys.stdout = open(os.devnull, "w")
+
+
+#: What a terminal that cannot show them gets instead (an ASCII or Latin-1 locale).
+_PLAIN = str.maketrans({"→": "->", "×": "x", "·": "*", "—": "-", "–": "-", "…": "...", "›": ">", "−": "-",
+                        "─": "-", "│": "|", "≤": "<=", "≥": ">=", "²": "^2", "‘": "'", "’": "'", "“": '"',
+                        "”": '"'})
+
+
+class _PlainStream:
+    """A text stream for an encoding that cannot show convcalc's arrows and signs: they become ASCII, and
+    anything else unprintable a '?', instead of a UnicodeEncodeError."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        encoding = self._stream.encoding or "ascii"
+        self._stream.write(text.translate(_PLAIN).encode(encoding, "replace").decode(encoding))
+        return len(text)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+def _plain_streams() -> None:
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        try:
+            "→×─".encode(stream.encoding or "ascii")
+        except (UnicodeEncodeError, LookupError):
+            setattr(sys, name, _PlainStream(stream))
+        except AttributeError:
+            pass
+
+
 def run() -> None:
-    app()
+    """The console script: usage errors as one line (``error: …`` and a hint, exit 2), like every other."""
+    import os
+
+    import click
+
+    if sys.stderr is None:  # started with stderr closed: messages have nowhere to go
+        sys.stderr = open(os.devnull, "w")
+    if sys.stdout is None:  # started with stdout closed
+        sys.stderr.write("error: cannot write the output: stdout is closed\n")
+        sys.exit(2)
+    if sys.stdin is None:  # started with stdin closed: reading '-' finds it empty
+        sys.stdin = open(os.devnull)
+    _plain_streams()
+    try:
+        code = app(standalone_mode=False, prog_name="convcalc")
+    except click.exceptions.NoArgsIsHelpError as exc:
+        sys.stdout.write(exc.ctx.get_help() + "\n")
+        code = 0
+    except click.UsageError as exc:
+        command = exc.ctx.command_path if exc.ctx else "convcalc"
+        sys.stderr.write(f"error: {exc.format_message()}\n")
+        sys.stderr.write(f"hint: {command} --help shows the options\n")
+        code = exc.exit_code
+    except click.Abort:
+        sys.stderr.write("error: aborted\n")
+        code = 130
+    except BrokenPipeError:
+        _silence_stdout()
+        code = 0
+    try:
+        sys.stdout.flush()
+    except OSError:
+        _silence_stdout()
+    sys.exit(code if isinstance(code, int) else 0)

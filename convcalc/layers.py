@@ -446,6 +446,7 @@ class AdaptivePool(Layer):
     """``torch.nn.AdaptiveAvgPool*d`` / ``AdaptiveMaxPool*d``: a fixed output size (null keeps a dim)."""
 
     TYPES: ClassVar = {f"adaptive{kind}pool{n}d": n for kind in ("avg", "max") for n in (1, 2, 3)}
+    EXCLUDES: ClassVar = {f"adaptiveavgpool{n}d": ("return_indices",) for n in (1, 2, 3)}  # torch's avg has none
 
     output_size: tuple[int | None, ...] = arg(values.output_size)
     return_indices: bool = arg(values.boolean, False)
@@ -582,6 +583,11 @@ class InstanceNorm(BatchNorm):
 
     def apply(self, x: Shape, convention: str = "torch") -> Effect:
         self.expect_spatial(x)
+        if _prod(x[1:]) == 1 and not self.track_running_stats:
+            # torch normalises over the spatial positions from the input itself: one position has no spread
+            raise self.fail(f"expects more than 1 spatial element, got {dims(x[1:])} (torch: 'Expected more than "
+                            "1 spatial element when training')", "use a larger input, or track_running_stats=true "
+                                                                 "(eval mode)")
         return self.normalise(x)
 
 

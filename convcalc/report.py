@@ -18,6 +18,7 @@ from . import receptive
 from .errors import NetworkError
 from .graph import Block, Network, Node, display_order, readers, split_ref
 from .layers import CONVENTIONS, KEEP, RESET, Layer, Shape, Window, dims
+from .values import LIMIT
 
 SCHEMA = "convcalc.report/2"
 BYTES_PER_PARAM = 4  #: float32
@@ -79,6 +80,8 @@ class LayerRow:
     is_output: bool = False
     output_shapes: tuple[Shape, ...] | None = None  #: every output of a chunk/split
     receptive_fields: dict[str, Any] | None = None  #: several network inputs: input name → fields
+    counter_buffers: int = 0  #: buffers that are int64 counters whatever the dtype (BatchNorm's num_batches_tracked)
+    trainable_param_tensors: int = 0  #: trainable parameter tensors (weight, bias, …): Adam keeps a step for each
 
     def to_dict(self) -> dict[str, Any]:
         d = {
@@ -91,7 +94,11 @@ class LayerRow:
             "receptive_field": _list(self.receptive_field), "jump": _list(self.jump),
             "start": None if self.start is None else [_number(s) for s in self.start],
         }
-        d.update({k: _jsonable(v) for k, v in self.settings.items()})
+        # the layer's settings beside the counts; a named block's arguments also under "arguments" (a block
+        # argument such as inception's bias="auto" must not replace the row's bias count)
+        d.update({k: _jsonable(v) for k, v in self.settings.items() if k not in d})
+        if self.block and self.settings:
+            d["arguments"] = {k: _jsonable(v) for k, v in self.settings.items()}
         if self.branch_receptive_fields is not None:
             d["branch_receptive_fields"] = [_list(b) for b in self.branch_receptive_fields]
         if self.explain is not None:
@@ -139,6 +146,15 @@ class Report:
     batch_in_shapes: bool = False  #: the input was given with its batch dim: show shapes as torch prints them
     inputs: tuple[tuple[str, Shape], ...] = ()  #: (name, shape) of every network input
     outputs: tuple[tuple[str, Shape | None], ...] = ()  #: (ref, shape) of every output; the first is output_shape
+    dtype: str = "float32"  #: element type for the byte figures (``memory``): float32, float16, bfloat16, int8
+    optimizer: str | None = None  #: the training estimate's optimizer (sgd, momentum, adam), when asked for
+
+    @property
+    def memory(self):
+        """Bytes of parameters, buffers, activations and the training estimate (:mod:`convcalc.memory`)."""
+        from . import memory
+
+        return memory.of(self)
 
     @property
     def ok(self) -> bool:
@@ -160,12 +176,25 @@ class Report:
         return {
             "schema": SCHEMA, "name": self.name, "input_shape": list(self.input_shape),
             "output_shape": _list(self.output_shape), "batch": self.batch, "ok": self.ok,
-            "convention": self.convention, "layers": layers, "totals": self.totals.to_dict(),
+            "convention": self.convention, "layers": layers,
+            "totals": {**self.totals.to_dict(), "param_bytes": self.memory.params},
             "diagnostics": [d.to_dict() for d in self.diagnostics],
             "inputs": [{"name": n, "shape": list(shape)} for n, shape in self.inputs],
             "outputs": [{"name": n, "shape": _list(shape)} for n, shape in self.outputs],
             "batch_in_shapes": self.batch_in_shapes,
+            **self._memory_dict(layers),
         }
+
+    def _memory_dict(self, layers: list[dict[str, Any]]) -> dict[str, Any]:
+        """Byte figures at the report's dtype: per row (``param_bytes``, ``buffer_bytes``, ``activation_bytes``),
+        ``totals.param_bytes``, and ``memory``."""
+        from . import memory
+
+        for row, d in zip(self.layers, layers):
+            m = memory.row_memory(row, self.dtype)
+            d.update({"frozen_params": row.params - row.trainable_params, "param_bytes": m.params,
+                      "buffer_bytes": m.buffers, "activation_bytes": m.activations})
+        return {"memory": self.memory.to_dict()}
 
 
 def _list(t):
@@ -279,6 +308,11 @@ class _Evaluate:
             self.diagnostics.append(Diagnostic(severity="error" if promote else "warning", path=layer.path,
                                                message=f"{layer.label}: {note.message}", hint=note.hint, code=note.code))
         out = effect.output_shape
+        if any(d > LIMIT for d in out):
+            from .errors import SpecError
+
+            raise SpecError(f"{layer.label}: its output {dims(out)} has a dim over {LIMIT:,}, beyond convcalc's "
+                            "limit", path=layer.path)
         rf_out = self.receptive(node, effect, xs, rf_in)
         shared = node.shared_with
         if shared is not None:
@@ -289,6 +323,11 @@ class _Evaluate:
                                    f"{dims(effect.weight_shape or ())}", path=layer.path,
                                    hint="a shared module must see the same number of channels at every call")
         params = 0 if shared else effect.params
+        counters = 1 if effect.buffers and getattr(layer, "track_running_stats", False) else 0
+        tensors = 0
+        if params and layer.trainable:  # weight, bias, a norm's scale (and shift), PReLU's slopes
+            affine = 1 if layer.type == "prelu" or getattr(layer, "bias", True) is not True else 2
+            tensors = (effect.weights > 0) + (effect.bias > 0) + (affine if effect.extra_params else 0)
         deep = max((self.deep[split_ref(r)[0]] for r in node.inputs), default=0)
         self.deep[node.id] = deep + (1 if effect.weights else 0)
         self.values[node.id] = list(effect.outputs) if effect.outputs else out
@@ -301,9 +340,10 @@ class _Evaluate:
             input_shape=x, output_shape=out, params=params, trainable_params=params if layer.trainable else 0,
             weights=0 if shared else effect.weights, bias=0 if shared else effect.bias,
             buffers=0 if shared else effect.buffers, weight_shape=effect.weight_shape,
+            counter_buffers=0 if shared else counters, trainable_param_tensors=tensors,
             macs=effect.macs * self.batch, connections=effect.connections * self.batch, fc_params=effect.fc_params,
             activations=math.prod(out) * self.batch, weight_layers=1 if effect.weights else 0,
-            explain=self.working(layer, x, effect, self.primary(rf_in[0]), primary) if self.explain else None,
+            explain=self.working(layer, x, effect, self.primary(rf_in[0]), primary, xs) if self.explain else None,
             settings=_settings(layer), node=node.id, inputs=node.inputs, explicit_inputs=node.explicit,
             shared_with=shared, is_output=node.id in self.outputs,
             output_shapes=effect.outputs, receptive_fields=self.by_input(rf_out),
@@ -369,10 +409,12 @@ class _Evaluate:
                             f"shown is the union of their windows"))
         return merged
 
-    def working(self, layer: Layer, x: Shape, effect, rf_in: Fields, rf_out: Fields) -> dict[str, str]:
+    def working(self, layer: Layer, x: Shape, effect, rf_in: Fields, rf_out: Fields,
+                xs: list[Shape] | None = None) -> dict[str, str]:
         from . import explain
 
-        lines = {"shape": explain.shape(layer, x, effect, self.convention), "params": explain.params(layer, x, effect),
+        lines = {"shape": explain.shape(layer, x, effect, self.convention, xs),
+                 "params": explain.params(layer, x, effect, self.batch),
                  "rf": explain.receptive(effect, rf_in, rf_out)}
         return {k: v for k, v in lines.items() if v}
 
@@ -400,9 +442,12 @@ class _Evaluate:
             trainable_params=sum(r.trainable_params for r in children),
             weights=sum(r.weights for r in children), bias=sum(r.bias for r in children),
             buffers=sum(r.buffers for r in children), weight_shape=None,
+            counter_buffers=sum(r.counter_buffers for r in children),
+            trainable_param_tensors=sum(r.trainable_param_tensors for r in children),
             macs=sum(r.macs for r in children), connections=sum(r.connections for r in children), fc_params=None,
             activations=math.prod(main) * self.batch, weight_layers=max(deep_out - deep_in, 0),
             settings=dict(block.settings), branch_receptive_fields=branch_rfs,
+            explain=merge.explain if merge is not None else None,  # a concat's sum, an add's shapes
             node=block.id, inputs=(block.input,),
             shared_with=block.shared_with or (merge.shared_with if merge else None),
             is_output=block.id in self.outputs, receptive_fields=self.by_input(fields),
@@ -526,6 +571,10 @@ def smallest_input(network: Network, *, channels: int | None = None, limit: int 
     base = network.input_shape
     c = channels or base[0]
     ndim = len(base) - 1
+    if ndim == 0:
+        from .errors import SpecError
+
+        raise SpecError(f"--min-input: the input {dims(base)} has no spatial dims to shrink")
     previous = None
     for size in range(1, limit + 1):
         report = analyze(network, input_shape=(c, *(size,) * ndim))

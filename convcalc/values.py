@@ -29,14 +29,19 @@ def _describe(value: Any) -> str:
     return f"{type(value).__name__} {value!r}"
 
 
+LIMIT = 10 ** 9  #: no size, count or index of a layer is larger; products of a few stay cheap to print
+
+
 def integer(minimum: int | None = None) -> Parser:
-    """A plain int, at least ``minimum``."""
+    """A plain int, at least ``minimum``, at most :data:`LIMIT` in magnitude."""
 
     def parse(value: Any, ndim: int) -> int:
         if not _is_int(value):
             raise ValueError(f"must be an integer, got {_describe(value)}")
         if minimum is not None and value < minimum:
             raise ValueError(f"must be at least {minimum}, got {value}")
+        if abs(value) > LIMIT:
+            raise ValueError(f"must be at most {LIMIT:,} in magnitude (convcalc's limit), got {value:.3g}")
         return value
 
     return parse
@@ -90,6 +95,8 @@ def number(minimum: float | None = None, maximum: float | None = None, *, exclus
             raise ValueError(f"must be {'greater than' if exclusive_min else 'at least'} {minimum}, got {value}")
         if maximum is not None and value > maximum:
             raise ValueError(f"must be at most {maximum}, got {value}")
+        if not -LIMIT <= value <= LIMIT:  # also refuses inf and nan
+            raise ValueError(f"must be at most {LIMIT:,} in magnitude (convcalc's limit), got {value:.3g}")
         return value
 
     return parse

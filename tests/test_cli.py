@@ -330,7 +330,7 @@ def test_review_fixes():
         "output_shape"] == [6, 24, 24]
     assert invoke("shape", "-", input="").stderr.startswith("error: <stdin>: empty")
     assert invoke("shape", "--layers", "conv2d(6, 3", "--input", "3x8x8").stderr.startswith(
-        "error: --layers: cannot parse the text at column 1: unbalanced brackets")
+        "error: --layers: cannot parse the text at column 7: '(' is never closed")
     # a stem that drops only padding is one note, and --strict lets it pass
     stem = ["check", "--layers", "conv2d(64, 7, stride=2, padding=3)", "--input", "3x224x224", "--strict"]
     result = invoke(*stem)

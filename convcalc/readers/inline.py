@@ -42,9 +42,11 @@ def parse_inline(text: str) -> list[Any]:
     try:
         tree = ast.parse(source, mode="eval")
     except SyntaxError as exc:
-        col = max((exc.offset or 1) - 1, 1)
-        message = "unbalanced brackets" if "']'" in exc.msg or "'['" in exc.msg or "never closed" in exc.msg \
-            else exc.msg
+        col = max((exc.offset or 1) - 1, 1) if exc.lineno == 1 else len(text)
+        message = exc.msg
+        unmatched = _unbalanced(text)
+        if unmatched is not None:
+            col, message = unmatched
         raise SpecError(f"--layers: cannot parse the text at column {col}: {message}",
                         hint='e.g. --layers "conv2d(6, 5, padding=2), relu, maxpool2d(2), flatten, linear(10)"') from None
     except (RecursionError, MemoryError, ValueError):
@@ -55,6 +57,28 @@ def parse_inline(text: str) -> list[Any]:
     if len(body.elts) == 1 and isinstance(body.elts[0], ast.Tuple):  # "a, b" inside parentheses
         body = body.elts[0]
     return [_inline_node(e, f"layers[{i}]") for i, e in enumerate(body.elts)]
+
+
+def _unbalanced(text: str) -> tuple[int, str] | None:
+    """The 1-based column of the first bracket that is never closed or closes nothing, and what is wrong."""
+    pairs = {")": "(", "]": "[", "}": "{"}
+    stack: list[tuple[str, int]] = []
+    quote = None
+    for i, ch in enumerate(text, 1):
+        if quote:
+            quote = None if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "([{":
+            stack.append((ch, i))
+        elif ch in pairs:
+            if not stack or stack[-1][0] != pairs[ch]:
+                return i, f"{ch!r} closes nothing"
+            stack.pop()
+    if stack:
+        ch, i = stack[-1]
+        return i, f"{ch!r} is never closed"
+    return None
 
 
 def _dotted(node: ast.AST) -> str | None:

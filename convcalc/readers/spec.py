@@ -19,6 +19,8 @@ def parse_text(text: str, fmt: str, origin: str, *, trusted: bool = False) -> An
                 return json.loads(text, object_pairs_hook=_unique_keys(origin))
             except json.JSONDecodeError as exc:
                 raise SpecError(f"{origin}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+            except ValueError as exc:  # an integer of more than 4,300 digits
+                raise SpecError(f"{origin}: {str(exc).split(';')[0]}") from None
         if fmt == "toml":
             import tomllib
 
