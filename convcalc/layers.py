@@ -113,6 +113,7 @@ class Effect:
     receptive: Window | str = KEEP
     warnings: tuple[Note, ...] = ()
     outputs: tuple[Shape, ...] | None = None  #: every output of an op with several (chunk, split)
+    fixed: tuple = ()  #: sizes the module fixes when built (LayerNorm's normalized_shape): a shared call must meet them
 
     @property
     def params(self) -> int:
@@ -576,7 +577,6 @@ class InstanceNorm(BatchNorm):
     default; a C × spatial input."""
 
     TYPES: ClassVar = {"instancenorm1d": 1, "instancenorm2d": 2, "instancenorm3d": 3}
-    EXCLUDES: ClassVar = {t: ("bias",) for t in TYPES}  # torch's InstanceNorm has no bias flag
 
     affine: bool = arg(values.boolean, False, positional=False)
     track_running_stats: bool = arg(values.boolean, False, positional=False)
@@ -629,7 +629,7 @@ class LayerNorm(Layer):
                             f"set normalized_shape={list(x[-len(shape):])}" if len(shape) <= len(x) else None)
         n = _prod(shape)
         params = (n + (n if self.bias else 0)) if self.elementwise_affine else 0
-        return Effect(output_shape=x, extra_params=params)
+        return Effect(output_shape=x, extra_params=params, fixed=shape)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -655,7 +655,15 @@ class Upsample(Layer):
 
     TYPES: ClassVar = {"upsample": None, "upsamplingnearest2d": None, "upsamplingbilinear2d": None, "interpolate": None}
 
-    size: tuple[int, ...] | None = arg(values.optional(values.int_list), None)
+    ACCEPTS: ClassVar = {"upsample": ("size", "scale_factor", "mode", "align_corners", "recompute_scale_factor"),
+                         "interpolate": ("size", "scale_factor", "mode", "align_corners", "recompute_scale_factor"),
+                         "upsamplingnearest2d": ("size", "scale_factor"),
+                         "upsamplingbilinear2d": ("size", "scale_factor")}
+    #: interpolation modes and the number of spatial dims each takes (None: 1 to 3)
+    MODES: ClassVar = {"nearest": None, "area": None, "nearest-exact": None, "linear": 1, "bilinear": 2,
+                       "bicubic": 2, "trilinear": 3}
+
+    size: int | tuple[int, ...] | None = arg(values.optional(values.int_or_list), None)
     scale_factor: tuple[float, ...] | float | None = arg(values.optional(values.scales), None)
     mode: str = arg(values.choice("nearest", "linear", "bilinear", "bicubic", "trilinear", "area", "nearest-exact"),
                     "nearest")
@@ -681,16 +689,27 @@ class Upsample(Layer):
             raise self.fail(f"expects a C x spatial input, got {dims(x)}")
         if (self.size is None) == (self.scale_factor is None):
             raise self.fail("give exactly one of size and scale_factor")
+        mode = {"upsamplingnearest2d": "nearest", "upsamplingbilinear2d": "bilinear"}.get(self.type, self.mode)
+        if not 1 <= len(spatial) <= 3:
+            raise self.fail(f"interpolates 1 to 3 spatial dims, got {len(spatial)} ({dims(x)})")
+        wanted = self.MODES[mode]
+        if wanted is not None and wanted != len(spatial):
+            raise self.fail(f"mode={mode!r} interpolates {wanted} spatial dim{'s' if wanted > 1 else ''}, but the "
+                            f"input {dims(x)} has {len(spatial)}",
+                            f"use mode={ {1: 'linear', 2: 'bilinear', 3: 'trilinear'}[len(spatial)]!r} or 'nearest'")
+        if self.align_corners is not None and wanted is None:
+            raise self.fail(f"align_corners applies only to the interpolating modes (linear, bilinear, bicubic, "
+                            f"trilinear), not mode={mode!r}", "leave align_corners out")
+        given = self.size if self.size is not None else self.scale_factor
+        if isinstance(given, tuple) and len(given) != len(spatial):
+            what = "size" if self.size is not None else "scale_factor"
+            raise self.fail(f"{what} gives {len(given)} dims but the input has {len(spatial)} spatial dims",
+                            f"give {len(spatial)} values, or one number for every dim")
         if self.size is not None:
-            out = self.size * len(spatial) if len(self.size) == 1 else self.size
+            out = self.size if isinstance(self.size, tuple) else (self.size,) * len(spatial)
         else:
-            scales = self.scale_factor if isinstance(self.scale_factor, tuple) else (self.scale_factor,)
-            scales = scales * len(spatial) if len(scales) == 1 else scales
+            scales = given if isinstance(given, tuple) else (given,) * len(spatial)
             out = tuple(math.floor(i * s) for i, s in zip(spatial, scales))
-            if len(scales) != len(spatial):
-                out = ()
-        if len(out) != len(spatial):
-            raise self.fail(f"size/scale_factor gives {len(out)} dims but the input has {len(spatial)} spatial dims")
         if any(o < 1 for o in out):
             raise self.fail(f"output size {dims(out)} is empty")
         return Effect(output_shape=(x[0], *out), receptive=UNKNOWN, warnings=(Note(
@@ -707,6 +726,8 @@ class Pad(Layer):
     TYPES: ClassVar = {f"{kind}pad{n}d": n for kind in ("zero", "constant", "reflection", "replication", "circular")
                        for n in (1, 2, 3)}
 
+    EXCLUDES: ClassVar = {t: ("value",) for t in TYPES if not t.startswith("constant")}  # only ConstantPad has it
+
     padding: tuple[int, ...] = arg(values.pad_widths)
     value: float = arg(values.number(), 0.0)
 
@@ -720,13 +741,26 @@ class Pad(Layer):
     def apply(self, x: Shape, convention: str = "torch") -> Effect:
         self.expect_spatial(x)
         pads = self.pads()
-        if self.type.startswith("reflection") and any(max(b, a) >= i for (b, a), i in zip(pads, x[1:])):
-            raise self.fail(f"reflection padding must be smaller than the input {dims(x[1:])}")
+        mode = {"zero": "constant", "reflection": "reflect", "replication": "replicate"}.get(
+            self.type[:-5], self.type[:-5])
+        _check_pads(self, mode, pads, x[1:])
         out = tuple(i + b + a for (b, a), i in zip(pads, x[1:]))
         if any(o < 1 for o in out):
             raise self.fail(f"the padding crops the input {dims(x[1:])} to nothing ({dims(out)})")
         return Effect(output_shape=(x[0], *out),
                       receptive=Window((1,) * self.ndim, (1,) * self.ndim, tuple(b for b, _ in pads), (1,) * self.ndim))
+
+
+def _check_pads(layer: Layer, mode: str, pairs, sizes) -> None:
+    """torch's limits on padding (before, after) per dim: a constant pad crops first, so a crop may not
+    exceed the size; reflection needs pads smaller than the size, circular at most the size."""
+    for (b, a), i in zip(pairs, sizes):
+        if i + min(b, 0) + min(a, 0) < 0:
+            raise layer.fail(f"padding ({b}, {a}) crops more than the {i} there are (torch crops before it pads)")
+        if mode == "reflect" and max(b, a) >= i:
+            raise layer.fail(f"reflection padding ({b}, {a}) must be smaller than the input size {i}")
+        if mode == "circular" and max(b, a) > i:
+            raise layer.fail(f"circular padding ({b}, {a}) may wrap around at most once: at most the input size {i}")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -753,13 +787,20 @@ class Unflatten(Layer):
     TYPES: ClassVar = {"unflatten": None}
 
     dim: int = arg(values.any_int)
-    unflattened_size: tuple[int, ...] = arg(values.int_list)
+    unflattened_size: tuple[int, ...] = arg(values.reshape_shape)
 
     def apply(self, x: Shape, convention: str = "torch") -> Effect:
         rank = len(x) + 1
         d = self.dim + rank if self.dim < 0 else self.dim
         if not 1 <= d < rank:
             raise self.fail(f"dim={self.dim} is out of range for a {rank}-dim input (batch included)")
+        if -1 in self.unflattened_size:  # torch infers it
+            known = _prod(v for v in self.unflattened_size if v != -1)
+            if x[d - 1] % known:
+                raise self.fail(f"unflattened_size {dims(self.unflattened_size)} does not fit the {x[d - 1]} "
+                                f"elements of dim {self.dim}")
+            sizes = tuple(x[d - 1] // known if v == -1 else v for v in self.unflattened_size)
+            return Effect(output_shape=(*x[:d - 1], *sizes, *x[d:]), receptive=UNKNOWN)
         if _prod(self.unflattened_size) != x[d - 1]:
             raise self.fail(f"unflattened_size {dims(self.unflattened_size)} has {_prod(self.unflattened_size)} "
                             f"elements but dim {self.dim} has {x[d - 1]}")
@@ -778,6 +819,9 @@ class LocalResponseNorm(Layer):
     k: float = arg(values.number(), 1.0)
 
     def apply(self, x: Shape, convention: str = "torch") -> Effect:
+        if len(x) < 2:
+            raise self.fail(f"expects channels and at least one more dim, got {dims(x)} (torch: 'Expected 3D or "
+                            "higher dimensionality input')")
         return Effect(output_shape=x)
 
 
@@ -791,6 +835,8 @@ class Dropout(Layer):
     inplace: bool = arg(values.boolean, False)
 
     def apply(self, x: Shape, convention: str = "torch") -> Effect:
+        if self.type == "dropout1d" and len(x) != 2:
+            raise self.fail(f"expects a C x L input, got {dims(x)} (torch: dropout1d takes (N, C, L))")
         return Effect(output_shape=x)
 
 
@@ -824,6 +870,8 @@ class Activation(Layer):
     max_val: float = arg(values.number(), 1.0)
 
     def apply(self, x: Shape, convention: str = "torch") -> Effect:
+        if self.type == "hardtanh" and self.max_val <= self.min_val:
+            raise self.fail(f"max_val ({self.max_val}) must be greater than min_val ({self.min_val})")
         if self.dim is not None:
             rank = len(x) + 1
             if not -rank <= self.dim < rank:
@@ -1111,12 +1159,12 @@ class PadOp(Layer):
                             f"{len(x)} dims after the batch dim")
         pairs = [(self.pad[2 * i], self.pad[2 * i + 1]) for i in range(len(self.pad) // 2)][::-1]
         pairs = [(0, 0)] * (len(x) - len(pairs)) + pairs  # first dim first
-        if self.mode != "constant":
-            if any(b < 0 or a < 0 for b, a in pairs):
-                raise self.fail(f"negative padding (cropping) needs mode='constant', got {self.mode!r}")
-            limit = {"reflect": lambda p, i: p < i, "circular": lambda p, i: p <= i}.get(self.mode)
-            if limit and not all(limit(max(p), i) for p, i in zip(pairs, x)):
-                raise self.fail(f"padding {list(self.pad)} is too large for mode={self.mode!r} on {dims(x)}")
+        n = len(self.pad) // 2
+        if self.mode != "constant" and (not 1 <= n <= 3 or n not in (len(x) - 1, len(x))):
+            raise self.fail(f"mode={self.mode!r} pads the last 1 to 3 dims of a tensor with one or two dims more; "
+                            f"{n} pair{'s' if n > 1 else ''} do not fit {dims(x)} (torch: 'Padding size {2 * n} is "
+                            f"not supported for {len(x) + 1}D input tensor')")
+        _check_pads(self, self.mode, pairs, x)
         out = tuple(i + b + a for (b, a), i in zip(pairs, x))
         if any(o < 1 for o in out):
             raise self.fail(f"the padding crops {dims(x)} to nothing ({dims(out)})")

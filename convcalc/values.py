@@ -178,6 +178,15 @@ def any_int_list(value: Any, ndim: int) -> tuple[int, ...]:
     return (any_int(value, ndim),)
 
 
+def int_or_list(value: Any, ndim: int) -> int | tuple[int, ...]:
+    """A positive int (every dim), or a list of them (one per dim, as many as there are dims)."""
+    if isinstance(value, (list, tuple)):
+        if not value:
+            raise ValueError("must not be empty")
+        return tuple(positive(v, ndim) for v in value)
+    return positive(value, ndim)
+
+
 def reshape_shape(value: Any, ndim: int) -> tuple[int, ...]:
     """A target shape without the batch dim: positive ints, at most one -1."""
     dims = any_int_list(value, ndim)

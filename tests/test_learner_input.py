@@ -110,4 +110,4 @@ def test_a_fully_connected_layer_sees_the_whole_input():
 def test_a_field_larger_than_the_input_is_said():
     result, output = run("rf", "--layers", "conv2d(4, 5, padding=2), conv2d(4, 5, padding=2)", "--input", "1x6x6")
     assert result.exit_code == 0
-    assert "largest receptive field 9x9 (jump 1x1) at layers[1], larger than the 6x6 input" in output
+    assert "largest receptive field 9x9 (jump 1x1) at 1, larger than the 6x6 input" in output
