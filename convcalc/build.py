@@ -22,7 +22,7 @@ from .graph import BLOCK_ALIASES, BLOCKS, Block, Network, Node, split_ref
 MAX_NODES = 100_000  #: layers and blocks in one spec, aliases expanded
 MAX_DEPTH = 100  #: block nesting
 
-TOP_KEYS = ("name", "input", "inputs", "layers", "outputs", "blocks", "description", "source")
+TOP_KEYS = ("name", "input", "inputs", "layers", "outputs", "blocks", "description", "source", "ignore")
 COMMON_KEYS = ("type", "name", "trainable")
 
 
@@ -245,7 +245,7 @@ class _Builder:
     def resolve(self, text: str, scope: tuple[dict, ...], path: str) -> str:
         """A name as the spec writes it → a ref: the current list first, then the enclosing ones, then
         full dotted ids, then the network's inputs. Only what is defined before can be named."""
-        m = re.fullmatch(r"\s*([^\s\[\]]+)\s*(?:\[\s*(\d+)\s*\])?\s*", text)
+        m = re.fullmatch(r"\s*([^\s\[\]]+)\s*(?:\[\s*(-?\d+)\s*\])?\s*", text)
         if not m:
             raise SpecError(f"from: cannot read the name {text!r}", path=path, hint="write a name, or name[i] for one "
                             "output of a chunk/split")
@@ -528,4 +528,12 @@ def from_data(data: Any, *, origin: str = "spec", input_shape: L.Shape | None = 
         named.setdefault(ref, next((b.id for b in builder.blocks if b.aux and b.output == ref), ref))
     return Network(name=data.get("name"), inputs=tuple(inputs), nodes=tuple(builder.nodes),
                    blocks=tuple(builder.blocks), outputs=tuple(named), output_names=tuple(named.values()),
-                   description=data.get("description"), source=data.get("source"))
+                   description=data.get("description"), source=data.get("source"),
+                   ignore=tuple(str(i) for i in _ignores(data.get("ignore"), origin)))
+
+
+def _ignores(value: Any, origin: str):
+    """The spec's ``ignore:`` list: warning codes (``CODE`` or ``CODE@NODE``) checked against the known ones."""
+    from .codes import parse_ignores
+
+    return parse_ignores(value, f"{origin}: ignore")

@@ -22,7 +22,7 @@ from .memory import Dtype, Optimizer
 app = typer.Typer(
     name="convcalc",
     help="Shapes, parameters, MACs and receptive fields of convolutional networks, exactly as PyTorch computes them.",
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish, PowerShell)
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     # plain click help and usage errors: no rich at start-up, nothing drawn that a narrow or non-UTF-8
@@ -123,6 +123,10 @@ DtypeOption = Annotated[Dtype, typer.Option("--dtype", help="Element type of par
 OptimizerOption = Annotated[Optional[Optimizer], typer.Option(
     "--optimizer", help="Add a training estimate: gradients and this optimizer's state (sgd: none; momentum: one "
                         "buffer per parameter; adam: two).", show_default=False)]
+Torch = Annotated[bool, typer.Option(
+    "--torch", help="RUNS YOUR CODE: build MODEL with PyTorch on the meta device (no weight memory) and trace it "
+                    "on --input; MODEL is model.py, model.py:Net, model.py:\"Net(10)\", pkg.module:build or "
+                    "pkg.module:\"build(10)\". Needs torch: pip install 'convcalc[torch]'.")]
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
@@ -168,9 +172,12 @@ def _width(output: Path | None = None) -> int:
     return 100
 
 
-def _set_lang(value: Optional[str]) -> Optional[str]:
+def _set_lang(ctx: typer.Context, value: Optional[str]) -> Optional[str]:
     """--lang: the language of headings, explanations, warnings, errors and hints (LANG=zh_CN… also works)."""
     from .i18n import normalise, set_language
+
+    if value is None and ctx.parent is not None and ctx.parent.params.get("lang"):
+        return value  # given before the command: convcalc --lang zh solve …
 
     if value is not None and normalise(value) == "en" and not value.strip().lower().startswith(("en", "c", "posix")):
         raise typer.BadParameter(f"{value!r}: choose en or zh")
@@ -290,7 +297,13 @@ def load_network(model: str | None, layers: str | None, input_text: str | None, 
     network = _fit_inputs(network, by_name or ({n: shape for n, _ in network.inputs} if shape else None), layout)
     missing = [n for n, s in network.inputs if s is None]
     if len(network.inputs) == 1 and missing:
-        raise SpecError("the spec has no 'input'", hint="add `input: [1, 28, 28]` to the spec or pass --input 1x28x28")
+        spec = model is not None and layers is None and Path(model).suffix.lower() in (".json", ".yaml", ".yml",
+                                                                                       ".toml")
+        if spec or (model is not None and model in catalog.names()):
+            raise SpecError("the spec has no 'input'",
+                            hint="add `input: [1, 28, 28]` to the spec or pass --input 1x28x28")
+        raise SpecError("no input shape: PyTorch text does not say what the model is fed",
+                        hint="pass --input, e.g. --input 1x28x28 (channels first, without the batch dim)")
     if missing:
         raise SpecError(f"no shape for the input{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
                         hint="give them in the spec's inputs: or as --input " + " ".join(f"{n}=CxHxW" for n in missing))
@@ -322,12 +335,15 @@ def _fit_inputs(network, given: dict | None, layout: str):
 
 
 def _analyze(model, layers, input_text, batch, strict, aux=False, convention=ConventionName.torch,
-             compare=False, explain=False, fmt=None, layout="auto", relative_to=None):
+             compare=False, explain=False, fmt=None, layout="auto", relative_to=None, torch=False):
     from .report import analyze, compare_conventions
 
     if layout == "auto":  # Keras writes channels last: under its convention, read 28x28x1 as it means
         layout = "auto-tf" if convention.value == "tf" else "chw"
-    network = load_network(model, layers, input_text, aux, fmt, layout=layout)
+    if torch:
+        network = _torch_network(model, layers, input_text, aux, fmt)
+    else:
+        network = load_network(model, layers, input_text, aux, fmt, layout=layout)
     _analysed[:] = [network]  # --format dot/mermaid/html draw its graph
     if network.batch is not None and batch != 1 and batch != network.batch:
         raise SpecError(f"--batch {batch} disagrees with the batch {network.batch} that --input carries")
@@ -338,6 +354,20 @@ def _analyze(model, layers, input_text, batch, strict, aux=False, convention=Con
 
 #: The network of the report being printed (one command per process): the graph formats draw it.
 _analysed: list = []
+
+
+def _torch_network(model, layers, input_text, aux=False, fmt=None):
+    """--torch: MODEL built by PyTorch on the meta device and traced (convcalc.readers.torchroute)."""
+    from .readers import torchroute
+
+    torchroute.require("--torch")
+    if layers is not None or fmt is not None:
+        raise SpecError(f"--torch runs Python code; it does not take {'--layers' if layers is not None else '--from'}",
+                        hint='give the model as model.py, model.py:Net or pkg.module:"build()"')
+    if model is None or model == "-":
+        raise SpecError("--torch needs MODEL: a Python file or module",
+                        hint='e.g. model.py, model.py:"Net(10)" or torchvision.models:"resnet50()"')
+    return torchroute.read(model, input_text=input_text, aux=aux)
 
 
 def _graph_text(report, view: str, fmt: str, depth: int | None) -> str:
@@ -480,10 +510,11 @@ def shape(
     quiet: Quiet = False, ignore: Ignore = None, columns: Columns = None, wide: Wide = False, full: Full = False,
     dtype: DtypeOption = Dtype.float32, optimizer: OptimizerOption = None,
     paper: Annotated[bool, typer.Option("--paper", hidden=True, help="(a params option)")] = False,
+    torch: Torch = False,
 ) -> None:
     _not_here("shape", paper)
     report = _analyze(model, layers, input, batch, strict, aux, convention, compare_conventions, explain, from_,
-                      layout=layout.value)
+                      layout=layout.value, torch=torch)
     _emit(report, "shape", format, json, depth, _out(output, quiet, ignore, columns, wide, full, dtype, optimizer),
           model)
 
@@ -499,10 +530,10 @@ def params(
     paper: Annotated[bool, typer.Option("--paper", help="A paper's table: top-level rows with depth, Inception "
                                         "filter counts, params, connections and ops.")] = False,
     quiet: Quiet = False, ignore: Ignore = None, columns: Columns = None, wide: Wide = False, full: Full = False,
-    dtype: DtypeOption = Dtype.float32, optimizer: OptimizerOption = None,
+    dtype: DtypeOption = Dtype.float32, optimizer: OptimizerOption = None, torch: Torch = False,
 ) -> None:
     report = _analyze(model, layers, input, batch, strict, aux, convention, explain=explain, fmt=from_,
-                      layout=layout.value)
+                      layout=layout.value, torch=torch)
     _emit(report, "paper" if paper else "params", format, json, 0 if paper and depth is None else depth,
           _out(output, quiet, ignore, columns, wide, full, dtype, optimizer), model)
 
@@ -521,81 +552,290 @@ def rf(
     quiet: Quiet = False, ignore: Ignore = None, columns: Columns = None, wide: Wide = False, full: Full = False,
     dtype: DtypeOption = Dtype.float32, optimizer: OptimizerOption = None,
     paper: Annotated[bool, typer.Option("--paper", hidden=True, help="(a params option)")] = False,
+    torch: Torch = False,
 ) -> None:
     _not_here("rf", paper)
     report = _analyze(model, layers, input, batch, strict, aux, convention, explain=explain, fmt=from_,
-                      layout=layout.value, relative_to=relative_to)
+                      layout=layout.value, relative_to=relative_to, torch=torch)
     _emit(report, "rf", format, json, depth, _out(output, quiet, ignore, columns, wide, full, dtype, optimizer), model)
 
 
-@app.command("check", help="Validate a model for scripts and CI; exit 1 when invalid or a budget is missed.\n\n"
-                           "Example: convcalc check model.yaml --max-params 100000 --expect-output 10")
+@app.command("check", help="Validate models for scripts and CI: exit 0 when every one is valid and within its "
+                           "budgets, 1 when one is not, 2 when one cannot be read.\n\n"
+                           "Example: convcalc check model.yaml --max-params 25M --max-memory 2GiB --optimizer adam")
 @_guard
-def check(model: Model = None, layers: Layers = None, input: Input = None, batch: Batch = 1,
-          format: Fmt = Format.table, json: Json = False, output: OutputFile = None, lang: Lang = None,
+def check(models: Annotated[Optional[list[str]], typer.Argument(
+              help="Spec files ('-' for stdin) or built-in model names; several are checked in turn.",
+              show_default=False, autocompletion=lambda: _model_names())] = None,
+          layers: Layers = None, input: Input = None, batch: Batch = 1,
+          format: Fmt = Format.table, json: Json = False, output: OutputFile = None,
           strict: Strict = False, aux: Aux = False,
           convention: Convention = ConventionName.torch, from_: From = None,
           layout: LayoutOption = LayoutName.auto,
-          max_params: Annotated[Optional[int], typer.Option("--max-params", min=0,
-                                                            help="Fail when the model has more parameters.")] = None,
+          max_params: Annotated[Optional[str], typer.Option(
+              "--max-params", help="Fail when the model has more parameters: 100000, 25M, 4.1G (×1000), 2Gi "
+                                   "(×1024); with B, bytes of parameters at --dtype (100MB).", show_default=False)]
+          = None,
+          max_macs: Annotated[Optional[str], typer.Option(
+              "--max-macs", help="Fail when the model has more multiply-accumulates at --batch: 4.1G.",
+              show_default=False)] = None,
+          max_memory: Annotated[Optional[str], typer.Option(
+              "--max-memory", help="Fail when the model needs more bytes: the training estimate with --optimizer, "
+                                   "else a forward pass (params, buffers, input, activations): 2GiB.",
+              show_default=False)] = None,
+          max_activations: Annotated[Optional[str], typer.Option(
+              "--max-activations", help="Fail when the layers' outputs have more elements at --batch (with B: "
+                                        "bytes at --dtype): 50M, 1GiB.", show_default=False)] = None,
           expect_output: Annotated[Optional[str], typer.Option("--expect-output",
                                                                help="Fail unless the output shape is this, e.g. 10 "
                                                                     "or 512x7x7.")] = None,
           min_input: Annotated[bool, typer.Option("--min-input", help="Also report the smallest square input the "
-                                                  "network accepts, and why the size below fails.")] = False) -> None:
-    import dataclasses
-
-    from .report import Diagnostic
-    from .build import parse_shape
-
-    expected = parse_shape(expect_output, "--expect-output") if expect_output is not None else None
-    report = _analyze(model, layers, input, batch, strict, aux, convention, fmt=from_, layout=layout.value)
-    failures = []
-    label = report.name or "the model"
-    if report.ok and max_params is not None and report.totals.params > max_params:
-        failures.append(Diagnostic(severity="error", path=None, code="max-params",
-                                   message=f"{label} has {report.totals.params:,} parameters, over --max-params "
-                                           f"{max_params:,}"))
-    if report.ok and expected is not None and report.output_shape != expected:
-        from .layers import dims
-
-        failures.append(Diagnostic(severity="error", path=None, code="expect-output",
-                                   message=f"{label} outputs {dims(report.output_shape)}, expected {dims(expected)}"))
-    if failures:
-        report = dataclasses.replace(report, diagnostics=(*report.diagnostics, *failures))
-    fmt = Format.json if json else format
-    if fmt is not Format.table:
-        _emit(report, "check", fmt, False, None)
-        return
-    _warn(report)
-    if not report.ok:
-        _error(report.errors[0].line, report.errors[0].hint)
-        raise typer.Exit(1)
+                                                  "network accepts, and why the size below fails.")] = False,
+          only_specs: Annotated[bool, typer.Option(
+              "--only-specs", help="Skip files that are not convcalc specs (YAML/JSON/TOML without 'layers'), as "
+                                   "the pre-commit hook does on every changed YAML file.")] = False,
+          quiet: Quiet = False, ignore: Ignore = None,
+          dtype: DtypeOption = Dtype.float32, optimizer: OptimizerOption = None, torch: Torch = False) -> None:
+    from . import api, codes
     from .layers import dims
+    from .locate import file_line
+    from .memory import human_bytes
+    from .render import ci
 
-    t = report.totals
-    sys.stdout.write(f"ok: {label}: {dims(report.input_shape)} → {dims(report.output_shape)}, "
-                     f"{t.params:,} params, {t.macs:,} MACs\n")
-    if min_input:
-        from .report import smallest_input
+    fmt = _resolve_format(format, json, output)
+    targets = list(models or []) or [None]
+    if torch and min_input:
+        raise SpecError("--min-input scans input sizes on the torch-free reading; --torch traces one input",
+                        hint="run --min-input without --torch, or --torch once for each --input to try")
+    if layers is not None and models:
+        raise SpecError("give either MODEL or --layers, not both")
+    many = len(targets) > 1
+    results: list[tuple[str | None, object]] = []  #: (model, CheckResult or ConvcalcError)
+    for model in targets:
+        if only_specs and model and not _is_spec(model):
+            if not quiet:
+                sys.stderr.write(f"skipped: {model}: not a convcalc spec (no 'layers')\n")
+            continue
+        try:
+            layout_value = layout.value
+            if layout_value == "auto":
+                layout_value = "auto-tf" if convention.value == "tf" else "chw"
+            if torch:
+                network = _torch_network(model, layers, input, aux, from_)
+            else:
+                network = load_network(model, layers, input, aux, from_, layout=layout_value)
+            if network.batch is not None and batch != 1 and batch != network.batch:
+                raise SpecError(f"--batch {batch} disagrees with the batch {network.batch} that --input carries")
+            label = model if many and model else None
+            result = api.check(network, batch=network.batch or batch, strict=strict, convention=convention.value,
+                               max_params=max_params, max_macs=max_macs, max_memory=max_memory,
+                               max_activations=max_activations, expect_output=expect_output, dtype=dtype.value,
+                               optimizer=optimizer.value if optimizer else None, ignore=tuple(ignore or ()),
+                               min_input=min_input, name=label)
+        except ConvcalcError as exc:
+            if not many:
+                raise
+            results.append((model, exc))
+            continue
+        results.append((model, result))
+    codes_out = [r.exit_code if not isinstance(r, ConvcalcError) else r.exit_code for _, r in results]
+    exit_code = max(codes_out, default=0)
 
-        network = load_network(model, layers, input, aux, from_)
-        smallest, below = smallest_input(network)
-        line = f"smallest input: {dims(smallest)}" if smallest else "no input up to 4096 passes"
-        if below is not None and below.errors:
-            line += f" ({dims(below.input_shape)} fails: {below.errors[0].line})"
-        sys.stdout.write(line + "\n")
-        if smallest:
-            from .report import exact_inputs
+    def verdict(model, r) -> str:
+        if isinstance(r, ConvcalcError):
+            return f"error: {model}: {r}"
+        rep = r.report
+        if not rep.ok:
+            return f"error: {rep.errors[0].line}" if not many else f"error: {r.name}: {rep.errors[0].line}"
+        t = rep.totals
+        at = f" at batch {rep.batch}" if rep.batch != 1 else ""
+        line = (f"ok: {r.name}: {dims(rep.input_shape)} → {dims(rep.output_shape)}, {t.params:,} params, "
+                f"{t.macs:,} MACs{at}")
+        if max_memory or optimizer or max_activations:
+            m = rep.memory
+            what = f"training with {m.optimizer}" if m.optimizer else "forward"
+            line += f", {human_bytes(m.total)} {what} ({m.dtype}{at})"
+        return line
 
-            top = max(report.input_shape[1:]) * 2
-            exact = exact_inputs(network, smallest[1], top)
-            sizes = [s[1] for s in exact]
+    def min_input_lines(r) -> list[str]:
+        mi = r.min_input
+        if mi is None or not r.report.ok:
+            return []
+        line = f"smallest input: {dims(mi.smallest)}" if mi.smallest else "no input up to 4096 passes"
+        if mi.below_error:
+            line += f" ({dims(mi.below)} fails: {mi.below_error})"
+        out = [line]
+        if mi.smallest:
+            sizes = list(mi.exact)
             steps = {b - a for a, b in zip(sizes, sizes[1:])}
             listed = ", ".join(str(v) for v in sizes[:8]) + (", …" if len(sizes) > 8 else "")
             every = f" (every {steps.pop()})" if len(steps) == 1 and len(sizes) > 2 else ""
-            sys.stdout.write(f"exact divisions at every layer for sizes {smallest[1]}–{top}: "
-                             f"{listed or 'none'}{every}\n")
+            out.append(f"exact divisions at every layer for sizes {mi.smallest[1]}–{mi.top}: {listed or 'none'}{every}")
+        return out
+
+    if fmt is Format.json:
+        import json as json_module
+
+        dicts = [r.to_dict() if not isinstance(r, ConvcalcError) else
+                 {"check": {"model": m, "ok": False, "error": str(r), "hint": r.hint, "exit_code": r.exit_code}}
+                 for m, r in results]
+        body = dicts[0] if not many and dicts else {"schema": "convcalc.checks/1", "ok": exit_code == 0,
+                                                    "results": dicts}
+        sys.stdout.write(json_module.dumps(body, indent=2, ensure_ascii=False) + "\n")
+    elif fmt in (Format.csv, Format.markdown):
+        from .render import text
+
+        headers = ["model", "ok", "input", "output", "params", "macs", "activations", "memory_bytes", "failures"]
+        rows = []
+        for m, r in results:
+            if isinstance(r, ConvcalcError):
+                rows.append([m or "", "false", "", "", "", "", "", "", str(r)])
+                continue
+            rep, t = r.report, r.report.totals
+            rows.append([r.name, "true" if r.ok else "false", dims(rep.input_shape),
+                         dims(rep.output_shape) if rep.output_shape else "", str(t.params), str(t.macs),
+                         str(t.activations), str(rep.memory.total),
+                         "; ".join(d.line for d in rep.errors)])
+        sys.stdout.write(text.grid_csv(headers, rows) if fmt is Format.csv
+                         else text.grid_markdown(headers, rows, [False, False, False, False, True, True, True, True,
+                                                                 False]))
+    elif fmt is Format.github:
+        for m, r in results:
+            if isinstance(r, ConvcalcError):
+                file, line = file_line(m, r.path)
+                sys.stdout.write(ci.annotation("error", str(r) + (f" (hint: {r.hint})" if r.hint else ""), file=file,
+                                               line=line, title="convcalc unreadable") + "\n")
+                continue
+            for d in r.report.diagnostics:
+                if not codes.shown_in("check", d) or (quiet and d.severity != "error"):
+                    continue
+                file, line = file_line(m, d.path)
+                sys.stdout.write(ci.annotation("error" if d.severity == "error" else "warning",
+                                               d.line + (f" (hint: {d.hint})" if d.hint else ""), file=file,
+                                               line=line, title=f"convcalc {d.code or 'invalid'}") + "\n")
+        for m, r in results:
+            sys.stdout.write(verdict(m, r) + "\n")
+    elif fmt is Format.junit:
+        suites = []
+        for m, r in results:
+            file, _ = file_line(m, None)
+            if isinstance(r, ConvcalcError):
+                suites.append(ci.Suite(name=m or "model", file=file, cases=[ci.Case("valid", str(r), "error",
+                                                                                    r.hint or "")]))
+                continue
+            rep = r.report
+            invalid = next((d for d in rep.errors if d.code not in codes.CHECKS), None)
+            cases = [ci.Case("valid", invalid.line if invalid else None, detail=invalid.hint or "" if invalid else "")]
+            for code in r.budgets:
+                failed = next((d for d in r.failures if d.code == code), None)
+                cases.append(ci.Case(code, failed.message if failed else None))
+            suites.append(ci.Suite(name=r.name, file=file, cases=cases,
+                                   stderr=[f"warning: {d.line}" for d in rep.warnings
+                                           if codes.shown_in("check", d) and not quiet]))
+        sys.stdout.write(ci.junit(suites))
+    else:
+        for m, r in results:
+            if isinstance(r, ConvcalcError):
+                _error(f"{m}: {r}", r.hint)
+                continue
+            _warn(r.report, "check", quiet)
+            if not r.ok:
+                _error(r.report.errors[0].line if not many else f"{r.name}: {r.report.errors[0].line}",
+                       r.report.errors[0].hint)
+                continue
+            sys.stdout.write(verdict(m, r) + "\n")
+            for line in min_input_lines(r):
+                sys.stdout.write(line + "\n")
+    if fmt is not Format.table and fmt is not Format.github:
+        for m, r in results:  # the verdicts of the machine formats, for the people reading the log
+            if isinstance(r, ConvcalcError):
+                _error(f"{m}: {r}" if many else r, r.hint)
+            elif not r.ok:
+                _error(r.report.errors[0].line, r.report.errors[0].hint)
+            elif not quiet:
+                _warn(r.report, "check", quiet)
+    if exit_code:
+        raise typer.Exit(exit_code)
+
+
+def _is_spec(model: str) -> bool:
+    """A YAML/JSON/TOML file whose top level is a mapping with 'layers' (built-in names, stdin, .py: yes)."""
+    from .readers import FORMAT_BY_SUFFIX
+
+    path = Path(model)
+    if model == "-" or not path.is_file() or FORMAT_BY_SUFFIX.get(path.suffix.lower()) not in ("json", "yaml", "toml"):
+        return True
+    from .readers.spec import parse_text
+
+    try:
+        data = parse_text(path.read_text(encoding="utf-8-sig"), FORMAT_BY_SUFFIX[path.suffix.lower()], model)
+    except (ConvcalcError, OSError, UnicodeDecodeError):
+        return True  # let the check say what is wrong with it
+    return isinstance(data, dict) and "layers" in data
+
+
+def _model_names() -> list[str]:
+    """Shell completion of MODEL: the built-in names (the shell completes file names itself)."""
+    from . import catalog
+
+    return catalog.names()
+
+
+@app.command("verify", help="RUNS YOUR CODE: read a PyTorch model both ways, with convcalc's torch-free reader and "
+                            "with PyTorch (as --torch does), and show node by node where shapes, parameters, "
+                            "buffers or MACs differ. Exit 0 when they agree, 1 when they do not, 2 when one side "
+                            "cannot read it. Needs torch: pip install 'convcalc[torch]'.\n\n"
+                            "Example: convcalc verify model.py --input 1x28x28")
+@_guard
+def verify(
+    source: Annotated[Optional[str], typer.Argument(
+        help='The model: model.py, model.py:Net, model.py:"Net(10)", pkg.module:build or pkg.module:"build(10)".',
+        show_default=False)] = None,
+    input: Input = None, aux: Aux = False, format: Fmt = Format.table, json: Json = False,
+    output: OutputFile = None, lang: Lang = None, quiet: Quiet = False,
+) -> None:
+    import json as json_module
+
+    from . import verify as verifying
+    from .layers import dims
+    from .readers import torchroute
+    from .report import analyze
+
+    torchroute.require("verify")
+    if source is None:
+        raise SpecError("verify needs SOURCE: a Python file or module", hint="e.g. convcalc verify model.py --input "
+                                                                             "1x28x28")
+    fmt = _resolve_format(format, json, output)
+    if fmt not in (Format.table, Format.json, Format.csv, Format.markdown):
+        raise SpecError(f"verify prints table, json, csv or markdown, not {fmt.value}")
+    try:
+        static = torchroute.read_static(source, input_text=input, aux=aux)
+    except ConvcalcError as exc:
+        raise SpecError(f"the torch-free reader cannot read it: {exc}", hint=exc.hint) from None
+    given = input
+    if given is None and all(s is not None for _, s in static.inputs):  # the example the file feeds its model
+        given = dims(static.inputs[0][1]) if len(static.inputs) == 1 else None
+    try:
+        traced = torchroute.read(source, input_text=given, aux=aux)
+    except ConvcalcError as exc:
+        raise SpecError(f"torch cannot run it: {exc}", hint=exc.hint) from None
+    if any(s is None for _, s in static.inputs) or len(static.inputs) != len(traced.inputs):
+        static = static.with_inputs(by_name={n: s for (n, _), (_, s) in zip(static.inputs, traced.inputs)})
+    verdict = verifying.compare(analyze(static), analyze(traced))
+    if fmt is Format.json:
+        sys.stdout.write(json_module.dumps(verdict.to_dict(), indent=2, ensure_ascii=False) + "\n")
+    else:
+        if verdict.differences:
+            _write_grid(fmt, ["node", "what", "torch-free", "torch"],
+                        [[d.node, d.what, d.torch_free, d.torch] for d in verdict.differences],
+                        [False, False, True, True])
+        if fmt is Format.table:
+            sys.stdout.write(verifying.summary(verdict) + "\n")
+    if not quiet:
+        for note in verifying.notes(verdict):
+            sys.stderr.write(f"note: {note}\n")
+    if not verdict.agree:
+        raise typer.Exit(1)
 
 
 @app.command("list", help="The built-in models (or, with --types, the layer types).\n\nExample: convcalc list")
@@ -656,6 +896,9 @@ def solve_command(
     from .solve import MAX_LISTED, search, why_none
 
     if keep:
+        if out is not None and out != size:
+            raise SpecError(f"--keep keeps the size {size}, but --out is {out}",
+                            hint=f"drop --keep to solve {size} → {out}, or drop --out")
         out, stride = size, stride or 1
     if out is None:
         raise SpecError(_("give --out SIZE, or --keep to keep the size"))
@@ -699,6 +942,7 @@ Matrix = Annotated[str, typer.Argument(
          "levels: channels), or torch.tensor(...), torch.arange(16).reshape(4, 4).", show_default=False)]
 Pair = Annotated[Optional[str], typer.Option(show_default=False)]
 ValuesExplain = Annotated[bool, typer.Option("--explain", "-e", help="Show the output size and every window's sum.")]
+ValuesJson = Annotated[bool, typer.Option("--json", help="Print the values (and with --explain the lines) as JSON.")]
 
 
 def _numeric_output(result, explain: bool, as_json: bool) -> None:
@@ -719,7 +963,8 @@ def _numeric_output(result, explain: bool, as_json: bool) -> None:
 
 @app.command("corr2d", help="d2l's corr2d on small matrices: the values of a cross-correlation (what nn.Conv2d "
                             "computes), several channels summed, several filters stacked.\n\n"
-                            'Example: convcalc corr2d "0 1 2; 3 4 5; 6 7 8" "0 1; 2 3"')
+                            'Example: convcalc corr2d "0 1 2; 3 4 5; 6 7 8" "0 1; 2 3"',
+             context_settings={"ignore_unknown_options": True})  # a matrix may start with a minus: "-1 1; 1 -1"
 @_guard
 def corr2d_command(
     x: Matrix, k: Annotated[str, typer.Argument(
@@ -731,7 +976,7 @@ def corr2d_command(
                                                    show_default=False)] = None,
     bias: Annotated[Optional[str], typer.Option("--bias", help="Added to every output: one number, or one per "
                                                 "filter (1,2,3).", show_default=False)] = None,
-    explain: ValuesExplain = False, json: Json = False, output: OutputFile = None, lang: Lang = None,
+    explain: ValuesExplain = False, json: ValuesJson = False, output: OutputFile = None, lang: Lang = None,
 ) -> None:
     from . import numeric
 
@@ -752,7 +997,8 @@ class PoolMode(str, enum.Enum):
 
 @app.command("pool", help="d2l's pool2d on small matrices: max or average pooling, each channel on its own, with "
                           "torch's defaults (stride = kernel size).\n\n"
-                          'Example: convcalc pool "0 1 2; 3 4 5; 6 7 8" --kernel 2 --stride 1')
+                          'Example: convcalc pool "0 1 2; 3 4 5; 6 7 8" --kernel 2 --stride 1',
+             context_settings={"ignore_unknown_options": True})
 @_guard
 def pool_command(
     x: Matrix,
@@ -763,7 +1009,7 @@ def pool_command(
     padding: Annotated[Optional[str], typer.Option("--padding", "-p", help="On each side, at most half the kernel.",
                                                    show_default=False)] = None,
     mode: Annotated[PoolMode, typer.Option("--mode", "-m", help="max or avg.")] = PoolMode.max,
-    explain: ValuesExplain = False, json: Json = False, output: OutputFile = None, lang: Lang = None,
+    explain: ValuesExplain = False, json: ValuesJson = False, output: OutputFile = None, lang: Lang = None,
 ) -> None:
     from . import numeric
 
@@ -803,6 +1049,7 @@ def compare(
                                                  show_default=False)] = None,
     convention: Convention = ConventionName.torch,
     format: Fmt = Format.table, json: Json = False, output: OutputFile = None, lang: Lang = None,
+    depth: Depth = None,
 ) -> None:
     import json as json_module
 
@@ -867,18 +1114,90 @@ def compare(
             types = [r.type for r in (ra, rb) if r]
             return types[0] if len(set(types)) == 1 else " / ".join(types)
 
-        headers = ["layer", "type", "output A", "output B", "params A", "params B", "MACs A", "MACs B", "differs"]
-        rows = [[path, kind(ra, rb), shape_of(ra), shape_of(rb), count(ra, "params"), count(rb, "params"),
-                 count(ra, "macs"), count(rb, "macs"), "*" if differs else ""] for path, ra, rb, differs in pairs]
+        la, lb = _side_labels(a, b, model_a, model_b, input_b)
+        headers = ["layer", "type", f"output {la}", f"output {lb}", f"params {la}", f"params {lb}", f"MACs {la}",
+                   f"MACs {lb}", "differs"]
+        shown = [(path, ra, rb, differs) for path, ra, rb, differs in pairs
+                 if depth is None or min(r.depth for r in (ra, rb) if r) <= depth]
+        rows = [[(ra or rb).node or path, kind(ra, rb), shape_of(ra), shape_of(rb), count(ra, "params"),
+                 count(rb, "params"), count(ra, "macs"), count(rb, "macs"), "*" if differs else ""]
+                for path, ra, rb, differs in shown]
         rows.append(["total", "", dims(a.output_shape) if a.output_shape else "invalid",
                      dims(b.output_shape) if b.output_shape else "invalid", count(a.totals, "params"),
                      count(b.totals, "params"), count(a.totals, "macs"), count(b.totals, "macs"),
                      "*" if (a.totals.params, a.totals.macs, a.output_shape) != (b.totals.params, b.totals.macs,
                                                                                 b.output_shape) else ""])
         _write_grid(fmt, headers, rows, [False, False, False, False, True, True, True, True, False])
-    for r, label in ((a, "A"), (b, "B")):
+    for r, label in zip((a, b), _side_labels(a, b, model_a, model_b, input_b)):
         for d in r.errors[:1]:
             sys.stderr.write(f"error: {label}: {d.line}\n")
+
+
+def _side_labels(a, b, model_a: str | None, model_b: str | None, input_b: str | None) -> tuple[str, str]:
+    """How compare names its two sides: the models' names, or the inputs when one model is run twice."""
+    from .layers import dims
+
+    if model_b is None or model_b == model_a:
+        la, lb = dims(a.input_shape), dims(b.input_shape)
+    else:
+        la, lb = a.name or Path(model_a or "A").stem, b.name or Path(model_b).stem
+    return (la, lb) if la != lb else (f"{la} (1)", f"{lb} (2)")
+
+
+class DrawFormat(str, enum.Enum):
+    svg = "svg"
+    dot = "dot"
+    mermaid = "mermaid"
+    html = "html"
+
+
+DRAW_BY_SUFFIX = {".svg": DrawFormat.svg, ".dot": DrawFormat.dot, ".gv": DrawFormat.dot, ".mmd": DrawFormat.mermaid,
+                  ".html": DrawFormat.html, ".htm": DrawFormat.html}
+
+
+@app.command("draw", help="Draw the network: an SVG diagram of its feature maps (or, with --rf NODE, the receptive "
+                          "field of one of NODE's elements on the input grid), its graph for Graphviz or Mermaid, "
+                          "or the HTML report.\n\nExamples: convcalc draw lenet -o lenet.svg; "
+                          "convcalc draw lenet --rf C3 -o rf.svg; convcalc draw unet -f mermaid")
+@_guard
+def draw(
+    model: Model = None, layers: Layers = None, input: Input = None, output: OutputFile = None, aux: Aux = False,
+    convention: Convention = ConventionName.torch, from_: From = None, layout: LayoutOption = LayoutName.auto,
+    format: Annotated[Optional[DrawFormat], typer.Option(
+        "--format", "-f", help="svg (the default, or what -o FILE's suffix says: .svg .dot .gv .mmd .html), dot, "
+                               "mermaid or html.", show_default=False)] = None,
+    rf: Annotated[Optional[str], typer.Option(
+        "--rf", help="Draw the input grid with the receptive field of one output element of this node (a node id, "
+                     "layer name or path) shaded, and each earlier layer's field nested inside it.",
+        show_default=False)] = None,
+    collapse: Annotated[bool, typer.Option(
+        "--collapse/--no-collapse", help="Draw runs of identical blocks (ResNet's bottlenecks) once, with ×N.")] = True,
+    width: Annotated[Optional[int], typer.Option(
+        "--width", min=300, help="Wrap the diagram's rows at about this many px (default: rows that suit a 16:9 "
+                                 "slide).", show_default=False)] = None,
+    depth: Annotated[Optional[int], typer.Option(
+        "--depth", "-d", min=0, help="dot and mermaid: draw each block at this depth as one node.")] = None,
+) -> None:
+    from .render import graphviz, html, svg
+
+    fmt = format or (DRAW_BY_SUFFIX.get(output.suffix.lower()) if output is not None else None) or DrawFormat.svg
+    if rf is not None and fmt is not DrawFormat.svg:
+        raise SpecError(f"--rf draws an SVG, not {fmt.value}", hint="drop --format, or write to a .svg file")
+    report = _analyze(model, layers, input, 1, False, aux, convention, fmt=from_, layout=layout.value)
+    network = _analysed[0]
+    if not report.ok:
+        _error(report.errors[0].line, report.errors[0].hint)
+        raise typer.Exit(1)
+    if rf is not None:
+        sys.stdout.write(svg.receptive_field(network, report, rf))
+    elif fmt is DrawFormat.svg:
+        sys.stdout.write(svg.architecture(network, report, collapse=None if collapse else False, width=width))
+    elif fmt is DrawFormat.dot:
+        sys.stdout.write(graphviz.to_dot(network, report, depth))
+    elif fmt is DrawFormat.mermaid:
+        sys.stdout.write(graphviz.to_mermaid(network, report, depth))
+    else:
+        sys.stdout.write(html.to_html(network, report, "params", collapse=None if collapse else False))
 
 
 class SpecFormat(str, enum.Enum):
@@ -918,6 +1237,7 @@ def main(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="Show the version and exit.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")] = False,
+    lang: Lang = None,
 ) -> None:
     """convcalc: a calculator for convolutional networks."""
     global _debug

@@ -78,6 +78,7 @@ class Network:
     description: str | None = None
     source: str | None = None
     notes: tuple[tuple[str | None, str], ...] = ()  #: (path, warning) from reading it (PyTorch text's guesses)
+    ignore: tuple[str, ...] = ()  #: the spec's ``ignore:``: warning codes not to report (``CODE`` or ``CODE@NODE``)
     batch: int | None = None  #: the batch the input shape carried (``--input 1x1x28x28``); shapes then show it
 
     @property

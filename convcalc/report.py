@@ -241,6 +241,7 @@ class _Evaluate:
         self.fields: dict[str, FieldsByInput] = {}
         self.deep: dict[str, int] = {}  #: weight layers on the longest path from the inputs
         self.rows: dict[str, LayerRow] = {}  #: node id → its row
+        self.modules: dict[str, tuple] = {}  #: node id → (weight shape, params, buffers) of the module it owns
         self.diagnostics: list[Diagnostic] = []
         self.outputs = set(split_ref(r)[0] for r in network.outputs)
         self.global_noted = False  #: the note about global gates is given once
@@ -262,6 +263,8 @@ class _Evaluate:
         if not isinstance(v, list):
             raise NetworkError(f"{label}: {base} gives one tensor, so {ref} does not exist",
                                path=node.path if node else None, hint=f"read {base} itself")
+        if -len(v) <= index < 0:  # parts[-1], as Python indexes
+            index += len(v)
         if not 0 <= index < len(v):
             raise NetworkError(f"{label}: {base} gives {len(v)} tensors, so {ref} does not exist",
                                path=node.path if node else None, hint=f"pick {base}[0] … {base}[{len(v) - 1}]")
@@ -315,13 +318,16 @@ class _Evaluate:
                             "limit", path=layer.path)
         rf_out = self.receptive(node, effect, xs, rf_in)
         shared = node.shared_with
-        if shared is not None:
-            original = self.rows.get(shared)
-            if original is not None and original.weight_shape != effect.weight_shape:
-                raise NetworkError(f"{layer.label}: reuses the module of {shared}, whose weight is "
-                                   f"{dims(original.weight_shape or ())}, but its input {dims(x)} needs "
-                                   f"{dims(effect.weight_shape or ())}", path=layer.path,
-                                   hint="a shared module must see the same number of channels at every call")
+        module = (effect.weight_shape, effect.params, effect.buffers, effect.fixed)  #: what the module was built as
+        if shared is None:
+            self.modules[node.id] = module
+        elif self.modules.get(shared, module) != module:
+            weight, params, buffers, _ = self.modules[shared]
+            raise NetworkError(f"{layer.label}: reuses the module of {shared} ({params:,} parameters"
+                               f"{f', weight {dims(weight)}' if weight else ''}{f', {buffers:,} buffers' if buffers else ''}"
+                               f"), but its input {dims(x)} needs {effect.params:,}"
+                               f"{f', weight {dims(effect.weight_shape)}' if effect.weight_shape else ''}",
+                               path=layer.path, hint="a shared module must see the same sizes at every call")
         params = 0 if shared else effect.params
         counters = 1 if effect.buffers and getattr(layer, "track_running_stats", False) else 0
         tensors = 0
@@ -391,6 +397,9 @@ class _Evaluate:
             if not paths:
                 continue
             flags = [b for f, b in zip(rf_in, spread) if name in f]
+            if all(flags) and name in self.input_shapes:  # only through a global gate: the whole input
+                merged[name] = receptive.whole(self.input_shapes[name][1:]) if len(out) > 1 else None
+                continue
             union, aligned = receptive.merge(paths, flags)
             if any(flags) and not all(flags) and not self.global_noted:
                 self.global_noted = True
@@ -415,7 +424,7 @@ class _Evaluate:
 
         lines = {"shape": explain.shape(layer, x, effect, self.convention, xs),
                  "params": explain.params(layer, x, effect, self.batch),
-                 "rf": explain.receptive(effect, rf_in, rf_out)}
+                 "rf": explain.receptive(effect, rf_in, rf_out, layer)}
         return {k: v for k, v in lines.items() if v}
 
     def block_row(self, block: Block) -> LayerRow | None:

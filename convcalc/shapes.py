@@ -51,9 +51,27 @@ def pool_output_size(
 
 
 def uncovered(size: int, kernel: int, stride: int, padding: int = 0, dilation: int = 1) -> int:
-    """How many trailing rows of the padded input no window reaches (floor rounding drops them)."""
-    span = size + 2 * padding - effective_kernel(kernel, dilation)
-    return span % stride if span >= 0 else 0
+    """How many trailing rows of the padded input floor rounding drops: rows a further window would
+    have covered had it fitted. Where the kernel is smaller than the stride, trailing rows no wider than
+    the gap between windows are skipped like every other gap, not dropped: 0 (a 1x1/2 conv on 56)."""
+    extent = effective_kernel(kernel, dilation)
+    span = size + 2 * padding - extent
+    if span < 0:
+        return 0
+    rest = span % stride
+    return rest if rest > stride - extent else 0
+
+
+def skipped(size: int, kernel: int, stride: int, padding: int = 0, dilation: int = 1) -> int:
+    """Rows of the padded input that no window reaches at all: the gaps between windows when the
+    (effective) kernel is smaller than the stride, plus the trailing rows."""
+    extent = effective_kernel(kernel, dilation)
+    span = size + 2 * padding - extent
+    if span < 0:
+        return 0
+    windows = span // stride + 1
+    covered = windows * extent if extent <= stride else (windows - 1) * stride + extent
+    return size + 2 * padding - covered
 
 
 def adaptive_pool_window(size: int, output: int) -> tuple[int, int] | None:

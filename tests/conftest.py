@@ -24,6 +24,10 @@ def run_data():
 def pytest_configure(config):
     import os
 
+    # English, whatever the developer's locale (LANG=zh_CN.UTF-8 would make convcalc speak Chinese);
+    # the language tests set it themselves
+    os.environ["CONVCALC_LANG"] = "en"
+
     if os.environ.get("CONVCALC_REQUIRE_TORCH"):
         # CI installs torch: fail loudly instead of silently skipping the differential tests
         import torch  # noqa: F401

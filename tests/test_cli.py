@@ -38,7 +38,7 @@ def test_shape_inline_example_from_the_readme():
     result = invoke("shape", "--layers", "conv2d(6, 5, padding=2), avgpool2d(2)", "--input", "1x28x28")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert any("layers[1]" in line and "6x14x14" in line for line in lines)
+    assert any(line.startswith("1 ") and "6x14x14" in line for line in lines)  # rows are named by node id
 
 
 def test_json_contract():
@@ -75,11 +75,13 @@ def test_every_analysis_command_prints_the_same_json():
 def test_csv_and_markdown():
     result = invoke("params", "lenet", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert rows[0]["params"] == "156" and rows[0]["weight shape"] == "6x1x5x5"
-    assert sum(int(r["params"]) for r in rows) == 61706
+    assert rows[0]["params"] == "156" and rows[0]["weight-shape"] == "6x1x5x5"
+    assert (rows[0]["node"], rows[0]["name"], rows[0]["type"]) == ("C1", "C1", "conv2d")
+    assert rows[-1]["node"] == "total" and rows[-1]["params"] == "61706"
+    assert sum(int(r["params"]) for r in rows[:-1]) == 61706
     md = invoke("shape", "lenet", "--format", "markdown").stdout
     assert "| layer | type | kernel |" in md
-    assert "| layers[0] | conv2d (C1) | 5x5 | 1x1 | 2x2 | 1x1 | 1x28x28 | 6x28x28 |" in md
+    assert "| C1 | conv2d | 5x5 | 1x1 | 2x2 | 1x1 | 1x28x28 | 6x28x28 |" in md
 
 
 def test_batch_scales_macs():
@@ -193,8 +195,8 @@ def test_every_command_has_help():
 
 def test_depth_hides_nested_rows():
     args = ["params", "--layers", "add([conv2d(4, 3, padding=1), relu])", "--input", "4x8x8", "--format", "csv"]
-    assert len(invoke(*args).stdout.splitlines()) == 4
-    assert len(invoke(*args, "--depth", "0").stdout.splitlines()) == 2
+    assert len(invoke(*args).stdout.splitlines()) == 5  # header, 3 rows, total
+    assert len(invoke(*args, "--depth", "0").stdout.splitlines()) == 3
 
 
 def run_process(*args, env=None):
@@ -241,10 +243,11 @@ def test_convention_option_and_comparison():
 
 
 def test_explain_adds_a_working_column():
-    result = invoke("shape", "lenet", "--explain")
+    result = invoke("shape", "lenet", "--explain", "--wide")  # --wide: the working is not folded
     assert "(28 + 2·2 − 5)/1 + 1 = 28" in result.stdout
     report = json.loads(invoke("params", "lenet", "--explain", "--json").stdout)
-    assert report["layers"][0]["explain"]["params"].startswith("6·(1·5·5) + 6 = 156")
+    assert report["layers"][0]["explain"]["params"].startswith("per filter C·FH·FW = 1·5·5 = 25 weights; "
+                                                               "in all C·FH·FW·FN + FN = 1·5·5·6 + 6 = 156")
     assert "working" not in invoke("shape", "lenet").stdout
 
 
@@ -268,9 +271,9 @@ def test_check_min_input_lists_exact_sizes():
 def test_compare_two_inputs_and_one_layer():
     result = invoke("compare", "lenet", "--input-b", "1x32x32", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    flatten = next(r for r in rows if r["layer"] == "layers[6]")
-    assert (flatten["output A"], flatten["output B"], flatten["differs"]) == ("400", "576", "*")
-    assert rows[-1]["params A"] == "61706"  # CSV: no separators
+    flatten = next(r for r in rows if r["layer"] == "6")
+    assert (flatten["output 1x28x28"], flatten["output 1x32x32"], flatten["differs"]) == ("400", "576", "*")
+    assert rows[-1]["params 1x28x28"] == "61706"  # CSV: no separators
     layer = invoke("compare", "--layer", "conv2d(64, 3, padding=1)", "--input", "3x224x224")
     assert "483,385,147,392 weights" in layer.stdout
     assert "one dense layer 3→64 applied at each of the 50,176 positions" in layer.stdout
@@ -321,10 +324,10 @@ def test_review_fixes():
     # the largest receptive field, not the last known one
     rf = invoke("rf", "--layers", "concat([conv2d(8, 5, padding=2)], [conv2d(8, 1, stride=2), convtranspose2d(8, 2, stride=2)]), "
                 "conv2d(4, 3)", "--input", "3x16x16")
-    assert "largest receptive field 5x5 (jump 1x1) at layers[0].branches[0][0]" in rf.stdout
+    assert "largest receptive field 5x5 (jump 1x1) at 0.0.0" in rf.stdout
     # CSV carries plain numbers
     rows = list(csv.DictReader(io.StringIO(invoke("params", "lenet", "-f", "csv").stdout)))
-    assert (rows[0]["share"], rows[0]["dense/conv"]) == ("0.25", "24586.2")  # 156/61,706; 3,687,936/150
+    assert (rows[0]["share"], rows[0]["dense-ratio"]) == ("0.25", "24586.2")  # 156/61,706; 3,687,936/150
     # inline layers on stdin are detected
     assert json.loads(invoke("shape", "-", "--input", "1x28x28", "--json", input="conv2d(6, 5), relu").stdout)[
         "output_shape"] == [6, 24, 24]
@@ -336,7 +339,7 @@ def test_review_fixes():
     result = invoke(*stem)
     assert result.exit_code == 0
     assert result.stderr == ("note: 1 layer (layers[0]) leaves rows of padding uncovered, no input pixel "
-                             "(--json lists them)\n")
+                             "(--format json lists them)\n")
     upsample = invoke("solve", "--in", "7", "--out", "14", "--kernel", "1", "--padding", "0")
     assert upsample.stderr.splitlines()[1].startswith("hint: upsampling needs a transposed conv")
     assert "inception (named block): inception(ch1x1, " in invoke("list", "--types").stdout

@@ -86,9 +86,9 @@ def test_from_with_a_built_in_model_is_refused():
 
 
 def test_a_usage_error_is_one_line():
-    result = proc("shape", "--bogus")
+    result = proc("shape", "--xyzzy")
     assert result.returncode == 2
-    assert result.stderr.splitlines() == ["error: No such option '--bogus'.",
+    assert result.stderr.splitlines() == ["error: No such option '--xyzzy'.",
                                           "hint: convcalc shape --help shows the options"]
 
 

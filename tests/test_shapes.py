@@ -104,4 +104,18 @@ def test_uncovered_rows_are_what_the_floor_drops(size, k, s, p, d):
         return
     out = shapes.conv_output_size(size, k, s, p, d)
     last_covered = (out - 1) * s + extent  # rows of the padded input reached by some window
-    assert shapes.uncovered(size, k, s, p, d) == size + 2 * p - last_covered
+    trailing = size + 2 * p - last_covered
+    # a further window that starts inside the padded input but does not fit is what the floor drops;
+    # where it would start past the end (kernel < stride), the trailing rows are an ordinary gap
+    dropped = out * s < size + 2 * p
+    assert shapes.uncovered(size, k, s, p, d) == (trailing if dropped else 0)
+
+
+@given(size=sizes, k=kernels, s=strides, p=st.integers(0, 4), d=dilations)
+def test_skipped_rows_are_counted_by_brute_force(size, k, s, p, d):
+    extent = d * (k - 1) + 1
+    if size + 2 * p < extent:
+        return
+    out = shapes.conv_output_size(size, k, s, p, d)
+    reached = {i * s + j for i in range(out) for j in range(extent)}
+    assert shapes.skipped(size, k, s, p, d) == size + 2 * p - len(reached)

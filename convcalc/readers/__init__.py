@@ -41,6 +41,10 @@ def read_text(text: str, origin: str, *, fmt: str | None = None, input_shape: L.
     fmt = fmt or detect(text)
     if fmt == "inline":
         return from_data({"layers": parse_inline(text)}, origin=origin, input_shape=input_shape, aux=aux)
+    if fmt == "pytorch-repr":  # print(model): counted leaf by leaf, each block's forward from the vocabulary
+        from . import torchrepr
+
+        return torchrepr.read_network(text, origin, input_shape=input_shape, aux=aux)
     if fmt in ("pytorch-code", "pytorch-repr"):
         from . import pytorch
 

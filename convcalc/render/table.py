@@ -1,51 +1,97 @@
-"""The rich table renderer: the only module that imports rich.
+"""The table renderer for people: the only module that imports rich.
 
-Nothing truncates or folds: every column gets a minimum width of its longest cell;
-when stdout is not a terminal the table is drawn at its natural width instead of
-rich's assumed 80 columns, and on a narrower terminal it is drawn whole and left
-to the terminal to wrap. User text is rendered with markup off.
+:mod:`.layout` decides the rows, the columns and their widths so that the table fits the width
+(the terminal's, ``$COLUMNS``, or 100 when piped); this module writes it — through rich on a
+terminal (block rows in bold, markup off so user text like ``[conv0]`` stays as written), as plain
+text otherwise. Where the output's encoding cannot draw the box rule or the arrow, ASCII stand-ins
+are written instead.
 """
 
 from __future__ import annotations
 
-import io
 import sys
-
-from rich import box
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+from dataclasses import dataclass
 
 from ..report import Report
-from .text import cell, columns, total_lines, visible
+from . import layout
+from .text import total_lines
 
 
-def render(report: Report, view: str, depth: int | None = None, file=None) -> None:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Options:
+    """How a table is drawn (the CLI's ``--depth --full --columns --wide``)."""
+
+    width: int | None = 100  #: None: natural width
+    depth: int | None = None  #: rows down to this depth, identical repeats collapsed
+    full: bool = False  #: every row, even for a large model
+    columns: tuple[str, ...] | None = None  #: column keys, in order
+    wide: bool = False  #: every column at its natural width
+
+
+def lines(report: Report, view: str, options: Options, *, ascii_only: bool = False) -> tuple[list[str], list[bool]]:
+    """The table's text lines and, per line, whether it is a block row (bold on a terminal)."""
+    width = None if options.wide else options.width
+    summary = (view not in ("paper",) and options.depth is None and not options.full
+               and len(report.layers) > layout.SUMMARY_OVER)
+    depth = layout.summary_depth(report) if summary else options.depth
+    rows = layout.table_rows(report, depth, collapse=depth is not None and view != "paper" and not options.full)
+    grid = layout.layout(report, view, rows, width, keys=list(options.columns) if options.columns else None,
+                         wide=options.wide)
+    out = _assemble(report, view, options, grid, summary, width, ascii_only)
+    return out, _bold(report, grid, summary, width, out)
+
+
+def _head(report: Report, summary: bool, depth: int | None, width: int | None) -> list[str]:
+    head = [report.name] if report.name else []
+    if summary:
+        head += layout.wrap_lines([f"{len(report.layers)} rows, shown to depth {depth} with repeats collapsed "
+                                   f"(--full for every row, --depth N to choose)"], width)
+    return head
+
+
+def _assemble(report, view, options, grid, summary, width, ascii_only) -> list[str]:
+    depth = layout.summary_depth(report) if summary else options.depth
+    out = _head(report, summary, depth, width)
+    out += layout.plain(grid, ascii_only=ascii_only)
+    tail = list(total_lines(report, view))
+    if summary:
+        tail += layout.summary_lines(report)
+    if grid.left_out:
+        tail.append(f"columns left out to fit {width}: {', '.join(grid.left_out)} (--wide, or --columns to pick)")
+    from ..i18n import translate
+
+    out += layout.wrap_lines([translate(line) for line in tail], width)  # --lang zh: the lines under it too
+    return [line.translate(layout.ASCII) for line in out] if ascii_only else out
+
+
+def _bold(report, grid, summary, width, out) -> list[bool]:
+    depth = layout.summary_depth(report) if summary else None
+    flags = [False] * len(out)
+    start = len(_head(report, summary, depth, width)) + max(map(len, grid.headers), default=1) + 1  # + the rule
+    if report.name:
+        flags[0] = True
+    i = start
+    for row, is_block in zip(grid.rows, grid.bold):
+        height = max(len(c) for c in row) if row else 1
+        for k in range(height):
+            if i + k < len(flags):
+                flags[i + k] = is_block
+        i += height
+    return flags
+
+
+def render(report: Report, view: str, options: Options | None = None, file=None) -> None:
+    """Write the table and the lines under it to ``file`` (stdout)."""
     file = file or sys.stdout
-    rows = visible(report, depth)
-    cols = columns(report, view, rows)
-    cells = [[cell(c.value(r, report), human=True) for c in cols] for r in rows]
-    title = Text(report.name or "", style="bold") if report.name else None
-    table = Table(box=box.SIMPLE_HEAD, title=title, title_justify="left", pad_edge=False, show_edge=False)
-    for i, c in enumerate(cols):
-        # every cell keeps its full width: nothing folds or truncates, whatever the terminal's width
-        width = max([len(c.header), *(len(row[i]) + (2 * r.depth if i == 0 else 0) for r, row in zip(rows, cells))])
-        table.add_column(c.header, justify="right" if c.numeric else "left", no_wrap=True, min_width=width)
-    for r, row in zip(rows, cells):
-        first = Text("  " * r.depth + row[0])
-        table.add_row(first, *(Text(v) for v in row[1:]), style="bold" if r.block else None)
-    tty = file.isatty()
-    # Piped: draw at the table's natural width (rich would assume 80 columns and truncate), into a
-    # buffer, and strip the padding rich adds to each line. On a terminal narrower than the table,
-    # draw it whole all the same and let the terminal wrap it rather than cut numbers.
-    console = Console(file=file if tty else io.StringIO(), highlight=False, soft_wrap=False,
-                      width=None if tty else 100_000)
-    if tty:
-        needed = console.measure(table, options=console.options.update(max_width=100_000)).maximum
-        if needed > console.width:
-            console = Console(file=file, highlight=False, soft_wrap=False, width=needed)
-    console.print(table)
-    for line in total_lines(report, view):
-        console.print(Text(line))
-    if not tty:
-        file.write("\n".join(line.rstrip() for line in console.file.getvalue().splitlines()) + "\n")
+    options = options or Options()
+    ascii_only = not layout.can_draw(file)
+    text, bold = lines(report, view, options, ascii_only=ascii_only)
+    if not file.isatty():
+        file.write("\n".join(text) + "\n")
+        return
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console(file=file, highlight=False, soft_wrap=True, emoji=False, markup=False)
+    for line, strong in zip(text, bold):
+        console.print(Text(line, style="bold" if strong else ""), overflow="ignore", crop=False)

@@ -7,6 +7,7 @@ nothing the report does not hold. Standard library only: rich lives in ``table.p
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 from collections.abc import Callable
@@ -23,6 +24,16 @@ class Column:
     value: Callable[[LayerRow, Report], Any]  #: raw value: int, str, tuple (a shape) or None
     numeric: bool = False
     optional: bool = False  #: left out when empty in every row
+    priority: int = 5  #: on a narrow terminal, columns with the highest numbers are left out first
+    fold: str | None = None  #: long values may be folded onto several lines, preferably after this text
+    core: bool = False  #: never left out to fit a width (a view's name, type and main figures)
+    prose: bool = False  #: free text (--explain's working): folded to a comfortable width before anything is dropped
+    sum: bool = False  #: a count that adds up over rows (collapsed repeats show the sum)
+
+    @property
+    def key(self) -> str:
+        """What ``--columns`` calls it: the header, lower-case, dashes for spaces (``weight-shape``)."""
+        return {"dense/conv": "dense-ratio", "": "mark"}.get(self.header, self.header.lower().replace(" ", "-"))
 
 
 def _shape(t) -> str:
@@ -113,12 +124,41 @@ def _millions(row: LayerRow, report: Report) -> str | None:
 
 def _working(key: str) -> Column:
     """--explain's column: the row's arithmetic for this view, when asked for."""
-    return Column("working", lambda r, _: (r.explain or {}).get(key), optional=True)
+    return Column("working", lambda r, _: (r.explain or {}).get(key), optional=True, priority=1, fold=" ",
+                  prose=True)
+
+
+def _label(row: LayerRow) -> str | None:
+    """A name that is not the node's own (a label such as 'conv1 7x7/2'), else None."""
+    if not row.name or row.name == row.node.rpartition(".")[2]:
+        return None
+    return row.name
 
 
 def _type(row: LayerRow, report: Report) -> str:
-    text = row.type if not row.name else f"{row.type} ({row.name})"
+    label = _label(row)
+    text = row.type if not label else f"{row.type} ({label})"
     return f"{text} shares {row.shared_with}" if row.shared_with else text
+
+
+def _frozen(row: LayerRow, report: Report) -> int | None:
+    """Parameters of ``trainable: false`` layers (frozen): empty unless some are."""
+    frozen = row.params - row.trainable_params
+    return frozen or None
+
+
+def _bytes(kind: str) -> Callable[[LayerRow, Report], Any]:
+    def value(row: LayerRow, report: Report):
+        from ..memory import row_memory
+
+        n = getattr(row_memory(row, report.dtype), kind)
+        return Bytes(n) if n else None
+
+    return value
+
+
+class Bytes(int):
+    """A byte count: ``97.5 MiB`` for people, the number in CSV."""
 
 
 def _reads(row: LayerRow, report: Report) -> str | None:
@@ -133,26 +173,27 @@ def _output_mark(row: LayerRow, report: Report) -> str | None:
     return "output"
 
 
-LAYER = Column("layer", lambda r, _: r.path)
-TYPE = Column("type", _type)
-OUTPUT = Column("output", lambda r, _: r.output_shape)
-READS = Column("reads", _reads, optional=True)
-MARK = Column("", _output_mark, optional=True)
+LAYER = Column("layer", lambda r, _: r.node or r.path, priority=0, fold=".", core=True)
+TYPE = Column("type", _type, priority=1, fold=" ", core=True)
+OUTPUT = Column("output", lambda r, _: r.output_shape, priority=2, core=True)
+READS = Column("reads", _reads, optional=True, priority=8, fold=", ")
+MARK = Column("", _output_mark, optional=True, priority=2)
+FROZEN = Column("frozen", _frozen, True, optional=True, priority=2, sum=True)
 
 VIEWS: dict[str, tuple[Column, ...]] = {
     "shape": (
         LAYER,
         TYPE,
         READS,
-        Column("kernel", lambda r, _: None if r.block else r.settings.get("kernel_size")),
-        Column("stride", lambda r, _: None if r.block else r.settings.get("stride")),
-        Column("ceil", lambda r, _: "ceil" if r.settings.get("ceil_mode") else None, optional=True),
-        Column("padding", lambda r, _: None if r.block else r.settings.get("padding")),
-        Column("dilation", lambda r, _: None if r.block else r.settings.get("dilation")),
-        Column("input", lambda r, _: r.input_shape),
+        Column("kernel", lambda r, _: None if r.block else r.settings.get("kernel_size"), priority=4),
+        Column("stride", lambda r, _: None if r.block else r.settings.get("stride"), priority=5),
+        Column("ceil", lambda r, _: "ceil" if r.settings.get("ceil_mode") else None, optional=True, priority=7),
+        Column("padding", lambda r, _: None if r.block else r.settings.get("padding"), priority=6),
+        Column("dilation", lambda r, _: None if r.block else r.settings.get("dilation"), priority=9),
+        Column("input", lambda r, _: r.input_shape, priority=3),
         OUTPUT,
         MARK,
-        Column("other conventions", _other_conventions, optional=True),
+        Column("other conventions", _other_conventions, optional=True, priority=2, fold="; ", prose=True),
         _working("shape"),
     ),
     "params": (
@@ -160,14 +201,16 @@ VIEWS: dict[str, tuple[Column, ...]] = {
         TYPE,
         OUTPUT,
         MARK,
-        Column("weight shape", lambda r, _: r.weight_shape),
-        Column("weights", lambda r, _: r.weights if r.weights or r.block else None, True),
-        Column("bias", lambda r, _: r.bias if r.weights or r.block else None, True),
-        Column("params", lambda r, _: r.params, True),
-        Column("share", _share, True),
-        Column("MACs", lambda r, _: r.macs if r.weights or r.block or r.shared_with else None, True),
-        Column("dense params", lambda r, _: r.fc_params, True),
-        Column("dense/conv", _ratio, True),
+        Column("weight shape", lambda r, _: r.weight_shape, priority=6),
+        Column("weights", lambda r, _: r.weights if r.weights or r.block else None, True, priority=8, sum=True),
+        Column("bias", lambda r, _: r.bias if r.weights or r.block else None, True, priority=9, sum=True),
+        Column("params", lambda r, _: r.params, True, priority=1, core=True, sum=True),
+        FROZEN,
+        Column("share", _share, True, priority=4, sum=True),
+        Column("MACs", lambda r, _: r.macs if r.weights or r.block or r.shared_with else None, True, priority=3,
+               sum=True),
+        Column("dense params", lambda r, _: r.fc_params, True, priority=10),
+        Column("dense/conv", _ratio, True, priority=7),
         _working("params"),
     ),
     "rf": (
@@ -175,15 +218,63 @@ VIEWS: dict[str, tuple[Column, ...]] = {
         TYPE,
         OUTPUT,
         MARK,
-        Column("receptive field", lambda r, _: r.receptive_field),
-        Column("jump", lambda r, _: r.jump),
-        Column("start", lambda r, _: r.start),
+        Column("receptive field", lambda r, _: r.receptive_field, priority=1, core=True),
+        Column("jump", lambda r, _: r.jump, priority=2),
+        Column("start", lambda r, _: r.start, priority=4),
         Column("per branch", lambda r, _: " | ".join(_shape(b) if b else "?" for b in r.branch_receptive_fields)
-               if r.branch_receptive_fields else None, optional=True),
+               if r.branch_receptive_fields else None, optional=True, priority=5, fold=" | "),
         _working("rf"),
+    ),
+    "memory": (
+        LAYER,
+        TYPE,
+        OUTPUT,
+        Column("params", lambda r, _: r.params, True, priority=4, sum=True),
+        FROZEN,
+        Column("param bytes", _bytes("params"), True, priority=1, core=True, sum=True),
+        Column("buffer bytes", _bytes("buffers"), True, priority=3, sum=True),
+        Column("activation bytes", _bytes("activations"), True, priority=2, core=True, sum=True),
     ),
 }
 VIEWS["check"] = VIEWS["shape"]
+
+#: Columns any view can show with ``--columns`` (by key), beyond its own.
+EXTRA: tuple[Column, ...] = (
+    Column("name", lambda r, _: r.name, priority=6),
+    Column("path", lambda r, _: r.path, priority=9, fold="."),
+    Column("trainable", lambda r, _: r.trainable_params if r.params else None, True, priority=6, sum=True),
+    Column("buffers", lambda r, _: r.buffers or None, True, priority=8, sum=True),
+    Column("connections", lambda r, _: r.connections, True, priority=8, sum=True),
+    Column("activations", lambda r, _: r.activations, True, priority=8, sum=True),
+    Column("depth", lambda r, _: r.weight_layers, True, priority=8),
+)
+
+
+def every_column(view: str) -> list[Column]:
+    """The view's columns, then those of the other views and :data:`EXTRA`, each key once."""
+    seen: dict[str, Column] = {}
+    for col in (*VIEWS[view], *(c for v in ("shape", "params", "rf", "memory") for c in VIEWS[v]), *EXTRA):
+        if col.key != "working" or col in VIEWS[view]:
+            seen.setdefault(col.key, col)
+    return list(seen.values())
+
+
+def pick_columns(view: str, keys: list[str]) -> list[Column]:
+    """``--columns layer,type,params``: the named columns in that order (unknown keys are errors)."""
+    from ..errors import SpecError, did_you_mean
+
+    by_key = {c.key: c for c in every_column(view)}
+    picked = []
+    for key in keys:
+        key = key.strip().lower().replace(" ", "-").replace("_", "-")
+        key = {"macs": "macs", "rf": "receptive-field", "kind": "type", "node": "layer"}.get(key, key)
+        if not key:
+            continue
+        if key not in by_key:
+            raise SpecError(f"--columns: no column {key!r}", hint=did_you_mean(key, by_key)
+                            or "the columns: " + ", ".join(by_key))
+        picked.append(dataclasses.replace(by_key[key], optional=False, core=True))
+    return picked
 #: A paper's table (GoogLeNet's Table 1; LeNet-5's params and connections): top-level rows.
 VIEWS["paper"] = (
     Column("layer", lambda r, _: r.name or r.path),
@@ -211,6 +302,10 @@ def cell(value: Any, *, human: bool) -> str:
         return f"{value:.1f}%" if human else f"{value:.2f}"
     if isinstance(value, Times):
         return f"{value:,.0f}x" if human else f"{value:.1f}"
+    if isinstance(value, Bytes):
+        from ..memory import human_bytes
+
+        return human_bytes(value) if human else str(int(value))
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, int):
@@ -235,24 +330,48 @@ def total_lines(report: Report, view: str) -> list[str]:
     arrow = _arrow(report)
     batch = f" (batch {report.batch})" if report.batch != 1 else ""
     if view in ("params", "paper"):
+        aux = f", auxiliary heads {t.aux_params:,}" if t.aux_params else ""
         return [
-            f"params: {t.params:,} (trainable {t.trainable_params:,}, non-trainable {t.non_trainable_params:,}), "
-            f"{t.param_bytes / 1024 ** 2:,.2f} MiB as float32",
-            f"buffers: {t.buffers:,}   MACs: {t.macs:,}{batch}   connections: {t.connections:,}   "
+            f"params: {t.params:,} (trainable {t.trainable_params:,}, frozen {t.non_trainable_params:,}{aux})",
+            f"buffers: {t.buffers:,}   MACs: {t.macs:,}{batch}   connections: {t.connections:,}",
             f"activations: {t.activations:,}   {arrow}",
+            *memory_lines(report),
         ]
+    if view == "memory":
+        return [f"{arrow}   params {t.params:,} (trainable {t.trainable_params:,}, frozen {t.non_trainable_params:,})"
+                f"   activations {t.activations:,}{batch}", *memory_lines(report, detail=True)]
     if view == "rf":
         known = [r for r in report.layers if r.receptive_field is not None and r.jump is not None]
         if not known:
             return [arrow]
         largest = max(known, key=lambda r: r.receptive_field)
         line = (f"{arrow}   largest receptive field {_shape(largest.receptive_field)} (jump {_shape(largest.jump)}) "
-                f"at {largest.path}")
+                f"at {largest.node or largest.path}")
         spatial = report.input_shape[1:]
         if len(spatial) == len(largest.receptive_field) and any(f > i for f, i in zip(largest.receptive_field, spatial)):
             line += f", larger than the {_shape(spatial)} input: the rest is padding"
         return [line]
     return [f"{arrow}   params {t.params:,}   MACs {t.macs:,}{batch}"]
+
+
+def memory_lines(report: Report, detail: bool = False) -> list[str]:
+    """The byte figures: parameters, buffers, activations and input (forward), and the training estimate
+    when an optimizer is given."""
+    from ..memory import human_bytes as b
+
+    m = report.memory
+    batch = f", batch {m.batch}" if m.batch != 1 or detail else ""
+    lines = [f"memory ({m.dtype}{batch}): {b(m.forward)} for a forward pass =",
+             f"  params {b(m.params)} + buffers {b(m.buffers)} + input {b(m.input)} + activations {b(m.activations)}"]
+    if m.optimizer:
+        state = "no state" if m.optimizer == "sgd" else f"state {b(m.optimizer_state)}"
+        lines.append(f"training with {m.optimizer}: {b(m.training)} = forward + gradients {b(m.gradients)} + {state}")
+    elif detail:
+        lines.append("training: add --optimizer sgd|momentum|adam for gradients and optimizer state")
+    if detail:
+        lines.append("activations: every layer's output kept for the backward pass; not counted: framework "
+                     "overhead, allocator caching, workspaces")
+    return lines
 
 
 def _arrow(report: Report) -> str:
@@ -272,14 +391,34 @@ def to_json(report: Report) -> str:
     return json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
 
 
-def to_csv(report: Report, view: str, depth: int | None = None) -> str:
+def to_csv(report: Report, view: str, depth: int | None = None, cols: list[Column] | None = None) -> str:
+    """One row per layer: ``node``, ``name`` and ``type`` apart, numbers plain; then a ``total`` row (its
+    ``node`` is ``total``) with the sums of the counts and the network's input and output shapes."""
     rows = visible(report, depth)
-    cols = columns(report, view, rows)
+    cols = cols or [c for c in columns(report, view, rows) if c is not MARK]
+    cols = [c for c in cols if c.key not in ("layer", "type", "name")]
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow([c.header for c in cols])
+    writer.writerow(["node", "name", "type", *(c.key for c in cols)])
     for row in rows:
-        writer.writerow([cell(c.value(row, report), human=False) for c in cols])
+        writer.writerow([row.node or row.path, row.name or "", row.type,
+                         *(cell(c.value(row, report), human=False) for c in cols)])
+    if report.ok:
+        leaves = [r for r in report.layers if not r.block]
+        totals = []
+        for c in cols:
+            if c.key in ("params", "weights", "bias", "macs", "frozen", "trainable", "buffers", "connections",
+                         "activations", "param-bytes", "buffer-bytes", "activation-bytes"):
+                totals.append(str(sum(int(c.value(r, report) or 0) for r in leaves)))
+            elif c.key == "share":
+                totals.append("100.00")
+            elif c.key == "input":
+                totals.append(_shape(report.input_shape))
+            elif c.key == "output":
+                totals.append(_shape(report.output_shape))
+            else:
+                totals.append("")
+        writer.writerow(["total", "", "", *totals])
     return buf.getvalue()
 
 
@@ -323,8 +462,10 @@ def grid_markdown(headers: list[str], rows: list[list[str]], numeric: list[bool]
 
 
 def grid_plain(headers: list[str], rows: list[list[str]], numeric: list[bool]) -> str:
-    """A borderless aligned table without rich (solve's output)."""
-    widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
-    lines = ["   ".join(c.rjust(w) if n else c.ljust(w) for c, w, n in zip(r, widths, numeric)).rstrip()
-             for r in [headers, *rows]]
+    """A borderless aligned table without rich (solve's output); Chinese characters count two columns."""
+    from ..i18n import display_width as width
+
+    widths = [max(width(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
+    lines = ["   ".join(" " * (w - width(c)) + c if n else c + " " * (w - width(c))
+                        for c, w, n in zip(r, widths, numeric)).rstrip() for r in [headers, *rows]]
     return "\n".join(lines) + "\n"

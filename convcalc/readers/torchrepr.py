@@ -1,0 +1,1245 @@
+"""``print(model)`` text → module tree → counts and convcalc's graph spec data, driven by :mod:`.vocabulary`.
+
+Three steps, each usable alone:
+
+1. :func:`parse` — the printed lines → a tree of :class:`Module` (class, key, own printed arguments,
+   children), by the parentheses; ModuleList's short form ``(0-2): 3 x Block(`` is expanded.
+2. :func:`count` — parameters and buffers leaf by leaf, from every printed line whose class the
+   vocabulary knows, whether or not the forward pass can be followed. A class the vocabulary does
+   not know is refused by name (:class:`Refused`, exit 2) when it is a leaf or prints arguments of its
+   own; with children only, it is a container and its parameters are theirs.
+3. :func:`build` — the graph spec data the engine reads: nested ``sequential`` blocks named with
+   torch's module names (node ids are torch's dotted names), merges via ``from:``, ``share:`` where
+   forward() calls a module twice. Each block class follows its forward pattern from the vocabulary.
+   A class with children and no known forward is read in order as before (a warning says so), and
+   every node from it on is *guessed*: an error there means "shapes unknown" (exit 2), never exit 1.
+
+:func:`read_network` puts them together for the CLI (``--from pytorch-repr``).
+
+Stop-gaps for what the engine does not have yet (each a small :class:`~convcalc.layers.Layer` subclass
+patched into the built network, never registered as a spec type): ``HiddenParameter`` (parameters
+that print nowhere: a class token, a position embedding, a layer scale), ``TfSamePad`` (timm's
+``Conv2dSame``/``MaxPool2dSame``: TensorFlow's SAME padding, computed from the input), and ``Guarded``
+(a node whose shapes rest on a guessed forward: a NetworkError there becomes "shapes unknown").
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import dataclasses
+import math
+import re
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from .. import layers as L
+from .. import shapes as S
+from ..errors import NetworkError, SpecError, did_you_mean
+from . import vocabulary as V
+
+MAX_MODULES = 100_000
+
+Notes = list[tuple[str | None, str]]
+
+
+class Refused(SpecError):
+    """print(model) names something convcalc cannot count or place (exit 2); ``counts`` has what it could count."""
+
+    def __init__(self, message: str, *, cls: str | None = None, path: str | None = None, hint: str | None = None,
+                 counts: "Counts | None" = None):
+        super().__init__(message, path=path, hint=hint)
+        self.cls = cls
+        self.counts = counts
+
+
+# ----------------------------------------------------------------------------
+# 1. The printed tree
+# ----------------------------------------------------------------------------
+@dataclass
+class Module:
+    """One printed module."""
+
+    cls: str
+    key: str = ""  #: its name in the parent ("" for the root)
+    line: int = 0
+    args: str | None = None  #: its own printed arguments (a leaf's ``(…)``, a container's extra_repr lines)
+    children: list["Module"] = field(default_factory=list)
+    none: bool = False  #: printed as ``(key): None``
+    container: bool = False  #: printed over several lines (``Cls(`` … ``)``)
+    path: str = ""  #: dotted torch name
+    parent: "Module | None" = field(default=None, repr=False)
+    _values: dict | None = field(default=None, repr=False)
+
+    def child(self, key: str) -> "Module | None":
+        for c in self.children:
+            if c.key == key:
+                return c
+        return None
+
+    def present(self, key: str) -> bool:
+        """A child that is printed, not None, and not an empty container (``Sequential()``)."""
+        c = self.child(key)
+        return c is not None and not c.none and not (c.container is False and c.cls in V.CONTAINERS
+                                                       and not c.children and c.args in (None, ""))
+
+    @property
+    def keys(self) -> list[str]:
+        return [c.key for c in self.children]
+
+    def values(self, origin: str = "") -> dict:
+        """Its own printed arguments: ``{0: 3, 1: 64, "kernel_size": [7, 7], …}`` (positions as ints)."""
+        if self._values is None:
+            self._values = parse_args(self.args or "", self, origin)
+        return self._values
+
+    def walk(self):
+        yield self
+        for c in self.children:
+            yield from c.walk()
+
+
+_CHILD = re.compile(r"\((?P<key>[^()]*(?:\([^()]*\)[^()]*)*)\): (?:(?P<count>\d+) x )?(?P<rest>.*)")
+_HEAD = re.compile(r"(?P<cls>[A-Za-z_][\w.]*)\((?P<rest>.*)")
+_RANGE = re.compile(r"(\d+)-(\d+)")
+
+
+def _balance(text: str) -> int:
+    """Open minus closed parentheses and brackets outside quotes."""
+    depth, quote = 0, None
+    for ch in text:
+        if quote:
+            if ch == quote:
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+    return depth
+
+
+def parse(text: str, origin: str = "<repr>") -> Module:
+    """The lines of ``print(model)`` → the root :class:`Module`. ``>>>`` prompt lines before the model are
+    skipped; a line that cannot be read is a :class:`SpecError` naming it."""
+    root: Module | None = None
+    stack: list[Module] = []
+    copies: list[list[Module]] = []  #: ModuleList's ``N x`` form: the module, then its copies
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        number, raw = i + 1, lines[i]
+        i += 1
+        line = raw.strip()
+        if not line or (root is None and line.startswith(">>>")):
+            continue
+        where = f"{origin}: line {number}"
+        if root is not None and not stack:
+            raise SpecError(f"{where}: unexpected text after the model's closing ')': {line!r}")
+        if line == ")":
+            if not stack:
+                raise SpecError(f"{where}: ')' closes nothing")
+            stack.pop()
+            continue
+        child = _CHILD.fullmatch(line)
+        if child is not None and not stack:
+            raise SpecError(f"{where}: {line!r} comes before the model's first line", hint="e.g. Sequential(")
+        if child is None and stack:
+            # a container's own printed arguments (its extra_repr), before or between its children
+            top = stack[-1]
+            top.args = line if top.args is None else f"{top.args}, {line}"
+            continue
+        rest = child["rest"] if child else line
+        key = child["key"] if child else ""
+        if rest == "None":
+            if stack:
+                stack[-1].children.append(Module(cls="None", key=key, line=number, none=True))
+            continue
+        head = _HEAD.fullmatch(rest)
+        if head is None:
+            raise SpecError(f"{where}: cannot read {line!r}", hint="expected a module such as Conv2d(…)")
+        body = head["rest"]
+        depth = _balance("(" + body)
+        module = Module(cls=head["cls"], key=key, line=number)
+        if depth == 0:
+            if not body.endswith(")"):
+                raise SpecError(f"{where}: cannot read {line!r}")
+            module.args = body[:-1]
+        elif depth == 1 and body == "":
+            module.container = True
+        else:
+            raise SpecError(f"{where}: cannot read {rest!r}", hint="a module is printed as Cls(…) or Cls( … )")
+        count = int(child["count"]) if child and child["count"] else 1
+        targets = [module]
+        if count > 1 or (child and _RANGE.fullmatch(key)):
+            r = _RANGE.fullmatch(key)
+            first = int(r[1]) if r else 0
+            n = int(r[2]) - int(r[1]) + 1 if r else count
+            targets = [module] + [dataclasses.replace(module, children=module.children) for _ in range(n - 1)]
+            for k, t in enumerate(targets):
+                t.key = str(first + k)
+            copies.append(targets)
+        if stack:
+            stack[-1].children.extend(targets)
+        else:
+            root = module
+        if module.container:
+            stack.append(module)
+            # the copies of an ``N x`` container share its children list: filled once, counted N times
+    if root is None:
+        raise SpecError(f"{origin}: no module found", hint="paste the whole text print(model) shows")
+    if stack:
+        raise SpecError(f"{origin}: the text ends before {stack[-1].cls} (line {stack[-1].line}) is closed by ')'")
+    for targets in reversed(copies):  # inner ones first: a copy gets its own tree
+        for t in targets[1:]:
+            t.children = copy.deepcopy(targets[0].children)
+    _link(root, "")
+    return root
+
+
+def _link(m: Module, path: str) -> None:
+    m.path = path
+    total = 0
+    for c in m.children:
+        c.parent = m
+        _link(c, f"{path}.{c.key}" if path else c.key)
+        total += 1
+
+
+def _value(node: ast.AST) -> Any:
+    """A printed value: a literal, a bare word (``mode=row``), or a printed module (``Flatten(…)``: its class)."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Call):
+        return {"class": ast.unparse(node.func), "args": [_value(a) for a in node.args],
+                **{k.arg: _value(k.value) for k in node.keywords}}
+    if isinstance(node, (ast.Tuple, ast.List)):
+        return [_value(e) for e in node.elts]
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        v = _value(node.operand)
+        if isinstance(v, (int, float)):
+            return -v
+    if isinstance(node, ast.Attribute):
+        return ast.unparse(node)
+    return ast.literal_eval(node)
+
+
+def parse_args(text: str, module: Module | None = None, origin: str = "") -> dict:
+    """``"3, 64, kernel_size=(7, 7), bias=False"`` → ``{0: 3, 1: 64, "kernel_size": [7, 7], "bias": False}``."""
+    text = text.strip()
+    if not text:
+        return {}
+    fixed = re.sub(r"(\w+)=(?=,|$)", r"\1=''", text)  # ``pool_type=,`` (an empty string printed bare)
+    fixed = re.sub(r"=inf\b", "=float('inf')", fixed)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SyntaxWarning)
+            call = ast.parse(f"f({fixed})", mode="eval").body
+        out: dict = {}
+        for i, a in enumerate(call.args):
+            out[i] = _value(a)
+        for k in call.keywords:
+            if k.arg is not None:
+                out[k.arg] = _value(k.value)
+        return out
+    except (SyntaxError, ValueError, TypeError, RecursionError):
+        where = f"{origin}: line {module.line}: " if module is not None else ""
+        name = module.cls if module is not None else "module"
+        raise SpecError(f"{where}cannot read the arguments of {name}: {text!r}") from None
+
+
+# ----------------------------------------------------------------------------
+# 2. Counting leaf by leaf
+# ----------------------------------------------------------------------------
+@dataclass
+class Counts:
+    params: int = 0
+    buffers: int = 0
+    lower_bound: bool = False  #: some parameters print nowhere and cannot be derived
+    why: list[str] = field(default_factory=list)  #: why it is a lower bound
+    modules: dict[str, tuple[str, int, int]] = field(default_factory=dict)  #: path → (class, params, buffers)
+    #: classes convcalc does not know, counted as containers of their children: a parameter such a class holds
+    #: itself (an ``nn.Parameter`` attribute) prints nowhere, so with them the total is a lower bound
+    unknown: set[str] = field(default_factory=set)
+    #: print(model) shows a shared module at every use; torch counts it once: the total may be too high
+    shared: list[str] = field(default_factory=list)
+
+    def add(self, other: "Counts") -> None:
+        self.params += other.params
+        self.buffers += other.buffers
+        self.lower_bound |= other.lower_bound
+        self.why += [w for w in other.why if w not in self.why]
+
+
+def entry(m: Module) -> dict | None:
+    """The vocabulary entry of a module's class (a variant chosen by its children), or None."""
+    spec = V.CLASSES.get(m.cls)
+    if spec is None:
+        return None
+    if spec.get("kind") == "leaf" and m.container:
+        return None  # another library's class of the same name, printed with children (timm's Embedding)
+    for variant in spec.get("variants", ()):
+        if _matches(m, variant.get("when", {})):
+            return {**{k: v for k, v in spec.items() if k != "variants"}, **variant}
+    if "variants" in spec and "forward" not in spec and "kind" not in spec:
+        return {**spec, "kind": "unmatched"}
+    return spec
+
+
+def _matches(m: Module, when: dict) -> bool:
+    keys = set(m.keys)
+    if "has" in when and not set(when["has"]) <= keys:
+        return False
+    if "lacks" in when and set(when["lacks"]) & keys:
+        return False
+    if "child_class" in when:
+        for key, classes in when["child_class"].items():
+            c = m.child(key)
+            if c is None or c.cls not in classes:
+                return False
+    return True
+
+
+def resolve(m: Module, expr: Any, origin: str = "") -> Any:
+    """A value from the printed tree: ``"block.0.out_channels"``, ``"^.norm1.normalized_shape.0"`` (``^`` is the
+    parent), an int as is. Argument names of leaves map through their vocabulary's positional order."""
+    if not isinstance(expr, str):
+        return expr
+    if "|" in expr:  # alternatives: the first that the printed tree has
+        for alternative in expr.split("|"):
+            value = resolve(m, alternative, origin)
+            if value is not None:
+                return value
+        return None
+    node: Module | None = m
+    parts = expr.split(".")
+    for k, part in enumerate(parts):
+        if node is None:
+            return None
+        if part == "^":
+            node = node.parent
+            continue
+        child = node.child(part)
+        if child is not None and not child.none:
+            node = child
+            continue
+        # an argument of this leaf, then an index into it
+        value = argument(node, part, origin)
+        for index in parts[k + 1:]:
+            if isinstance(value, list) and index.lstrip("-").isdigit():
+                value = value[int(index)]
+            else:
+                return None
+        return value
+    return None
+
+
+def argument(m: Module, name: str, origin: str = "") -> Any:
+    """A leaf's printed argument by torch's name (positional ones by the vocabulary's order), or its default."""
+    spec = V.CLASSES.get(m.cls) or {}
+    values = m.values(origin)
+    if name in values:
+        return values[name]
+    order = spec.get("args", ())
+    if name in order and order.index(name) in values:
+        return values[order.index(name)]
+    return spec.get("defaults", {}).get(name)
+
+
+def _prod(xs) -> int:
+    return math.prod(xs if isinstance(xs, (list, tuple)) else [xs])
+
+
+def own_counts(m: Module, rule: str, origin: str) -> tuple[int, int]:
+    """Parameters and buffers of one module's own printed arguments, by its vocabulary rule."""
+    a = lambda name, default=None: (lambda v: default if v is None else v)(argument(m, name, origin))  # noqa: E731
+    if rule in ("none", None):
+        return 0, 0
+    if rule in ("conv", "convtranspose", "scaledstdconv"):
+        cin, cout, k = a("in_channels"), a("out_channels"), a("kernel_size")
+        groups = a("groups", 1)
+        ndim = V.CLASSES[m.cls].get("ndim", 2)
+        if not isinstance(k, list):
+            k = [k] * ndim
+        weights = cin * cout // groups * _prod(k)
+        params = weights + (cout if a("bias", True) else 0)
+        if rule == "scaledstdconv":
+            params += cout  # gain: (out_channels, 1, 1, 1)
+        return params, 0
+    if rule == "linear":
+        fin, fout = a("in_features"), a("out_features")
+        return fin * fout + (fout if a("bias", True) else 0), 0
+    if rule in ("batchnorm", "instancenorm"):
+        c = a("num_features")
+        affine = a("affine", rule == "batchnorm")
+        track = a("track_running_stats", rule == "batchnorm")
+        return (c * (2 if a("bias", True) else 1) if affine else 0), (2 * c + 1 if track else 0)
+    if rule == "layernorm":
+        shape = a("normalized_shape")
+        n = _prod(shape)
+        return (n * (2 if a("bias", True) else 1) if a("elementwise_affine", True) else 0), 0
+    if rule == "groupnorm":
+        c = a("num_channels")
+        return (c * (2 if a("bias", True) else 1) if a("affine", True) else 0), 0
+    if rule == "prelu":
+        return a("num_parameters", 1), 0
+    if rule == "mha":  # the packed in-projection: 3·E × E weights, 3·E biases when out_proj has a bias
+        e = resolve(m, "out_proj.in_features", origin)
+        bias = resolve(m, "out_proj.bias", origin)
+        return (3 * e * e + (3 * e if bias is not False else 0) if isinstance(e, int) else 0), 0
+    if rule == "embedding":
+        return a("num_embeddings") * a("embedding_dim"), 0
+    raise AssertionError(f"unknown count rule {rule!r}")  # pragma: no cover - the vocabulary test checks them
+
+
+def count(m: Module, origin: str = "<repr>") -> Counts:
+    """Parameters and buffers of ``m`` and everything under it, leaf by leaf. Raises :class:`Refused` for a class
+    whose own parameters cannot be counted (an unknown leaf, or an unknown class printing its own arguments)."""
+    out = Counts()
+    stack = [m]
+    seen = 0
+    while stack:
+        node = stack.pop()
+        seen += 1
+        if seen > MAX_MODULES:
+            raise SpecError(f"{origin}: the model has more than {MAX_MODULES:,} modules")
+        if node.none:
+            continue
+        spec = entry(node)
+        if spec is None:
+            if node.container and not (node.args or "").strip():
+                stack.extend(node.children)  # a container of known children: its parameters are theirs
+                out.unknown.add(node.cls)
+                continue
+            what = ("prints arguments of its own and children" if node.children
+                    else "is a leaf convcalc does not know")
+            raise Refused(f"{node.cls} {what}: its parameters cannot be counted",
+                          cls=node.cls, path=node.path or None,
+                          hint=_unknown_hint(node.cls))
+        try:
+            params, buffers = own_counts(node, spec.get("count"), origin)
+        except (TypeError, ValueError, ZeroDivisionError):
+            raise Refused(f"{node.cls}: cannot count the parameters of {node.cls}({node.args or ''})", cls=node.cls,
+                          path=node.path or None) from None
+        if spec.get("open"):  # a library class whose own parameters, if it has any, print nowhere
+            out.unknown.add(node.cls)
+        if spec.get("shared"):
+            out.shared.append(spec["shared"])
+        for hidden in spec.get("hidden", ()):
+            p, b, unknown = _hidden_count(node, hidden, origin)
+            if unknown:
+                out.lower_bound = True
+                default = ("its size depends on the input" if hidden.get("count") is None
+                           else "its size cannot be derived from the printed lines")
+                reason = f"{node.cls}'s {hidden['name']} is not printed ({hidden.get('why', default)})"
+                if reason not in out.why:
+                    out.why.append(reason)
+            params += p
+            buffers += b
+        out.params += params
+        out.buffers += buffers
+        if params or buffers:
+            out.modules[node.path] = (node.cls, params, buffers)
+        stack.extend(node.children)
+    return out
+
+
+def _hidden_count(m: Module, hidden: dict, origin: str) -> tuple[int, int, bool]:
+    """(params, buffers, unknown) of one hidden parameter of ``m``."""
+    if "when" in hidden and not _condition(m, hidden["when"], origin):
+        return 0, 0, False
+    if hidden.get("count") is None:
+        return 0, 0, True  # its size comes from the input: known once the shapes are
+    n = 1
+    for factor in (hidden["count"] if isinstance(hidden["count"], list) else [hidden["count"]]):
+        v = resolve(m, factor, origin)
+        if not isinstance(v, int) or isinstance(v, bool):
+            return 0, 0, True
+        n *= v
+    return (0, n, False) if hidden.get("buffer") else (n, 0, False)
+
+
+def _unknown_hint(cls: str) -> str:
+    near = did_you_mean(cls, list(V.CLASSES))
+    return (f"{near} " if near else "") + ("convcalc reads the classes of torch.nn, torchvision and timm it lists in "
+                                           "convcalc/readers/vocabulary.py; a class printing no arguments and only "
+                                           "children is read as a container")
+
+
+# ----------------------------------------------------------------------------
+# 3. The graph
+# ----------------------------------------------------------------------------
+class _Unplaceable(Exception):
+    """The forward pass cannot be followed here."""
+
+    def __init__(self, module: Module, why: str):
+        super().__init__(why)
+        self.module = module
+        self.why = why
+
+
+@dataclass
+class Build:
+    """What :func:`build` gives: the spec data and what the engine needs patched in."""
+
+    data: dict
+    notes: Notes
+    hidden: dict[str, dict] = field(default_factory=dict)  #: element path key → HiddenParameter settings
+    samepad: dict[str, dict] = field(default_factory=dict)  #: element key → TfSamePad settings
+    guessed_from: str | None = None  #: the first element key read by a guessed forward
+    aux: list[str] = field(default_factory=list)
+
+
+class _Builder:
+    def __init__(self, origin: str):
+        self.origin = origin
+        self.notes: Notes = []
+        self.hidden: dict[str, dict] = {}
+        self.samepad: dict[str, dict] = {}
+        self.avgpools: dict[str, str] = {}
+        self.guessed: list[str] = []  #: marker keys of elements read by guessed forwards
+        self.marker = 0
+        self.layout_last = False  #: channels-last (after torchvision's/timm's Permute to NHWC)
+        self.aux: list[str] = []
+
+    def mark(self, element: dict) -> str:
+        self.marker += 1
+        key = f"__m{self.marker}"
+        element["__marker__"] = key
+        return key
+
+    # -- one module → one element ------------------------------------------------
+    def element(self, m: Module, name: str | None) -> dict:
+        """The element for module ``m`` (named ``name``)."""
+        spec = entry(m)
+        if spec is None:
+            return self.guess(m, name)
+        kind = spec.get("kind", "block")
+        if spec.get("note") and (None, spec["note"]) not in self.notes:
+            self.notes.append((None, spec["note"]))
+        if kind == "unsupported":
+            raise _Unplaceable(m, spec.get("why", f"{m.cls}'s forward() is not modelled"))
+        if kind == "unmatched":
+            raise _Unplaceable(m, f"{m.cls} with children {', '.join(m.keys) or 'none'} matches none of the "
+                                  f"forwards convcalc knows for {m.cls}")
+        if kind == "leaf":
+            return self.leaf(m, spec, name)
+        if kind == "container":  # ModuleList / ModuleDict: a parent's forward calls them in order
+            block = self.sequence(m, name, [c.key for c in m.children], spec)
+            self.notes.append((self.mark(block), f"{m.cls} has no forward(): its children are assumed to run in "
+                                                 "order"))
+            return block
+        steps = spec.get("forward")
+        if steps == "sequential":
+            return self.sequence(m, name, [c.key for c in m.children if not c.none], spec)
+        if steps == "dense":
+            return self.dense(m, name, spec)
+        if steps is None:
+            raise _Unplaceable(m, spec.get("why", f"{m.cls}'s forward() is not modelled"))
+        return self.steps(m, name, steps, spec)
+
+    def leaf(self, m: Module, spec: dict, name: str | None) -> dict:
+        values = m.values(self.origin)
+        order = spec.get("args", ())
+        given: dict[str, Any] = {}
+        for k, v in values.items():
+            key = order[k] if isinstance(k, int) and k < len(order) else k
+            if isinstance(key, int):
+                raise SpecError(f"{self.origin}: line {m.line}: {m.cls}: too many positional arguments")
+            given[key] = v
+        expand = spec.get("elements")
+        if expand is not None:
+            return self.expand(m, spec, name, given, expand)
+        engine_type = spec.get("type")
+        if engine_type is None:
+            raise _Unplaceable(m, spec.get("why", f"{m.cls} has no counterpart in convcalc's layers"))
+        item = {"type": engine_type}
+        if name is not None:
+            item["name"] = name
+        rename = spec.get("rename", {})
+        keep = spec.get("keep")
+        for k, v in given.items():
+            k = rename.get(k, k)
+            if k in spec.get("drop", ()) or (keep is not None and k not in keep):
+                continue
+            item[k] = v
+        item.update(spec.get("set", {}))
+        if spec.get("context") == "permute":  # torchvision's Permute() does not print its dims
+            item["dims"] = [0, 3, 1, 2] if self.layout_last else [0, 2, 3, 1]
+        if engine_type in L.AvgPool.TYPES and "ceil_mode" not in given:
+            context = next((c for c in V.AVGPOOL_CONTEXTS if m.parent is not None
+                            and m.parent.cls == c["parent_class"]
+                            and c.get("parent_key", m.parent.key) == m.parent.key
+                            and (not c.get("first") or m.parent.children[0] is m)), None)
+            if context is not None:
+                item.update(context["set"])
+            else:
+                key = self.mark(item)
+                self.avgpools[key] = m.cls
+                self.notes.append((key, "print(model) does not show AvgPool's ceil_mode and count_include_pad: "
+                                        "torch's defaults (False, True) are assumed"))
+        self.layout(engine_type, item)
+        return item
+
+    def layout(self, engine_type: str, item: dict) -> None:
+        if engine_type == "permute":
+            self.layout_last = list(item.get("dims", ())) == [0, 2, 3, 1]
+
+    def expand(self, m: Module, spec: dict, name: str | None, given: dict, template: Any) -> dict:
+        """A leaf printed as one line but run as several ops (SelectAdaptivePool2d, LayerNorm2d, Conv2dSame)."""
+        items = V.expand(m.cls, given, self)
+        if isinstance(items, dict):
+            if name is not None:
+                items = {**items, "name": name}
+            return items
+        block = {"type": "sequential", "layers": items}
+        if name is not None:
+            block["name"] = name
+        return block
+
+    def same_pad(self, kernel, stride, dilation, value: float = 0.0) -> dict:
+        """A TensorFlow-SAME padding node (patched in after the build)."""
+        item = {"type": "identity", "name": "pad_same"}
+        key = self.mark(item)
+        self.samepad[key] = {"kernel": kernel, "stride": stride, "dilation": dilation, "value": value}
+        return item
+
+    def param(self, settings: dict, name: str) -> dict:
+        item = {"type": "identity", "name": name}
+        key = self.mark(item)
+        self.hidden[key] = settings
+        return item
+
+    # -- lists ------------------------------------------------------------------------
+    def sequence(self, m: Module, name: str | None, keys: list[str], spec: dict | None) -> dict:
+        layers = []
+        for key in keys:
+            c = m.child(key)
+            if c is None or c.none:
+                continue
+            # "(0)" is a position, not a name: the engine names an unnamed element by its index, as torch does
+            layers.append(self.element(c, None if key == str(len(layers)) else key))
+        block = {"type": "sequential", "layers": layers}  # an empty Sequential passes its input on
+        if name is not None:
+            block["name"] = name
+        return block
+
+    def dense(self, m: Module, name: str | None, spec: dict) -> dict:
+        """DenseNet's block: each layer reads the concatenation of the input and every earlier output."""
+        layers: list[dict] = []
+        current = "input"
+        for c in m.children:
+            item = self.element(c, c.key)
+            item["from"] = current
+            layers.append(item)
+            cat = f"cat_{c.key}"
+            layers.append({"type": "concat", "name": cat, "from": [current, c.key]})
+            current = cat
+        block = {"type": "sequential", "layers": layers}
+        if name is not None:
+            block["name"] = name
+        return block
+
+    def steps(self, m: Module, name: str | None, steps: list, spec: dict) -> dict:
+        state = _Steps(self, m)
+        state.run(steps)
+        for hidden in spec.get("hidden", ()):
+            if hidden.get("placed") or hidden["name"] in state.placed_params:
+                continue
+            if "when" in hidden and not _condition(m, hidden["when"], self.origin):
+                continue
+            # a hidden parameter forward() uses off the main path: counted where the block ends
+            p, b, unknown = _hidden_count(m, hidden, self.origin)
+            state.emit(self.param({"mode": "none", "params": p, "buffers": b, "unknown": unknown,
+                                   "label": hidden["name"]}, state.fresh(hidden["name"])))
+        block = {"type": "sequential", "layers": state.layers}
+        if name is not None:
+            block["name"] = name
+        return block
+
+    # -- unknown forward ---------------------------------------------------------------
+    def guess(self, m: Module, name: str | None) -> dict:
+        """A class convcalc does not know, printed with children only: its children in order (a child named
+        ``downsample``/``shortcut`` read as a residual add, a flatten before a Linear after spatial layers)."""
+        if not m.container or not m.children:
+            raise _Unplaceable(m, f"{m.cls} is not a class convcalc knows")
+        children = [c for c in m.children if not c.none]
+        shortcut = [c for c in children if c.key in V.SHORTCUT_NAMES]
+        main = [c for c in children if c.key not in V.SHORTCUT_NAMES]
+        layers: list[dict] = []
+        flattened = []
+        spatial = None
+        for c in main:
+            item = self.element(c, _key_name(c.key, len(layers)))
+            if spatial and _first_type(item) == "linear":
+                layers.append({"type": "flatten"})
+                flattened.append(repr(c.key))
+            layers.append(item)
+            last = _first_type(item, reverse=True)
+            if last is not None:
+                spatial = last in V.SPATIAL_TYPES
+        message = f"{m.cls}'s forward() is unknown: "
+        residual = bool(shortcut) or m.cls in self.residual_classes
+        block: dict
+        if residual:  # its children but the shortcut, added to the shortcut (or the identity)
+            branches = [layers] + ([[self.element(shortcut[0], shortcut[0].key)]] if shortcut else [])
+            block = {"type": "add", "branches": branches}
+            message += ("read as a residual block, its children in order added to "
+                        + (f"'{shortcut[0].key}'" if shortcut else "the identity")
+                        + " (torchvision's BasicBlock/Bottleneck convention)")
+        else:
+            block = {"type": "sequential", "layers": layers}
+            message += "its children are assumed to run in order, a residual add would be missed"
+        if flattened:
+            message += (f"; a flatten is assumed before {', '.join(flattened)} (forward() usually calls "
+                        "torch.flatten or x.view there)")
+        if m.args:
+            message += f"; its other printed lines are not read: {m.args[:80]}"
+        if name is not None:
+            block["name"] = name
+        key = self.mark(block)
+        self.guessed.append(key)
+        self.notes.append((key, message))
+        return block
+
+    residual_classes: set[str] = set()
+
+
+def _key_name(key: str, position: int) -> str | None:
+    """A child's name: its key, unless that is just its position (``(0)``)."""
+    return None if key == str(position) else key
+
+
+def _fresh(base: str, taken: set[str], layers: list[dict]) -> str:
+    used = taken | {i.get("name") for i in layers}
+    name, k = base, 0
+    while name in used:
+        k += 1
+        name = f"{base}_{k}"
+    return name
+
+
+def _first_type(item: dict, reverse: bool = False) -> str | None:
+    """The first (or last) leaf type of an element that changes the shape."""
+    items = item.get("layers")
+    if items is None:
+        t = item.get("type")
+        return None if t in V.NEUTRAL_TYPES else t
+    for child in (reversed(items) if reverse else items):
+        t = _first_type(child, reverse)
+        if t is not None:
+            return t
+    return None
+
+
+def _condition(m: Module, cond: Any, origin: str) -> bool:
+    """A forward's condition on the printed tree (see :data:`.vocabulary.CONDITIONS`)."""
+    if isinstance(cond, dict):
+        if "not" in cond:
+            return not _condition(m, cond["not"], origin)
+        if "all" in cond:
+            return all(_condition(m, c, origin) for c in cond["all"])
+        if "any" in cond:
+            return any(_condition(m, c, origin) for c in cond["any"])
+        raise AssertionError(cond)
+    kind, _, arg = cond.partition(":")
+    if kind == "has":
+        return m.present(arg)
+    if kind == "class":  # class:child=Cls1|Cls2
+        key, _, classes = arg.partition("=")
+        c = m.child(key)
+        return c is not None and c.cls in classes.split("|")
+    if kind == "same_io":  # in == out channels and no stride: the block keeps its input's shape
+        return _keeps_shape(m, origin)
+    raise AssertionError(cond)
+
+
+def _leaves(m: Module):
+    if not m.children:
+        yield m
+    for c in m.children:
+        yield from _leaves(c)
+
+
+def _keeps_shape(m: Module, origin: str) -> bool:
+    """A block whose first conv reads as many channels as its last conv writes, with every stride 1."""
+    convs = [x for x in _leaves(m) if (V.CLASSES.get(x.cls) or {}).get("count") in ("conv", "scaledstdconv")]
+    if not convs:
+        return False
+    for c in convs:
+        s = argument(c, "stride", origin)
+        if s is not None and any(v != 1 for v in (s if isinstance(s, list) else [s])):
+            return False
+    return argument(convs[0], "in_channels", origin) == argument(convs[-1], "out_channels", origin)
+
+
+class _Steps:
+    """Runs a vocabulary forward over a module's children, emitting elements."""
+
+    def __init__(self, builder: _Builder, m: Module):
+        self.b = builder
+        self.m = m
+        self.layers: list[dict] = []
+        self.alias: dict[str, str] = {"input": "input", "@": "input"}
+        self.current = "input"
+        self.calls: dict[str, int] = {}
+        self.placed_params: set[str] = set()
+
+    def fresh(self, base: str) -> str:
+        return _fresh(base, set(self.m.keys), self.layers)
+
+    def ref(self, r: str) -> str:
+        if r == "@":
+            return self.current
+        return self.alias.get(r, r)
+
+    def emit(self, item: dict, reads: str | list[str] | None = None) -> str:
+        reads = self.current if reads is None else reads
+        previous = self.layers[-1]["name"] if self.layers else "input"
+        if isinstance(reads, list) or reads != previous:
+            item["from"] = reads
+        self.layers.append(item)
+        self.current = item["name"]
+        return item["name"]
+
+    def call(self, key: str, reads: str | None = None, alias: str | None = None, optional: bool = False) -> None:
+        c = self.m.child(key)
+        if c is None or c.none or (optional and not self.m.present(key)):
+            if optional:
+                if alias:
+                    self.alias[alias] = self.ref(reads) if reads else self.current
+                return
+            raise _Unplaceable(self.m, f"{self.m.cls}'s forward calls {key}, which is not printed")
+        n = self.calls.get(key, 0)
+        self.calls[key] = n + 1
+        source = self.ref(reads) if reads else self.current
+        if n == 0:
+            item = self.b.element(c, key)
+            name = self.emit(item, source)
+        else:
+            name = self.emit({"share": key, "name": self.fresh(f"{key}_{n}")}, source)
+        if alias:
+            self.alias[alias] = name
+
+    def run(self, steps: list) -> None:
+        for step in steps:
+            if isinstance(step, str):
+                optional = step.endswith("?")
+                self.call(step.rstrip("?"), optional=optional)
+            elif "call" in step:
+                self.call(step["call"], step.get("from"), step.get("as"), step.get("optional", False))
+            elif "op" in step:
+                op = dict(step["op"])
+                reads = op.pop("from", None)
+                base = op.pop("name", None) or op["type"]
+                op = {"type": op.pop("type"), "name": self.fresh(base), **op}
+                self.b.layout(op["type"], op)
+                if isinstance(reads, list):
+                    self.emit(op, [self.ref(r) for r in reads])
+                else:
+                    self.emit(op, self.ref(reads) if reads else None)
+                if step.get("as"):
+                    self.alias[step["as"]] = self.current
+            elif any(k in step for k in ("add", "mul", "cat")):
+                kind = next(k for k in ("add", "mul", "cat") if k in step)
+                refs = [self.ref(r) for r in step[kind]]
+                refs = [r for i, r in enumerate(refs) if r not in refs[:i]] if kind != "cat" else refs
+                if len(refs) == 1:
+                    self.current = refs[0]
+                    continue
+                item = {"type": "concat" if kind == "cat" else kind, "name": self.fresh(step.get("name", kind))}
+                if "dim" in step:
+                    item["dim"] = step["dim"]
+                self.emit(item, refs)
+                if step.get("as"):
+                    self.alias[step["as"]] = self.current
+            elif "set" in step:
+                self.alias[step["set"]] = self.ref(step.get("to", "@"))
+            elif "if" in step:
+                branch = step["then"] if _condition(self.m, step["if"], self.b.origin) else step.get("else", [])
+                self.run(branch)
+            elif "param" in step:
+                self.hidden_param(step)
+            elif "aux" in step:
+                self.auxiliary(step["aux"])
+            elif "children" in step:
+                used = set(self.calls)
+                for c in self.m.children:
+                    if c.key not in used and not c.none and c.key not in step.get("except", ()):
+                        self.call(c.key)
+            elif "self" in step:
+                self.own(step["self"])
+            elif "in_proj" in step:
+                self.in_projection()
+            elif "unsupported" in step:
+                raise _Unplaceable(self.m, step["unsupported"])
+            else:
+                raise AssertionError(step)  # pragma: no cover - the vocabulary test runs every forward
+
+    def hidden_param(self, step: dict) -> None:
+        hidden = next((h for h in V.CLASSES[self.m.cls].get("hidden", ()) if h["name"] == step["param"]), None)
+        if hidden is not None and "when" in hidden and not _condition(self.m, hidden["when"], self.b.origin):
+            return
+        settings = {"mode": step.get("mode", "mul"), "label": step["param"], "tokens": step.get("tokens", 0)}
+        if hidden is not None and hidden.get("count") is not None:
+            p, b, unknown = _hidden_count(self.m, hidden, self.b.origin)
+            settings.update(params=p, buffers=b, unknown=unknown)
+        else:
+            settings.update(params=None, buffers=0, unknown=False, per=(hidden or {}).get("per"))
+        self.placed_params.add(step["param"])
+        item = self.b.param(settings, self.fresh(step["param"]))
+        source = self.current
+        self.emit(item, source)
+        if settings["mode"] in ("add", "mul"):  # shape-neutral: the node itself is x + p / x * p
+            pass
+
+    def own(self, engine_type: str) -> None:
+        """The module's own layer, from its own printed arguments (timm's BatchNormAct2d: the BatchNorm)."""
+        spec = V.CLASSES[self.m.cls]
+        order = spec.get("args", ())
+        given = {(order[k] if isinstance(k, int) and k < len(order) else k): v
+                 for k, v in self.m.values(self.b.origin).items()}
+        if engine_type == "layernorm2d":
+            norm = {k: v for k, v in given.items() if k in ("normalized_shape", "eps", "elementwise_affine", "bias")}
+            self.emit({"type": "permute", "name": self.fresh("to_channels_last"), "dims": [0, 2, 3, 1]})
+            self.emit({"type": "layernorm", "name": self.fresh("norm"), **norm})
+            self.emit({"type": "permute", "name": self.fresh("to_channels_first"), "dims": [0, 3, 1, 2]})
+            return
+        keep = {"batchnorm2d": ("num_features", "eps", "momentum", "affine", "track_running_stats", "bias"),
+                "groupnorm": ("num_groups", "num_channels", "eps", "affine", "bias"),
+                "layernorm": ("normalized_shape", "eps", "elementwise_affine", "bias"),
+                "identity": ()}[engine_type]
+        item = {"type": engine_type, "name": self.fresh(engine_type if engine_type != "batchnorm2d" else "bn"),
+                **{k: v for k, v in given.items() if k in keep}}
+        if engine_type == "identity":
+            item = self.b.param({"mode": "none", "params": 0, "label": "running_stats",
+                                 "buffers": _hidden_count(self.m, spec["hidden"][0], self.b.origin)[1]},
+                                self.fresh("frozen_bn"))
+        self.emit(item)
+
+    def in_projection(self) -> None:
+        """MultiheadAttention: the packed in-projection (3·E × E, and 3·E biases when out_proj has a bias), then
+        the attention itself, which keeps the query's shape (shown as taking V: no weights, no MACs), then
+        out_proj. torch runs both projections with F.linear inside."""
+        e = resolve(self.m, "out_proj.in_features", self.b.origin)
+        bias = resolve(self.m, "out_proj.bias", self.b.origin)
+        if not isinstance(e, int):
+            raise _Unplaceable(self.m, "MultiheadAttention without a printed out_proj")
+        self.emit({"type": "linear", "name": self.fresh("in_proj"), "in_features": e, "out_features": 3 * e,
+                   "bias": bias is not False})
+        self.emit({"type": "chunk", "name": self.fresh("qkv"), "chunks": 3, "dim": -1})
+        self.emit({"type": "identity", "name": self.fresh("attention")}, f"{self.current}[2]")
+        self.call("out_proj")
+
+    def auxiliary(self, key: str) -> None:
+        if not self.m.present(key):
+            return
+        c = self.m.child(key)
+        item = self.b.element(c, key)
+        if item.get("type") != "sequential":
+            item = {"type": "sequential", "name": key, "layers": [{k: v for k, v in item.items() if k != "name"}]}
+        item["type"] = "auxiliary"
+        self.b.aux.append(key)
+        self.layers.append(item)  # reads the current tensor; the main path goes on unchanged
+        self.calls[key] = 1
+
+
+# ----------------------------------------------------------------------------
+# Stop-gap layers patched into the built network
+# ----------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HiddenParameter(L.Layer):
+    """A parameter no line of print(model) shows, used by forward(): ``mul`` (a layer scale: x · γ),
+    ``add`` (a position embedding: x + P), ``cat`` (``tokens`` learned tokens put before the sequence),
+    ``none`` (held, not on the main path). ``params`` None: the size of the tensor it meets."""
+
+    TYPES: ClassVar = {}
+    mode: str = "mul"
+    params: int | None = None
+    buffers: int = 0
+    tokens: int = 0
+    label: str = ""
+    per: str | None = None  #: "channel": one parameter per channel of the tensor it meets (when ``params`` is None)
+
+    def apply(self, x: L.Shape, convention: str = "torch") -> L.Effect:
+        if self.mode == "cat":
+            if len(x) != 2:
+                raise self.fail(f"expects a tokens x features input, got {L.dims(x)}")
+            out = (x[0] + self.tokens, x[1])
+            n = self.tokens * x[1] if self.params is None else self.params
+            return L.Effect(output_shape=out, extra_params=n, buffers=self.buffers, receptive=L.UNKNOWN)
+        if self.params is not None:
+            n = self.params
+        else:
+            n = x[0] if self.per == "channel" else math.prod(x)
+        return L.Effect(output_shape=x, extra_params=n, buffers=self.buffers)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TfSamePad(L.Layer):
+    """TensorFlow's SAME padding that timm's ``Conv2dSame``/``MaxPool2dSame``/``StdConv2dSame`` compute from the
+    input before a convolution or pool with no padding: ``pad = max((ceil(i/s) − 1)·s + (k − 1)·d + 1 − i, 0)``,
+    ``pad // 2`` before and the rest after."""
+
+    TYPES: ClassVar = {}
+    kernel: tuple[int, ...] = (1,)
+    stride: tuple[int, ...] = (1,)
+    dilation: tuple[int, ...] = (1,)
+
+    def apply(self, x: L.Shape, convention: str = "torch") -> L.Effect:
+        spatial = x[1:]
+        n = len(spatial)
+        k, s, d = (_per_dim(v, n) for v in (self.kernel, self.stride, self.dilation))
+        pairs = [S.tf_same_padding(i, kk, ss, dd) for i, kk, ss, dd in zip(spatial, k, s, d)]
+        out = (x[0], *(i + a + b for i, (a, b) in zip(spatial, pairs)))
+        return L.Effect(output_shape=out, receptive=L.Window((1,) * n, (1,) * n, tuple(a for a, _ in pairs),
+                                                             (1,) * n))
+
+
+def _per_dim(v, n: int) -> tuple[int, ...]:
+    v = tuple(v) if isinstance(v, (list, tuple)) else (v,)
+    return v * n if len(v) == 1 else v
+
+
+class ShapesUnknown(Refused):
+    """The forward pass could not be followed (exit 2): parameters are known, shapes are not."""
+
+
+def _guarded_class(base: type) -> type:
+    """A subclass of ``base`` whose NetworkError becomes :class:`ShapesUnknown` (the node's shapes rest on a
+    forward() convcalc guessed)."""
+
+    def apply(self, x, convention="torch"):
+        try:
+            return base.apply(self, x, convention)
+        except NetworkError as exc:
+            raise _guess_failed(self, exc) from None
+
+    def apply_many(self, xs, names, convention="torch"):
+        try:
+            return base.apply_many(self, xs, names, convention)
+        except NetworkError as exc:
+            raise _guess_failed(self, exc) from None
+
+    namespace = {"apply": apply, "__module__": __name__, "__qualname__": f"Guarded{base.__name__}",
+                 "GUESS": ""}
+    if hasattr(base, "apply_many"):
+        namespace["apply_many"] = apply_many
+    return type(f"Guarded{base.__name__}", (base,), namespace)
+
+
+_GUARDED: dict[type, type] = {}
+_GUESSES: dict[int, str] = {}  #: id(layer) → the note on the guess it rests on
+
+
+def _guess_failed(layer: L.Layer, exc: NetworkError) -> ShapesUnknown:
+    why = _GUESSES.get(id(layer), "a forward() convcalc guessed")
+    found = re.match(r"(\S+)'s forward", why)
+    return ShapesUnknown(f"shapes unknown from here: they rest on {why}, and the guess does not fit: {exc.message}",
+                         path=layer.path or None, cls=found[1] if found else None,
+                         hint="torch runs this network; convcalc cannot follow its forward() (the parameters are "
+                              "still counted: convcalc params)")
+
+
+class _AvgPoolCeilUnknown(L.AvgPool):
+    """AvgPool whose ceil_mode print(model) does not show: exact where ceil_mode does not matter."""
+
+    def apply(self, x, convention="torch"):
+        effect = L.AvgPool.apply(self, x, convention)
+        other = dataclasses.replace(self, ceil_mode=not self.ceil_mode)
+        try:
+            alt = L.AvgPool.apply(other, x, convention)
+        except NetworkError:
+            return effect
+        if alt.output_shape != effect.output_shape:
+            raise ShapesUnknown(
+                f"{self.label}: print(model) does not show AvgPool's ceil_mode, and here it matters "
+                f"({L.dims(x)} → {L.dims(effect.output_shape)} without, {L.dims(alt.output_shape)} with it)",
+                path=self.path or None, hint="pass an input whose size divides evenly, or write the spec by hand")
+        return effect
+
+
+# ----------------------------------------------------------------------------
+# Putting it together
+# ----------------------------------------------------------------------------
+@dataclass
+class Reading:
+    """What print(model) says: the counts, and the graph where the forward can be followed."""
+
+    name: str | None
+    root: Module
+    counts: Counts
+    build: Build | None
+    unplaced: tuple[str, str, str] | None  #: (module path, class, why) of the first module not placed
+    notes: Notes
+
+
+def read(text: str, origin: str = "<repr>") -> Reading:
+    """Parse, count and build (see the module docstring). Raises :class:`SpecError`/:class:`Refused` for text
+    that cannot be read or a class whose parameters cannot be counted."""
+    root = parse(text, origin)
+    counts = count(root, origin)
+    builder = _Builder(origin)
+    builder.residual_classes = {m.cls for m in root.walk() if entry(m) is None
+                                and any(c.key in V.SHORTCUT_NAMES for c in m.children)}
+    unplaced = None
+    data = None
+    try:
+        spec = entry(root)
+        if spec is None and root.container and root.cls not in V.CONTAINERS:
+            element = builder.guess(root, None)
+        else:
+            element = builder.element(root, None)
+        layers = element["layers"] if element.get("type") == "sequential" else [element]
+        data = {"name": root.cls if root.children and root.cls not in V.CONTAINERS else None, "layers": layers}
+    except _Unplaceable as exc:
+        unplaced = (exc.module.path or exc.module.cls, exc.module.cls, exc.why)
+    build = None
+    if data is not None:
+        build = Build(data=data, notes=builder.notes, hidden=builder.hidden, samepad=builder.samepad,
+                      guessed_from=builder.guessed[0] if builder.guessed else None, aux=builder.aux)
+        build.avgpools = builder.avgpools  # type: ignore[attr-defined]
+        build.guessed = builder.guessed  # type: ignore[attr-defined]
+    notes = list(builder.notes)
+    return Reading(name=root.cls, root=root, counts=counts, build=build, unplaced=unplaced, notes=notes)
+
+
+def network(reading: Reading, origin: str = "<repr>", input_shape: L.Shape | None = None, aux: bool = False):
+    """The engine's Network for a reading whose forward could be followed, with the stop-gap layers patched in."""
+    from ..build import from_data
+    from ..graph import Network  # noqa: F401
+
+    build = reading.build
+    assert build is not None
+    data, markers, _ = _strip(copy.deepcopy(build.data))
+    net = from_data(data, origin=origin, input_shape=input_shape, aux=aux)
+    by_path = {m: p for m, p in markers.items()}
+    patch: dict[str, Any] = {}  #: element path → a function(layer) → layer
+    for marker, settings in build.hidden.items():
+        patch[by_path[marker]] = lambda layer, s=settings: HiddenParameter(
+            type={"cat": "concat", "none": "parameter"}.get(s["mode"], s["mode"]), path=layer.path, name=layer.name,
+            mode=s["mode"], params=s.get("params"), buffers=s.get("buffers", 0), tokens=s.get("tokens", 0),
+            label=s["label"], per=s.get("per"))
+    for marker, settings in build.samepad.items():
+        patch[by_path[marker]] = lambda layer, s=settings: TfSamePad(
+            type="pad", path=layer.path, name=layer.name, kernel=tuple(_listify(s["kernel"])),
+            stride=tuple(_listify(s["stride"])), dilation=tuple(_listify(s["dilation"])))
+    for marker in getattr(build, "avgpools", {}):
+        patch[by_path[marker]] = lambda layer: _AvgPoolCeilUnknown(**_fields(layer))
+    guessed_paths = [by_path.get(k, "") for k in getattr(build, "guessed", [])]  # "": the model itself
+    notes_by_marker = {k: msg for k, msg in build.notes}
+    nodes = []
+    guessing = None
+    for node in net.nodes:
+        layer = node.layer
+        fix = patch.get(layer.path)
+        if fix is not None:
+            layer = fix(layer)
+        if guessing is None:
+            for marker, path in zip(getattr(build, "guessed", []), guessed_paths):
+                if path == "" or layer.path.startswith(path + ".") or layer.path == path:
+                    guessing = notes_by_marker.get(marker, "a guessed forward()")
+                    break
+        if guessing is not None:
+            base = type(layer)
+            cls = _GUARDED.setdefault(base, _guarded_class(base))
+            layer = cls(**_fields(layer))
+            _GUESSES[id(layer)] = _short(guessing)
+        nodes.append(dataclasses.replace(node, layer=layer) if layer is not node.layer else node)
+    notes = []
+    for marker, message in build.notes:
+        notes.append((by_path.get(marker) if marker else None, message))
+    return dataclasses.replace(net, nodes=tuple(nodes), notes=tuple(notes))
+
+
+def _strip(data: dict) -> tuple[dict, dict[str, str], dict[str, dict]]:
+    """Take the builder's markers out of the spec data (in place): (data, marker → element path, marker → item)."""
+    paths: dict[str, str] = {}
+    items: dict[str, dict] = {}
+
+    def walk(elements: list, prefix: str) -> None:
+        for i, item in enumerate(elements):
+            path = f"{prefix}[{i}]"
+            marker = item.pop("__marker__", None)
+            if marker:
+                paths[marker], items[marker] = path, item
+            if "layers" in item:
+                walk(item["layers"], f"{path}.layers")
+            for b, branch in enumerate(item.get("branches", ())):
+                walk(branch, f"{path}.branches[{b}]")
+
+    walk(data["layers"], "layers")
+    return data, paths, items
+
+
+def read_data(text: str, origin: str = "<repr>") -> tuple[dict, list[tuple[dict | None, str]]]:
+    """print(model) → (convcalc's plain spec data, [(the item a warning is about, or None; the warning)]), for
+    :func:`convcalc.readers.pytorch.read`. The data is what the engine reads, without the stop-gap layers
+    :func:`read_network` patches in (hidden parameters show as ``identity``); a module whose forward() cannot
+    be followed, or a class whose parameters cannot be counted, is a :class:`SpecError` naming it."""
+    reading = read(text, origin)
+    if reading.unplaced is not None:
+        path, cls, why = reading.unplaced
+        raise ShapesUnknown(f"{path}: shapes unknown from {cls}: {why}", cls=cls, counts=reading.counts,
+                            hint=counts_text(reading.counts))
+    data, _, items = _strip(reading.build.data)
+    return data, [(items.get(marker) if marker else None, message) for marker, message in reading.build.notes]
+
+
+def _short(note: str) -> str:
+    found = re.match(r"(\S+)'s forward\(\) is unknown", note)
+    return f"{found[1]}'s forward(), which convcalc guessed" if found else "a forward() convcalc guessed"
+
+
+def _listify(v) -> list:
+    return list(v) if isinstance(v, (list, tuple)) else [v]
+
+
+def _fields(layer: L.Layer) -> dict:
+    return {f.name: getattr(layer, f.name) for f in dataclasses.fields(layer)}
+
+
+def counts_text(counts: Counts, placed: bool = False) -> str:
+    """What the printed lines say about the totals, for a refusal's hint.
+
+    ``placed``: the graph holds the hidden parameters whose size comes from the input, so they are no reason to
+    call the total a lower bound here."""
+    reasons = [w for w in counts.why if not (placed and w.endswith("(its size depends on the input)"))]
+    reasons += [f"{c} is a class whose own parameters print nowhere" for c in sorted(counts.unknown)]
+    total = f"{counts.params:,} parameters and {counts.buffers:,} buffers"
+    if counts.shared:
+        return f"print(model) shows {total}, but {'; '.join(counts.shared)} (torch counts them once)"
+    if counts.lower_bound or counts.unknown:
+        return f"print(model) shows at least {total} ({'; '.join(reasons)})"
+    return f"print(model) shows exactly {total}"
+
+
+def read_network(text: str, origin: str, *, input_shape: L.Shape | None = None, aux: bool = False):
+    """``--from pytorch-repr``: the Network, or a refusal naming the class (exit 2) with what the lines count.
+
+    Refused: a module whose forward() convcalc cannot follow (:class:`ShapesUnknown`, naming the first such
+    module), a total that is only a lower bound because a known class hides parameters it cannot size, or a
+    total that counts a shared module more than once. A class convcalc does not know at all, printed with
+    children, is read by the in-order guess (a warning says so) and errors after it are "shapes unknown"."""
+    reading = read(text, origin)
+    counts = reading.counts
+    if reading.unplaced is not None:
+        path, cls, why = reading.unplaced
+        raise ShapesUnknown(f"{path}: shapes unknown from {cls}: {why}", cls=cls, counts=counts,
+                            hint=counts_text(counts))
+    if counts.shared:
+        raise Refused(f"{reading.name}: the printed total counts shared modules more than once", cls=reading.name,
+                      counts=counts, hint=counts_text(counts))
+    open_ = [w for w in counts.why if not _input_sized(w, reading)]
+    if open_:
+        cls = open_[0].split("'", 1)[0]
+        raise Refused(f"{cls}: the total is only a lower bound: {'; '.join(open_)}", cls=cls, counts=counts,
+                      hint=counts_text(counts, placed=True))
+    return network(reading, origin, input_shape, aux)
+
+
+def _input_sized(why: str, reading: Reading) -> bool:
+    """A hidden parameter whose size comes from the input, which the graph places (so the engine counts it)."""
+    return why.endswith("(its size depends on the input)") and reading.build is not None
