@@ -465,4 +465,4 @@ def test_bars_ascii_fallback(monkeypatch):
     assert not bars.unicode_ok()
     network, report = load("lenet")
     row = next(r for r in report.layers if r.node == "C3")
-    assert set(bars.MACS_BAR.value(row, report)) == {"#"}
+    assert set(bars.share_bar("macs")(row, report)) == {"#"}

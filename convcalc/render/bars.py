@@ -2,7 +2,7 @@
 dominant layer stands out (LeNet's first linear layer, VGG's classifier).
 
 ``share_bar(key)`` is a column value function ``(row, report) -> str | None`` like the others of
-:mod:`convcalc.render.text`; :data:`PARAMS_BAR` and :data:`MACS_BAR` are ready-made columns. Bars use the
+:mod:`convcalc.render.text`, whose params view shows it as its ``bar`` column (terminal tables only). Bars use the
 block elements (eighths of a cell) where the output can encode them, ``#`` otherwise; ``CONVCALC_ASCII=1``
 forces ASCII. A block row's bar is its share too (the sum of its layers).
 """
@@ -62,12 +62,3 @@ def share_bar(key: str = "params", width: int = WIDTH, ascii_only: bool | None =
 
     return value
 
-
-def _columns():
-    from .text import Column
-
-    return (Column("params bar", share_bar("params"), optional=True),
-            Column("MACs bar", share_bar("macs"), optional=True))
-
-
-PARAMS_BAR, MACS_BAR = _columns()

@@ -175,7 +175,7 @@ def _min_width(col: Column, texts: list[str]) -> int:
 def layout(report: Report, view: str, rows: list[LayerRow], width: int | None, *, keys: list[str] | None = None,
            wide: bool = False) -> Grid:
     """Columns and widths for ``rows`` within ``width`` columns (None: natural width, nothing folded)."""
-    cols = pick_columns(view, keys) if keys else columns(report, view, rows)
+    cols = pick_columns(view, keys) if keys else columns(report, view, rows, terminal=True)
     texts = [[cell(c.value(r, report), human=True) for r in rows] for c in cols]
     natural = [max([display_width(label(c.header)), *map(len, t)]) for c, t in zip(cols, texts)]
     limit = None if wide or width is None else width

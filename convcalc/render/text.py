@@ -16,6 +16,7 @@ from fractions import Fraction
 from typing import Any
 
 from ..report import LayerRow, Report
+from .bars import share_bar
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +30,7 @@ class Column:
     core: bool = False  #: never left out to fit a width (a view's name, type and main figures)
     prose: bool = False  #: free text (--explain's working): folded to a comfortable width before anything is dropped
     sum: bool = False  #: a count that adds up over rows (collapsed repeats show the sum)
+    terminal: bool = False  #: drawn in terminal tables only (share bars), not in CSV, Markdown or HTML
 
     @property
     def key(self) -> str:
@@ -203,10 +205,11 @@ VIEWS: dict[str, tuple[Column, ...]] = {
         MARK,
         Column("weight shape", lambda r, _: r.weight_shape, priority=6),
         Column("weights", lambda r, _: r.weights if r.weights or r.block else None, True, priority=8, sum=True),
-        Column("bias", lambda r, _: r.bias if r.weights or r.block else None, True, priority=9, sum=True),
+        Column("bias", lambda r, _: r.bias if r.weights or r.block else None, True, priority=11, sum=True),
         Column("params", lambda r, _: r.params, True, priority=1, core=True, sum=True),
         FROZEN,
         Column("share", _share, True, priority=4, sum=True),
+        Column("bar", share_bar("params", width=6), optional=True, priority=9, terminal=True),
         Column("MACs", lambda r, _: r.macs if r.weights or r.block or r.shared_with else None, True, priority=3,
                sum=True),
         Column("dense params", lambda r, _: r.fc_params, True, priority=10),
@@ -319,9 +322,11 @@ def visible(report: Report, depth: int | None) -> list[LayerRow]:
     return [r for r in report.layers if depth is None or r.depth <= depth]
 
 
-def columns(report: Report, view: str, rows: list[LayerRow]) -> list[Column]:
-    """The view's columns, less the optional ones empty in every row (LeNet-5 has no 1x1 filters)."""
-    return [c for c in VIEWS[view] if not c.optional or any(c.value(r, report) not in (None, "") for r in rows)]
+def columns(report: Report, view: str, rows: list[LayerRow], *, terminal: bool = False) -> list[Column]:
+    """The view's columns, less the optional ones empty in every row (LeNet-5 has no 1x1 filters) and, unless
+    for a terminal, the terminal-only ones."""
+    return [c for c in VIEWS[view] if (terminal or not c.terminal)
+            and (not c.optional or any(c.value(r, report) not in (None, "") for r in rows))]
 
 
 def total_lines(report: Report, view: str) -> list[str]:
