@@ -111,3 +111,12 @@ def test_a_field_larger_than_the_input_is_said():
     result, output = run("rf", "--layers", "conv2d(4, 5, padding=2), conv2d(4, 5, padding=2)", "--input", "1x6x6")
     assert result.exit_code == 0
     assert "largest receptive field 9x9 (jump 1x1) at 1, larger than the 6x6 input" in output
+
+
+def test_tables_show_the_batch_where_the_input_had_it():
+    """As torch prints x.shape: a 4x1x28x28 input through LeNet gives 4x6x28x28, …, 4x10."""
+    result, output = run("shape", "lenet", "--input", "4x1x28x28")
+    assert result.exit_code == 0
+    assert "4x1x28x28   4x6x28x28" in output and "4x1x28x28 → 4x10" in output
+    result, output = run("shape", "lenet", "--input", "1x28x28")
+    assert "1x28x28 → 10" in output  # without a batch dim in, none out

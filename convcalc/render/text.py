@@ -177,7 +177,12 @@ def _output_mark(row: LayerRow, report: Report) -> str | None:
 
 LAYER = Column("layer", lambda r, _: r.node or r.path, priority=0, fold=".", core=True)
 TYPE = Column("type", _type, priority=1, fold=" ", core=True)
-OUTPUT = Column("output", lambda r, _: r.output_shape, priority=2, core=True)
+def batched(shape, report: Report):
+    """A shape as torch prints it when the user gave the input with its batch dim (``--input 1x1x28x28``)."""
+    return (report.batch, *shape) if shape is not None and report.batch_in_shapes else shape
+
+
+OUTPUT = Column("output", lambda r, rep: batched(r.output_shape, rep), priority=2, core=True)
 READS = Column("reads", _reads, optional=True, priority=8, fold=", ")
 MARK = Column("", _output_mark, optional=True, priority=2)
 FROZEN = Column("frozen", _frozen, True, optional=True, priority=2, sum=True)
@@ -192,7 +197,7 @@ VIEWS: dict[str, tuple[Column, ...]] = {
         Column("ceil", lambda r, _: "ceil" if r.settings.get("ceil_mode") else None, optional=True, priority=7),
         Column("padding", lambda r, _: None if r.block else r.settings.get("padding"), priority=6),
         Column("dilation", lambda r, _: None if r.block else r.settings.get("dilation"), priority=9),
-        Column("input", lambda r, _: r.input_shape, priority=3),
+        Column("input", lambda r, rep: batched(r.input_shape, rep), priority=3),
         OUTPUT,
         MARK,
         Column("other conventions", _other_conventions, optional=True, priority=2, fold="; ", prose=True),
@@ -384,11 +389,11 @@ def _arrow(report: Report) -> str:
     if report.output_shape is None:
         outs = "(invalid)"
     elif len(report.outputs) > 1:
-        outs = ", ".join(f"{name} {_shape(shape)}" for name, shape in report.outputs)
+        outs = ", ".join(f"{name} {_shape(batched(shape, report))}" for name, shape in report.outputs)
     else:
-        outs = _shape(report.output_shape)
-    ins = (", ".join(f"{name} {_shape(shape)}" for name, shape in report.inputs) if len(report.inputs) > 1
-           else _shape(report.input_shape))
+        outs = _shape(batched(report.output_shape, report))
+    ins = (", ".join(f"{name} {_shape(batched(shape, report))}" for name, shape in report.inputs)
+           if len(report.inputs) > 1 else _shape(batched(report.input_shape, report)))
     return f"{ins} → {outs}"
 
 
