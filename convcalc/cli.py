@@ -344,16 +344,11 @@ def _analyze(model, layers, input_text, batch, strict, aux=False, convention=Con
         network = _torch_network(model, layers, input_text, aux, fmt)
     else:
         network = load_network(model, layers, input_text, aux, fmt, layout=layout)
-    _analysed[:] = [network]  # --format dot/mermaid/html draw its graph
     if network.batch is not None and batch != 1 and batch != network.batch:
         raise SpecError(f"--batch {batch} disagrees with the batch {network.batch} that --input carries")
     report = analyze(network, batch=network.batch or batch, strict=strict, convention=convention.value,
                      explain=explain, relative_to=relative_to)
     return compare_conventions(network, report) if compare else report
-
-
-#: The network of the report being printed (one command per process): the graph formats draw it.
-_analysed: list = []
 
 
 def _torch_network(model, layers, input_text, aux=False, fmt=None):
@@ -374,7 +369,7 @@ def _graph_text(report, view: str, fmt: str, depth: int | None) -> str:
     """--format dot / mermaid / html: the report's network as a graph, or the HTML report."""
     from .render import graphviz, html
 
-    network = _analysed[0]
+    network = report.network
     if fmt == "dot":
         return graphviz.to_dot(network, report, depth)
     if fmt == "mermaid":
@@ -1184,7 +1179,7 @@ def draw(
     if rf is not None and fmt is not DrawFormat.svg:
         raise SpecError(f"--rf draws an SVG, not {fmt.value}", hint="drop --format, or write to a .svg file")
     report = _analyze(model, layers, input, 1, False, aux, convention, fmt=from_, layout=layout.value)
-    network = _analysed[0]
+    network = report.network
     if not report.ok:
         _error(report.errors[0].line, report.errors[0].hint)
         raise typer.Exit(1)

@@ -145,6 +145,8 @@ class Report:
     other_conventions: dict[str, dict[str, Shape | None]] = field(default_factory=dict)
     batch_in_shapes: bool = False  #: the input was given with its batch dim: show shapes as torch prints them
     inputs: tuple[tuple[str, Shape], ...] = ()  #: (name, shape) of every network input
+    #: the network analysed (with its input shapes): what the graph formats and ``draw`` lay out; not in JSON
+    network: Network | None = field(default=None, repr=False, compare=False)
     outputs: tuple[tuple[str, Shape | None], ...] = ()  #: (ref, shape) of every output; the first is output_shape
     dtype: str = "float32"  #: element type for the byte figures (``memory``): float32, float16, bfloat16, int8
     optimizer: str | None = None  #: the training estimate's optimizer (sgd, momentum, adam), when asked for
@@ -553,7 +555,7 @@ def analyze(network: Network, *, input_shape: Shape | None = None, inputs: dict[
     return Report(name=network.name, input_shape=network.input_shape, output_shape=outputs[0][1], batch=batch,
                   batch_in_shapes=network.batch is not None,
                   layers=tuple(rows), totals=totals, diagnostics=tuple(walk.diagnostics), convention=convention,
-                  inputs=network.inputs, outputs=outputs)
+                  inputs=network.inputs, outputs=outputs, network=network)
 
 
 def compare_conventions(network: Network, report: Report) -> Report:
