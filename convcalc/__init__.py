@@ -13,13 +13,27 @@ and is never imported from here.
 """
 
 from .errors import ConvcalcError, NetworkError, SpecError
-from .report import Diagnostic, LayerRow, Report, Totals, analyze
-from .build import from_data, parse_shape
-from .graph import Network
-from .memory import Dtype, Memory, Optimizer, parse_amount
-from .readers import read_file, read_stdin, read_text
-from .readers.inline import from_inline
-from .api import CheckResult, MinInput, analyze_model, check, load
+
+#: The public names, each imported from its module when first used (PEP 562): ``import convcalc.cli``, which
+#: only needs ``__version__``, then starts without the engine, and a command imports what it uses.
+_EXPORTS = {
+    "Diagnostic": "report", "LayerRow": "report", "Report": "report", "Totals": "report", "analyze": "report",
+    "from_data": "build", "parse_shape": "build", "Network": "graph",
+    "Dtype": "memory", "Memory": "memory", "Optimizer": "memory", "parse_amount": "memory",
+    "read_file": "readers", "read_stdin": "readers", "read_text": "readers", "from_inline": "readers.inline",
+    "CheckResult": "api", "MinInput": "api", "analyze_model": "api", "check": "api", "load": "api",
+}
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'convcalc' has no attribute {name!r}")
+
 
 __version__ = "0.1.0"
 __all__ = ["CheckResult", "ConvcalcError", "Diagnostic", "Dtype", "LayerRow", "Memory", "MinInput", "Network",
