@@ -643,12 +643,9 @@ def smallest_input(network: Network, *, channels: int | None = None, limit: int 
     return None, analyze(network, input_shape=(c, *(limit,) * ndim))
 
 
-#: Layer kinds whose output size is floor((in + a)/s) + b (or fixed): through them, whether every division is
-#: exact depends only on the input size modulo the product of the strides, so it repeats with that period.
-_PERIODIC = None
-
-
 def _periodic(network: Network) -> bool:
+    """Whether every layer's output size is floor((in + a)/s) + b (or fixed): through such layers, whether every
+    division is exact depends only on the input size modulo the product of the strides, so it repeats."""
     from . import layers as L
 
     kinds = (L.Conv, L._Pool, L.AdaptivePool, L.Linear, L.Flatten, L.BatchNorm, L.GroupNorm, L.LayerNorm,
