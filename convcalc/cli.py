@@ -275,6 +275,8 @@ def load_network(model: str | None, layers: str | None, input_text: str | None, 
                                                "(`convcalc list`), or --layers with --input")
     elif model == "-":
         network = readers.read_stdin(sys.stdin.read(), input_shape=shape, aux=aux, fmt=source_format)
+    elif _model_code(model, source_format) is not None:  # FILE.py or FILE.py:Expr: read by the interpreter
+        network = _read_code(*_model_code(model, source_format), shape, by_name, aux, layout)
     elif Path(model).is_file():
         network = readers.read_file(Path(model), input_shape=shape, aux=aux, fmt=source_format)
     elif model in catalog.names():
@@ -308,6 +310,39 @@ def load_network(model: str | None, layers: str | None, input_text: str | None, 
         raise SpecError(f"no shape for the input{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
                         hint="give them in the spec's inputs: or as --input " + " ".join(f"{n}=CxHxW" for n in missing))
     return network
+
+
+def _model_code(model: str, source_format: str | None) -> tuple[Path, str | None] | None:
+    """(file, choice) for a model file (``model.py``) or a model a file defines (``models/resnet.py:ResNet18``,
+    ``resnet.py:"ResNet(BasicBlock, [2, 2, 2, 2])"``); None for anything else."""
+    from .readers.torchcode import split_choice
+
+    if source_format not in (None, "pytorch-code"):
+        return None
+    chosen = split_choice(model)
+    if chosen is not None:
+        return chosen
+    path = Path(model)
+    if path.suffix.lower() == ".py" and path.is_file():
+        return path, None
+    return None
+
+
+def _read_code(path: Path, choice: str | None, shape, by_name, aux: bool, layout: str):
+    """A model file read by convcalc's interpreter (never run), its forward() traced on the input shape — the
+    shape as the model reads it (a leading batch dim taken off, as for specs), found by a first reading without
+    a shape where --input has one dim more or less than the model wants."""
+    from .build import fit_input
+    from .readers import torchcode
+
+    if shape is not None and not by_name:
+        try:
+            probe = torchcode.read_network("", str(path), choice=choice, path=path)
+            shape = fit_input(probe, probe.inputs[0][0], shape, layout)[0]
+        except ConvcalcError:
+            pass  # the reading needs a shape to get that far: trace on the shape as given
+    return torchcode.read_network("", str(path), choice=choice, path=path, input_shape=shape,
+                                  input_shapes=by_name, aux=aux)
 
 
 def _fit_inputs(network, given: dict | None, layout: str):
@@ -563,7 +598,7 @@ def check(models: Annotated[Optional[list[str]], typer.Argument(
               help="Spec files ('-' for stdin) or built-in model names; several are checked in turn.",
               show_default=False, autocompletion=lambda: _model_names())] = None,
           layers: Layers = None, input: Input = None, batch: Batch = 1,
-          format: Fmt = Format.table, json: Json = False, output: OutputFile = None,
+          format: Fmt = Format.table, json: Json = False, output: OutputFile = None, lang: Lang = None,
           strict: Strict = False, aux: Aux = False,
           convention: Convention = ConventionName.torch, from_: From = None,
           layout: LayoutOption = LayoutName.auto,
@@ -820,7 +855,7 @@ def verify(
     if fmt is Format.json:
         sys.stdout.write(json_module.dumps(verdict.to_dict(), indent=2, ensure_ascii=False) + "\n")
     else:
-        if verdict.differences:
+        if verdict.differences or fmt is not Format.table:
             _write_grid(fmt, ["node", "what", "torch-free", "torch"],
                         [[d.node, d.what, d.torch_free, d.torch] for d in verdict.differences],
                         [False, False, True, True])
@@ -833,15 +868,22 @@ def verify(
         raise typer.Exit(1)
 
 
-@app.command("list", help="The built-in models (or, with --types, the layer types).\n\nExample: convcalc list")
+@app.command("list", help="The built-in models (or, with --types, the layer types; with FILE.py, the models the "
+                          "file defines and how to choose each).\n\nExample: convcalc list; convcalc list resnet.py")
 @_guard
-def list_models(types: Annotated[bool, typer.Option("--types", help="List the layer and block types instead.")] = False,
+def list_models(file: Annotated[Optional[Path], typer.Argument(
+                    help="A model file (.py): list the models it defines.", show_default=False)] = None,
+                types: Annotated[bool, typer.Option("--types", help="List the layer and block types instead.")] = False,
                 lang: Lang = None,
                 ) -> None:
     from . import catalog
     from .layers import ALIASES, REGISTRY
     from .graph import BLOCK_ALIASES, BLOCKS
     from .readers.inline import signatures
+
+    if file is not None:
+        _list_file_models(file)
+        return
 
     if types:
         # one line per type: the lower-case form (input size inferred) · torch's own order
@@ -865,6 +907,26 @@ def list_models(types: Annotated[bool, typer.Option("--types", help="List the la
         sys.stdout.write(f"{name:<{width}}{dims(network.input_shape):<12}{network.description or ''}\n")
         if network.source:
             sys.stdout.write(f"{'':<{width}}{'':<12}source: {network.source}\n")
+
+
+def _list_file_models(file: Path) -> None:
+    """``convcalc list FILE.py``: the models a file defines, each with how to choose it."""
+    from .readers import torchcode
+
+    if not file.is_file():
+        raise SpecError(f"{file}: no such file")
+    text = file.read_bytes().decode("utf-8-sig", errors="replace")
+    found = torchcode.models(text, str(file))
+    named = {c.name for c in found if c.kind in ("class", "function")}
+    found = [c for c in found if c.kind != "expression" and not (c.kind == "call" and c.choice in named)]
+    if not found:
+        raise SpecError(f"{file}: defines no model (no nn.Module class, no function returning one, no nn.Sequential)")
+    rows = [(f"{file}:{c.choice}", c.signature, f"line {c.line}" + ("" if c.root or c.kind != "class" else
+                                                                   ", a part of another model")) for c in found]
+    width = max(len(r[0]) for r in rows) + 2
+    sig = max(len(r[1]) for r in rows) + 2
+    for choice, signature, where in rows:
+        sys.stdout.write(f"{choice:<{width}}{signature:<{sig}}{where}\n")
 
 
 @app.command("solve", help="Which kernel/stride/padding/dilation turn --in into --out.\n\n"
@@ -1157,6 +1219,7 @@ DRAW_BY_SUFFIX = {".svg": DrawFormat.svg, ".dot": DrawFormat.dot, ".gv": DrawFor
 @_guard
 def draw(
     model: Model = None, layers: Layers = None, input: Input = None, output: OutputFile = None, aux: Aux = False,
+    lang: Lang = None,
     convention: Convention = ConventionName.torch, from_: From = None, layout: LayoutOption = LayoutName.auto,
     format: Annotated[Optional[DrawFormat], typer.Option(
         "--format", "-f", help="svg (the default, or what -o FILE's suffix says: .svg .dot .gv .mmd .html), dot, "
@@ -1284,10 +1347,14 @@ def _plain_streams() -> None:
 
 def run() -> None:
     """The console script: usage errors as one line (``error: …`` and a hint, exit 2), like every other."""
+    import gc
     import os
 
     import click
 
+    # a run is short: collect cycles rarely (at 100,000 layers the default thresholds spend more time in the
+    # collector than in the analysis)
+    gc.set_threshold(100_000, 50, 1_000)
     if sys.stderr is None:  # started with stderr closed: messages have nowhere to go
         sys.stderr = open(os.devnull, "w")
     if sys.stdout is None:  # started with stdout closed

@@ -65,6 +65,8 @@ STEP_BYTES = 4  #: Adam's per-tensor ``step``: a float32 scalar tensor in torch 
 
 
 def dtype_of(value: str | Dtype) -> Dtype:
+    if isinstance(value, Dtype):  # the common case, without Enum's slow lookup (once per row of a large report)
+        return value
     try:
         return Dtype(value)
     except ValueError:
@@ -94,8 +96,9 @@ class RowMemory:
         return self.params + self.buffers + self.activations
 
 
-def row_memory(row: "LayerRow", dtype: str | Dtype = Dtype.float32) -> RowMemory:
-    size = dtype_of(dtype).size
+def row_memory(row: "LayerRow", dtype: str | Dtype | int = Dtype.float32) -> RowMemory:
+    """``dtype`` may also be given as its size in bytes."""
+    size = dtype if isinstance(dtype, int) else dtype_of(dtype).size
     counters = row.counter_buffers
     return RowMemory(params=row.params * size, buffers=(row.buffers - counters) * size + counters * COUNTER_BYTES,
                      activations=row.activations * size)

@@ -398,7 +398,18 @@ def _arrow(report: Report) -> str:
 
 
 def to_json(report: Report) -> str:
-    return json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    """The JSON report: the top level indented, each layer row on one line. (``json`` encodes in C only
+    without ``indent``: one indented document of 100,000 rows took seconds longer.)"""
+    data = report.to_dict()
+    parts = []
+    for key, value in data.items():
+        if key == "layers":
+            rows = ",\n    ".join(json.dumps(row, ensure_ascii=False) for row in value)
+            text = f"[\n    {rows}\n  ]" if value else "[]"
+        else:
+            text = json.dumps(value, ensure_ascii=False)
+        parts.append(f"  {json.dumps(key)}: {text}")
+    return "{\n" + ",\n".join(parts) + "\n}\n"
 
 
 def to_csv(report: Report, view: str, depth: int | None = None, cols: list[Column] | None = None) -> str:
