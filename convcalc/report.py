@@ -17,7 +17,7 @@ from typing import Any
 from . import receptive
 from .errors import NetworkError
 from .graph import Block, Network, Node, display_order, readers, split_ref
-from .layers import CONVENTIONS, KEEP, RESET, Layer, Shape, Window, dims
+from .layers import CONVENTIONS, KEEP, RESET, UNKNOWN, Layer, Shape, Window, dims
 from .values import LIMIT
 
 SCHEMA = "convcalc.report/2"
@@ -375,9 +375,14 @@ class _Evaluate:
     def receptive(self, node: Node, effect, xs: list[Shape], rf_in: list[FieldsByInput]) -> FieldsByInput:
         out = effect.output_shape
         if getattr(node.layer, "MANY", False):
+            if effect.receptive == UNKNOWN:  # an opaque merge (attention): no window describes it
+                return {k: None for f in rf_in for k in f}
             return self.merge(node, rf_in, xs, out)
         fields = rf_in[0]  # a pad/interpolate to another tensor's size reads only that tensor's size
-        if effect.receptive == RESET:  # flat: a fully connected layer sees the whole input
+        if effect.receptive == RESET:
+            if node.layer.type != "linear":  # flattened, each element still sees only its own window
+                return {k: None for k in fields}
+            # a fully connected layer sees the whole input
             return {k: receptive.whole(self.input_shapes[k][1:]) if k in self.input_shapes and
                     len(self.input_shapes[k]) > 1 else None for k in fields}
         if effect.receptive == KEEP:
