@@ -2006,9 +2006,12 @@ def test_the_generator_produces_every_registry_kind():
     cases = [graph_case(s) for s in SEEDS]
     generated = {t for c in cases for t in _types(c.spec["layers"])}
     ran = {k for c in cases for k in c.kinds}
-    never = sorted(k for k in REGISTRY if k not in generated)
+    # the --torch route registers its measured (opaque) kinds when it is imported: torch's own numbers, which
+    # a spec cannot write; every kind a spec can write must be generated
+    kinds = [k for k, (cls, _) in REGISTRY.items() if not cls.__module__.startswith("convcalc.readers.torchroute")]
+    never = sorted(k for k in kinds if k not in generated)
     assert not never, f"registry kinds the graph generator never produces: {never}"
-    idle = sorted(k for k in REGISTRY if k not in ran)
+    idle = sorted(k for k in kinds if k not in ran)
     assert not idle, f"registry kinds torch never ran in the generated graphs: {idle}"
 
 
