@@ -22,7 +22,7 @@ from .report import LayerRow, Report
 @dataclass(frozen=True, slots=True)
 class Difference:
     node: str  #: the node's id (the torch side's where the two differ), or "total"
-    what: str  #: "output", "params", "buffers", "MACs", "node", "error"
+    what: str  #: "type", "output", "params", "buffers", "MACs", "node" (on one side only), "error"
     torch_free: str  #: the torch-free reading's value, as text ("" where it has no such node)
     torch: str
 
@@ -77,8 +77,11 @@ def compare(static: Report, traced: Report) -> Verdict:
     pairs: list[tuple[LayerRow, LayerRow]] = []
     left_a = []
     for row in a:
-        other = by_id.pop(row.node, None)
-        if other is not None:
+        other = by_id.get(row.node)
+        # the same id names the same node when the types agree, or when both hold numbers (a conv read as
+        # another kind is a difference to show); ids that are list positions ("2") often name different steps
+        if other is not None and (other.type == row.type or (_counted(row) and _counted(other))):
+            del by_id[row.node]
             pairs.append((row, other))
         else:
             left_a.append(row)
@@ -101,6 +104,8 @@ def compare(static: Report, traced: Report) -> Verdict:
         node = rb.node if rb.node == ra.node else f"{rb.node} ({ra.node})"
         if _counted(ra) or _counted(rb):
             verdict.compared += 1
+        if ra.type != rb.type:
+            verdict.differences.append(Difference(node, "type", ra.type, rb.type))
         if ra.output_shape != rb.output_shape:
             verdict.differences.append(Difference(node, "output", _shape(ra.output_shape), _shape(rb.output_shape)))
         for what, key in (("params", "params"), ("buffers", "buffers"), ("MACs", "macs")):

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+os.environ.setdefault("_TYPER_FORCE_DISABLE_TERMINAL", "1")  # before the app is imported
 torch = pytest.importorskip("torch")
 
 from typer.testing import CliRunner  # noqa: E402
@@ -23,8 +24,6 @@ from convcalc import analyze, catalog  # noqa: E402
 from convcalc.cli import app  # noqa: E402
 from convcalc.readers import torchroute  # noqa: E402
 from convcalc.readers.torchroute.source import parse  # noqa: E402
-
-os.environ.setdefault("_TYPER_FORCE_DISABLE_TERMINAL", "1")
 
 MODELS = Path(__file__).parent / "data" / "torch_models"
 CORPUS = Path(__file__).parent / "data" / "models"
@@ -104,6 +103,13 @@ def test_a_module_called_twice_shares_its_parameters():
     second = next(r for r in report.layers if r.node == "tower_1.0")
     assert second.shared_with == "tower.0" and second.params == 0 and second.macs == 58_982_400
     assert [n for n, _ in report.inputs] == ["left", "right"]
+
+
+def test_a_name_that_would_find_the_wrong_tensor_lays_the_network_out_flat():
+    report = route(str(MODELS / "crossing.py"), "3x16x16")
+    assert [r.node for r in report.layers] == ["stem", "relu", "mid", "inner_relu", "inner_conv", "add"]
+    add = report.layers[-1]
+    assert add.inputs == ("inner_conv", "relu") and report.totals.params == 224 + 584 + 72
 
 
 # ----------------------------------------------------------------------------
@@ -255,17 +261,19 @@ def test_verify_agrees_where_the_torch_free_reader_is_exact(source, shape):
     assert result.stdout.startswith("agree: ")
 
 
-def test_verify_reports_a_planted_disagreement():
-    """surgery.py replaces fc3 after building the model: torch has 20 outputs, the reading of the class 10."""
-    result = invoke("verify", MODELS / "surgery.py", "--input", "1x32x32")
-    assert result.exit_code == 1, result.output
-    lines = result.stdout.splitlines()
-    assert lines[0].split() == ["node", "what", "torch-free", "torch"]
-    assert lines[1].split() == ["fc3", "output", "10", "20"]
-    assert lines[-1].startswith("disagree: ")
-    data = json.loads(invoke("verify", MODELS / "surgery.py", "--input", "1x32x32", "--json").stdout)
-    assert data["agree"] is False
-    assert {"node": "fc3", "what": "params", "torch_free": "850", "torch": "1,700"} in data["differences"]
+def test_verify_says_agree_exactly_when_the_numbers_agree():
+    """surgery.py replaces fc3 after building the model (20 classes). Whether the torch-free reader follows
+    that or not, verify's verdict is the comparison of the two readings."""
+    source = MODELS / "surgery.py"
+    result = invoke("verify", source, "--input", "1x32x32", "--json")
+    assert result.exit_code in (0, 1), result.output
+    data = json.loads(result.stdout)
+    assert data["torch"]["outputs"][0]["shape"] == [20] and data["torch"]["totals"]["params"] == 62_556
+    same = data["torch_free"]["totals"] == data["torch"]["totals"] and \
+        data["torch_free"]["outputs"][0]["shape"] == data["torch"]["outputs"][0]["shape"]
+    assert data["agree"] is same and (result.exit_code == 0) is same
+    if not same:
+        assert {"node": "fc3", "what": "output", "torch_free": "10", "torch": "20"} in data["differences"]
 
 
 def test_verify_reports_a_node_changed_in_the_torch_free_reading(monkeypatch):
@@ -290,10 +298,48 @@ def test_verify_reports_a_node_changed_in_the_torch_free_reading(monkeypatch):
     assert ["fc1", "params", "36,120", "48,120"] in rows
 
 
-def test_verify_exits_2_when_a_side_cannot_read_it():
-    result = invoke("verify", MODELS / "meta_unfriendly.py", "--input", "3x8x8")
+def test_verify_exits_2_when_a_side_cannot_read_it(monkeypatch):
+    from convcalc.build import from_data
+    from convcalc.errors import SpecError
+
+    def unreadable(source, *, input_text=None, aux=False):
+        raise SpecError("model.py:3:1: nothing to read here")
+
+    monkeypatch.setattr(torchroute, "read_static", unreadable)
+    result = invoke("verify", MODELS / "lenet.py", "--input", "1x28x28")
     assert result.exit_code == 2
-    assert "torch cannot run it" in result.stderr
+    assert result.stderr.startswith("error: the torch-free reader cannot read it: model.py:3:1")
+
+    def readable(source, *, input_text=None, aux=False):
+        return from_data({"input": [3, 8, 8], "layers": [{"type": "conv2d", "out_channels": 8, "kernel_size": 3}]})
+
+    monkeypatch.setattr(torchroute, "read_static", readable)
+    result = invoke("verify", MODELS / "meta_unfriendly.py", "--input", "3x8x8")  # .item() on meta tensors
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: torch cannot run it: ")
+
+
+def test_compare_pairs_nodes_by_id_then_in_order():
+    from convcalc import from_data
+    from convcalc.verify import compare
+
+    a = analyze(from_data({"input": [1, 8, 8], "layers": [
+        {"type": "conv2d", "name": "c1", "out_channels": 4, "kernel_size": 3}, "relu",
+        {"type": "conv2d", "out_channels": 4, "kernel_size": 3}, "flatten", {"type": "linear", "out_features": 2}]}))
+    b = analyze(from_data({"input": [1, 8, 8], "layers": [
+        {"type": "conv2d", "name": "c1", "out_channels": 4, "kernel_size": 3},
+        {"type": "conv2d", "name": "c2", "out_channels": 4, "kernel_size": 3}, "flatten",
+        {"type": "linear", "name": "fc", "out_features": 2}]}))
+    verdict = compare(a, b)
+    assert verdict.agree and verdict.compared == 3
+    assert [r.node for r in verdict.only_static] == ["1"]  # the relu: listed, not a disagreement
+    c = analyze(from_data({"input": [1, 8, 8], "layers": [
+        {"type": "conv2d", "name": "c1", "out_channels": 4, "kernel_size": 3},
+        {"type": "conv2d", "name": "c2", "out_channels": 4, "kernel_size": 3, "bias": False}, "flatten",
+        {"type": "linear", "name": "fc", "out_features": 2}]}))
+    verdict = compare(a, c)
+    assert not verdict.agree
+    assert [(d.node, d.what) for d in verdict.differences] == [("c2 (2)", "params"), ("total", "params")]
 
 
 # ----------------------------------------------------------------------------
@@ -304,26 +350,38 @@ def corpus_cases():
         return []
     import re
 
-    case = re.compile(r"^#\s*convcalc:\s*(?P<choice>.+?)\s*@\s*(?P<shape>[\dx]+)\s*$", re.M)
+    case = re.compile(r"^#\s*convcalc(?P<kind>-refuses|-invalid)?:\s*(?P<choice>.+?)\s*@\s*(?P<shape>[\dx]+)"
+                      r"(?:\s*~.*)?$", re.M)
     out = []
     for path in sorted(CORPUS.glob("*.py")):
         for m in case.finditer(path.read_text(encoding="utf-8")):
             choice = m["choice"].strip()
             if choice.startswith('"') and choice.endswith('"'):
                 choice = choice[1:-1]
-            out.append((path, choice, m["shape"]))
+            out.append((path, choice, m["shape"], (m["kind"] or "-exact")[1:]))
     return out
 
 
-@pytest.mark.parametrize("path,choice,shape", corpus_cases(),
-                         ids=[f"{p.stem}:{c[:30]}" for p, c, _ in corpus_cases()])
-def test_the_reader_corpus_reads_with_torch_totals(path, choice, shape):
-    """Every model of the torch-free reader's corpus reads by the route with torch's own totals, and verify
-    gives a verdict on it (0 or 1) or says which side cannot read it (2) — never an internal error."""
+@pytest.mark.parametrize("path,choice,shape,kind", corpus_cases(),
+                         ids=[f"{p.stem}:{c[:30]}" for p, c, _, _ in corpus_cases()])
+def test_the_reader_corpus_reads_with_torch_totals(path, choice, shape, kind):
+    """Every model of the torch-free reader's corpus — also those that reader refuses (an LSTM, einsum, a
+    bare nn.Parameter) — reads by the route with torch's totals; a model torch fails on is exit 1. verify
+    gives a verdict on each (0 or 1) or says which side cannot read it (2), never an internal error."""
     source = f'{path}:"{choice}"'
-    report = route(source, shape)
+    if kind == "invalid":
+        with pytest.raises(torchroute.NetworkError):
+            torchroute.read(source, input_text=shape)
+        return
+    network = torchroute.read(source, input_text=shape)
+    report = analyze(network)
     assert report.ok, report.errors
-    assert (report.totals.params, report.totals.buffers) == torch_counts(source)
+    params, buffers = torch_counts(source)
+    unused = [message for _, message in network.notes if message.startswith("forward() does not use")]
+    if unused:  # an auxiliary head forward() never calls, a bias F.conv2d is not given: named, not counted
+        assert report.totals.params < params or report.totals.buffers < buffers
+    else:
+        assert (report.totals.params, report.totals.buffers) == (params, buffers)
     result = invoke("verify", source, "--input", shape, "--json")
     assert result.exit_code in (0, 1, 2), result.output
     if result.exit_code in (0, 1):

@@ -23,6 +23,8 @@ import re
 import warnings
 
 from ...errors import NetworkError, SpecError
+
+__all__ = ["INSTALL", "NetworkError", "SpecError", "available", "read", "read_static", "require"]
 from ...graph import Network
 
 INSTALL = "pip install 'convcalc[torch]'"
@@ -48,20 +50,37 @@ def _import_torch():
 
 
 @contextlib.contextmanager
-def _no_dynamo_import(torch):
+def _fast_meta(torch):
     """Run meta kernels without importing torch._dynamo (2–3 s).
 
     torch's Python meta kernels (``relu``, ``add``, ``batch_norm``, ``normal_``, … on the meta device) are
     wrapped in ``torch._disable_dynamo``, which imports torch._dynamo at its first call only to wrap the
     kernel in ``torch._dynamo.disable`` — a no-op outside ``torch.compile``. While tracing, a stand-in module
     gives back the kernel unwrapped; anything else asked of it imports the real torch._dynamo. Afterwards the
-    kernels are left as they were (the next call outside wraps them for real)."""
+    kernels are left as they were (the next call outside wraps them for real).
+
+    Without numpy installed, torch's meta kernels also try ``import numpy`` at every call (a search of
+    sys.path each time: seconds for an LSTM); while tracing, that import fails at once instead."""
     import sys
+
+    no_numpy = "numpy" not in sys.modules and importlib.util.find_spec("numpy") is None
+    if no_numpy:  # torch's meta kernels try `import numpy` at every call: without it, each is a path search
+        sys.modules["numpy"] = None  # type: ignore[assignment]  (an instant ModuleNotFoundError)
+    try:
+        if "torch._dynamo" in sys.modules:
+            yield
+        else:
+            with _stand_in_dynamo(torch, sys):
+                yield
+    finally:
+        if no_numpy and sys.modules.get("numpy", 0) is None:
+            del sys.modules["numpy"]
+
+
+@contextlib.contextmanager
+def _stand_in_dynamo(torch, sys):
     import types
 
-    if "torch._dynamo" in sys.modules:
-        yield
-        return
     unwrapped: list = []
     stub = types.ModuleType("torch._dynamo")
 
@@ -107,7 +126,7 @@ def read(source: str, *, input_text: str | None = None, aux: bool = False) -> Ne
     from .source import parse
 
     src = parse(source)
-    with _no_dynamo_import(torch):
+    with _fast_meta(torch):
         return _read(torch, src, input_text, aux)
 
 

@@ -19,7 +19,7 @@ BY_TORCH_NAME = {torch_name: type_name for type_name, torch_name in L.TORCH_NAME
 
 #: ops whose result is their input, as far as shapes and counts go: no node
 ALIASES = frozenset({"contiguous", "clone", "detach", "to", "type", "float", "double", "half", "bfloat16",
-                     "type_as", "cpu", "cuda", "requires_grad", "detach_", "identity"})
+                     "type_as", "cpu", "cuda", "requires_grad", "detach_", "identity", "data"})
 
 #: functional activations → (convcalc type, the names of their arguments after the input, in torch's order)
 ACTIVATIONS: dict[str, tuple[str, tuple[str, ...]]] = {

@@ -84,6 +84,12 @@ def parse(text: str) -> Source:
             raise SpecError(f"{base}: no such file", hint="--torch reads a Python file (model.py, model.py:Net) or "
                                                           'a module (pkg.models:build, torchvision.models:"resnet50()")')
         return Source(text, path, None, attribute, expression)
+    if not sep:
+        from ... import catalog
+
+        if base in catalog.names():
+            raise SpecError(f"{base} is a built-in model: it is read without --torch",
+                            hint=f"convcalc params {base}; --torch takes Python code: model.py, pkg.module:build")
     if not _IDENTIFIER.fullmatch(base):
         raise SpecError(f"{text}: not a Python file or module name",
                         hint='write model.py, model.py:Net, model.py:"Net(10)" or pkg.models:"build(10)"')
@@ -103,6 +109,37 @@ def _running_user_code(argv0: str):
         sys.argv = saved
 
 
+def _stay_on_meta_mode():
+    import torch
+    from torch.overrides import TorchFunctionMode
+
+    moves = {torch.Tensor.to, torch.Tensor.cuda, torch.Tensor.cpu, torch.Tensor.pin_memory}
+
+    class StayOnMeta(TorchFunctionMode):
+        """``model.to(device)``, ``.cuda()``, ``.cpu()`` while the model is built: a meta tensor stays on meta (it
+        has no data to move)."""
+
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            kwargs = kwargs or {}
+            if func in moves and args and isinstance(args[0], torch.Tensor) and args[0].is_meta:
+                try:
+                    return func(*args, **kwargs)
+                except (NotImplementedError, RuntimeError, AssertionError):
+                    return args[0]
+            return func(*args, **kwargs)
+
+    return StayOnMeta()
+
+
+class _StayOnMeta:
+    def __enter__(self):
+        self.mode = _stay_on_meta_mode()
+        return self.mode.__enter__()
+
+    def __exit__(self, *exc):
+        return self.mode.__exit__(*exc)
+
+
 def _first_calls(torch):
     """A global forward pre-hook recording each module's first call (by id): the example input a file feeds
     its model."""
@@ -118,22 +155,24 @@ def _first_calls(torch):
 def build(source: Source) -> Built:
     """Run the source's code on the meta device and return the model it builds."""
     import torch
-
     from torch import nn
 
     seen, hook = _first_calls(torch)
     handle = torch.nn.modules.module.register_module_forward_pre_hook(hook)
     notes: list[str] = []
     try:
-        with torch.device("meta"), _running_user_code(source.origin):
+        with torch.device("meta"), _StayOnMeta(), _running_user_code(source.origin):
             namespace, failure = _load(source)
-            if failure is not None and source.selector is None:
-                raise failure
+            _notes.clear()
+            try:
+                model, name = _select(source, namespace, nn)
+            except SpecError:
+                if failure is not None:
+                    raise SpecError(f"{source.origin}: running it raised {_describe(failure)}") from None
+                raise
             if failure is not None:
                 notes.append(f"{source.origin}: running it raised {_describe(failure)}; the model is built from "
                              "what it defined before that line")
-            _notes.clear()
-            model, name = _select(source, namespace, nn)
             notes += _notes
     finally:
         handle.remove()

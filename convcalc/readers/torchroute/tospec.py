@@ -20,7 +20,7 @@ from typing import Any
 from ... import layers as L
 from ...errors import ConvcalcError, SpecError
 from . import mapping
-from .trace import Op, Ref, Trace, torch_class
+from .trace import Op, Ref, Trace
 
 
 @dataclass
@@ -224,9 +224,9 @@ class Converter:
             return f"convcalc counts {effect.params:,} parameters, torch holds {params:,}"
         if effect.buffers != buffers:
             return f"convcalc counts {effect.buffers:,} buffers, torch holds {buffers:,}"
-        if item["type"] in L.Conv.TYPES or item["type"] in L.ConvTranspose.TYPES or item["type"] == "linear":
-            if effect.macs != op.flops // 2:
-                return f"convcalc counts {effect.macs:,} MACs, torch's FLOP counter {op.flops // 2:,}"
+        weighted = item["type"] in L.Conv.TYPES or item["type"] in L.ConvTranspose.TYPES or item["type"] == "linear"
+        if weighted and effect.macs != op.flops // 2:
+            return f"convcalc counts {effect.macs:,} MACs, torch's FLOP counter {op.flops // 2:,}"
         return None
 
     # -- the tree --------------------------------------------------------------
@@ -279,8 +279,7 @@ class Converter:
         used: set[str] = set()
         for item in items:
             if isinstance(item, Group):
-                kind, qualname, call = item.component
-                word = qualname.rsplit(".", 1)[-1]
+                word = item.component[1].rsplit(".", 1)[-1]
             else:
                 word = self.words[item.op.index]
                 if flat and item.op.kind == "module":
@@ -451,10 +450,16 @@ class Converter:
         opaque = [e for e in self.elements if e.opaque and e.share_of is None]
         unknown = [e for e in opaque if not e.item.get("elementwise")]
         if opaque:
-            listed = ", ".join(f"{e.node_id} ({e.item['op']})" for e in opaque[:6])
-            more = f" and {len(opaque) - 6} more" if len(opaque) > 6 else ""
-            line = (f"{len(opaque)} step{'s' if len(opaque) != 1 else ''} convcalc has no formula for: {listed}{more}; "
-                    "taken as torch measured them (output shape, parameters, buffers, MACs)")
+            kinds: dict[str, list[str]] = {}
+            for e in opaque:
+                kinds.setdefault(e.item["op"], []).append(e.node_id)
+            listed = "; ".join(f"{op} ({', '.join(ids[:3])}{', …' if len(ids) > 3 else ''})" if len(ids) == 1 or
+                               len(ids) <= 3 else f"{len(ids)} × {op} ({', '.join(ids[:3])}, …)"
+                               for op, ids in list(kinds.items())[:6])
+            more = f"; and {len(kinds) - 6} more kinds" if len(kinds) > 6 else ""
+            line = (f"{len(opaque)} step{'s' if len(opaque) != 1 else ''} convcalc has no formula for, taken as torch "
+                    f"measured {'them' if len(opaque) != 1 else 'it'} (output shape, parameters, buffers, MACs): "
+                    f"{listed}{more}")
             if unknown:
                 line += f"; the receptive field is unknown from {unknown[0].node_id} on"
             self.notes.append((None, line))

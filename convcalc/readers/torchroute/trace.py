@@ -329,8 +329,11 @@ def fx_trace(model, inputs: list[tuple[str, Any]]) -> Trace:
             elif n.op == "call_function" and n.target is operator.getitem and not isinstance(args[0], torch.Tensor):
                 pass  # one element of a tuple: the tensor is already known by identity
             else:
-                recorder.record("function", function_name(n.target), n.target, scope, args, kwargs, result,
-                                counter.flops, counter.pointwise)
+                name = function_name(n.target)
+                if n.target is getattr and len(args) > 1 and isinstance(args[1], str):
+                    name = args[1]  # x.data, x.T: the attribute
+                recorder.record("function", name, n.target, scope, args, kwargs, result, counter.flops,
+                                counter.pointwise)
             return result
 
     tensors_in = [t for _, t in inputs]
@@ -356,7 +359,6 @@ QUERIES = frozenset({"size", "dim", "numel", "shape", "dtype", "device", "is_con
 def hook_trace(model, inputs: list[tuple[str, Any]]) -> Trace:
     """Run the model on the meta tensors ``inputs``; leaf modules seen by forward hooks, the tensor ops
     between them by a TorchFunctionMode."""
-    import torch
     from torch.overrides import TorchFunctionMode
 
     recorder = Recorder(model)
