@@ -81,7 +81,7 @@ def size_formula(sizes, kernel, stride, pads, dilation, ceil_mode: bool = False,
     rows = []
     for i, (size, k, s, (left, right), d) in enumerate(zip(sizes, kernel, stride, pads, dilation)):
         drop = drop_starts[i] if drop_starts else None
-        pad, numbers, _result = _one_dim(size, left, right, k, s, d, ceil_mode, drop)
+        _pad, numbers, _result = _one_dim(size, left, right, k, s, d, ceil_mode, drop)
         sym = symbols[i]
         padding = "2P" if left == right else "P₁ + P₂"
         kern = f"F{sym}" if d == 1 else f"d·(F{sym} − 1) − 1"
@@ -266,7 +266,7 @@ def shape(layer: L.Layer, x: L.Shape, effect: L.Effect, convention: str, inputs:
         if all(o == 1 for o in out[1:]):
             text += " " + _("(global pooling: one window over the whole {x} map)").format(x=L.dims(x[1:]))
         return _join([text, _kept(x[0])])
-    if isinstance(layer, L.Flatten):
+    if isinstance(layer, (L.Flatten, L.Reshape)):  # nn.Flatten, x.view(batch_size, -1)
         if len(out) == 1:
             symbols = {2: "C·L", 3: "C·H·W", 4: "C·D·H·W"}.get(len(x))
             return f"{symbols + ' = ' if symbols else ''}{_dot(x)} = {_n(out[0])}"

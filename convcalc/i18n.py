@@ -19,7 +19,7 @@ from __future__ import annotations
 import gettext
 import os
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 DOMAIN = "convcalc"
@@ -57,7 +57,7 @@ def language() -> str:
     return _chosen or detect()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _catalog(lang: str) -> gettext.NullTranslations:
     if lang == "en":
         return gettext.NullTranslations()
@@ -74,7 +74,7 @@ def _(message: str) -> str:
 _FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _templates(lang: str) -> tuple[tuple[re.Pattern, str], ...]:
     """The catalog's msgids with ``{fields}``, as patterns, most literal text first."""
     catalog = getattr(_catalog(lang), "_catalog", {})
@@ -96,7 +96,7 @@ def _templates(lang: str) -> tuple[tuple[re.Pattern, str], ...]:
             else:
                 seen.add(part)
                 pattern.append(f"(?P<{part}>{_field_pattern(part)})")
-        found.append((len(literal), re.compile("".join(pattern), re.S), msgstr, msgid.startswith("{")))
+        found.append((len(literal), re.compile("".join(pattern), re.DOTALL), msgstr, msgid.startswith("{")))
     found.sort(key=lambda t: -t[0])
     return tuple((p, s, loose) for _, p, s, loose in found)
 
@@ -107,7 +107,7 @@ def _field_pattern(name: str) -> str:
     if name == "n" or name.startswith("n_"):
         return r"-?[\d,]+(?:\.\d+)?"
     if name.startswith("t_"):
-        return r"[^:;]+?"
+        return r"[^:]+?"
     if name.startswith("w_"):
         return r"[^;]+?"
     return r"\S+?"
@@ -145,7 +145,7 @@ def _balanced(value: str) -> bool:
     return depth == 0
 
 
-_WITHIN = re.compile(r"^(?P<body>.*?)(?P<within> \(in [^()]*›?[^()]*\))$", re.S)
+_WITHIN = re.compile(r"^(?P<body>.*?)(?P<within> \(in [^()]*›?[^()]*\))$", re.DOTALL)
 
 
 def translate(text: str | None) -> str | None:

@@ -17,7 +17,6 @@ and :data:`MAX_CHANNELS` channels or filters: the point is to see every number.
 from __future__ import annotations
 
 import ast
-import json
 import re
 import unicodedata
 from dataclasses import dataclass, field

@@ -195,8 +195,8 @@ def _numeric(size: int, target: int, k: int, d: int, e: int, plo: int, phi: int,
             return
         strides = range(s_lo, s_hi + 1)
     for s in strides:
-        p1 = _first(plo, phi, lambda p: f(s, p) >= target)
-        p2 = _last(plo, phi, lambda p: f(s, p) <= target)
+        p1 = _first(plo, phi, lambda p, s=s: f(s, p) >= target)
+        p2 = _last(plo, phi, lambda p, s=s: f(s, p) <= target)
         if p1 is None or p2 is None or p1 > p2:
             continue
         exact = [p for p in _exact_paddings(size, e, s, p1, p2) if f(s, p) == target]

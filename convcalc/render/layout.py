@@ -147,21 +147,33 @@ def _words(text: str, sep: str | None) -> list[str]:
 def fold(text: str, width: int, sep: str | None = " ") -> list[str]:
     """``text`` in lines of at most ``width``: broken after ``sep`` where possible, else hard."""
     lines: list[str] = []
+    size = display_width  # a Chinese character (--lang zh) takes two columns; ASCII one, as len()
     for paragraph in text.split("\n"):
         line = ""
         for word in _words(paragraph, sep):
-            if len(line) + len(word.rstrip()) <= width:
+            if size(line) + size(word.rstrip()) <= width:
                 line += word
                 continue
             if line:
                 lines.append(line.rstrip())
                 line = ""
-            while len(word.rstrip()) > width:
-                lines.append(word[:width])
-                word = word[width:]
+            while size(word.rstrip()) > width:
+                cut = _cut(word, width)
+                lines.append(word[:cut])
+                word = word[cut:]
             line = word
         lines.append(line.rstrip())
     return lines or [""]
+
+
+def _cut(word: str, width: int) -> int:
+    """How many characters of ``word`` fill ``width`` columns (at least one)."""
+    used = 0
+    for i, ch in enumerate(word):
+        used += display_width(ch)
+        if used > width:
+            return max(i, 1)
+    return len(word)
 
 
 def _min_width(col: Column, texts: list[str]) -> int:
