@@ -214,7 +214,7 @@ def test_architecture_golden(name):
 # -- receptive field --------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("name,node,size", [("lenet", "C3", "14x14"), ("lenet", "S4", "16x16"),
                                             ("resnet18", "layer2", "99x99"), ("unet", "enc2", "14x14"),
-                                            ("vgg16", "17", "212x212")])
+                                            ("vgg16", "features.30", "212x212")])
 def test_receptive_field_picture(name, node, size):
     network, report = load(name)
     text = svg.receptive_field(network, report, node)
