@@ -19,8 +19,6 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-import pytest
-
 from convcalc.errors import SpecError
 from convcalc.readers import torchrepr
 from convcalc.report import analyze
@@ -65,8 +63,8 @@ def judge(model: dict) -> tuple[str, str]:
         return "wrong", (f"leaf by leaf {counts.params:,} params / {counts.buffers:,} buffers, torch "
                          f"{model['params']:,} / {model['buffers']:,}")
     try:
-        report = analyze(torchrepr.read_network(text, origin, input_shape=shape))
-        with_aux = analyze(torchrepr.read_network(text, origin, input_shape=shape, aux=True))
+        report = analyze(torchrepr.checked_network(reading, origin, input_shape=shape))
+        with_aux = analyze(torchrepr.checked_network(reading, origin, input_shape=shape, aux=True))
     except SpecError as exc:
         cls = _class_named(exc)
         return ("refused" if cls else "wrong"), f"{cls}: {exc}"
@@ -125,14 +123,18 @@ def test_torchvision_classification_models_are_all_exact_or_refused_by_name():
     assert all(status in ("exact", "refused") for status, _ in tv.values())
 
 
-def test_target_fraction():
-    """The issue's target: at least 95 % of the printed torchvision + timm models exact."""
-    statuses = [s for s, _ in verdicts().values()]
-    exact = statuses.count("exact") / len(statuses)
-    assert exact >= TARGET, f"{exact:.1%} exact"
-
-
-TARGET = 0.0  # raised as the vocabulary grows; the report states the fraction reached
+def test_exact_fractions_do_not_fall():
+    """A floor under what is read exactly, so the vocabulary only grows. The issue asks for 95 %; this sample
+    (every timm family, two models of each rare one) is far from it: timm's ViT-family classes do not print their
+    class/register tokens and position embedding, Swin's relative position tables are not printed, and many
+    timm families' forwards are not modelled yet — all refused by name, none wrong."""
+    by_source: dict[str, list[str]] = collections.defaultdict(list)
+    for key, (status, _) in verdicts().items():
+        by_source[key.split(":")[0]].append(status)
+        by_source["all"].append(status)
+    fraction = {k: v.count("exact") / len(v) for k, v in by_source.items()}
+    assert fraction["torchvision"] >= 73 / 80, fraction  # all but Swin (6) and MaxViT, refused by name
+    assert fraction["all"] >= 0.55, fraction
 
 
 if __name__ == "__main__":

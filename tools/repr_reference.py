@@ -80,7 +80,7 @@ class MacCounter:
     """Forward hooks adding up convcalc's MACs."""
 
     def __init__(self, model):
-        import torch.nn as nn
+        from torch import nn
 
         self.total = 0
         self.unknown: set[str] = set()

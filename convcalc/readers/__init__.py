@@ -4,7 +4,9 @@
 
 * :mod:`.spec` — JSON, YAML, TOML;
 * :mod:`.inline` — the ``--layers`` grammar;
-* :mod:`.pytorch` — PyTorch model code and ``print(model)`` text, read with ``ast``, never executed.
+* :mod:`.torchcode` — PyTorch model code: a bounded interpreter over ``ast`` builds the model and traces its
+  forward() into the graph, never executing anything;
+* :mod:`.pytorch` — ``print(model)`` text (and :func:`~.pytorch.detect`, which tells code from text).
 """
 
 from __future__ import annotations
@@ -45,6 +47,10 @@ def read_text(text: str, origin: str, *, fmt: str | None = None, input_shape: L.
         from . import torchrepr
 
         return torchrepr.read_network(text, origin, input_shape=input_shape, aux=aux)
+    if fmt == "pytorch-code":  # model code: interpreted over ast (never run), forward() traced into the graph
+        from . import torchcode
+
+        return torchcode.read_network(text, origin, input_shape=input_shape, aux=aux)
     if fmt in ("pytorch-code", "pytorch-repr"):
         from . import pytorch
 

@@ -40,6 +40,8 @@ from ..errors import NetworkError, SpecError, did_you_mean
 from . import vocabulary as V
 
 MAX_MODULES = 100_000
+AVGPOOL_NOTE = ("print(model) does not show AvgPool's ceil_mode and count_include_pad: torch's defaults (False, True) "
+                "are assumed")
 
 Notes = list[tuple[str | None, str]]
 
@@ -48,7 +50,7 @@ class Refused(SpecError):
     """print(model) names something convcalc cannot count or place (exit 2); ``counts`` has what it could count."""
 
     def __init__(self, message: str, *, cls: str | None = None, path: str | None = None, hint: str | None = None,
-                 counts: "Counts | None" = None):
+                 counts: Counts | None = None):
         super().__init__(message, path=path, hint=hint)
         self.cls = cls
         self.counts = counts
@@ -65,14 +67,14 @@ class Module:
     key: str = ""  #: its name in the parent ("" for the root)
     line: int = 0
     args: str | None = None  #: its own printed arguments (a leaf's ``(…)``, a container's extra_repr lines)
-    children: list["Module"] = field(default_factory=list)
+    children: list[Module] = field(default_factory=list)
     none: bool = False  #: printed as ``(key): None``
     container: bool = False  #: printed over several lines (``Cls(`` … ``)``)
     path: str = ""  #: dotted torch name
-    parent: "Module | None" = field(default=None, repr=False)
+    parent: Module | None = field(default=None, repr=False)
     _values: dict | None = field(default=None, repr=False)
 
-    def child(self, key: str) -> "Module | None":
+    def child(self, key: str) -> Module | None:
         for c in self.children:
             if c.key == key:
                 return c
@@ -201,11 +203,9 @@ def parse(text: str, origin: str = "<repr>") -> Module:
 
 def _link(m: Module, path: str) -> None:
     m.path = path
-    total = 0
     for c in m.children:
         c.parent = m
         _link(c, f"{path}.{c.key}" if path else c.key)
-        total += 1
 
 
 def _value(node: ast.AST) -> Any:
@@ -237,6 +237,8 @@ def parse_args(text: str, module: Module | None = None, origin: str = "") -> dic
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", SyntaxWarning)
             call = ast.parse(f"f({fixed})", mode="eval").body
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "f"):
+            raise SyntaxError("not one call")
         out: dict = {}
         for i, a in enumerate(call.args):
             out[i] = _value(a)
@@ -266,7 +268,7 @@ class Counts:
     #: print(model) shows a shared module at every use; torch counts it once: the total may be too high
     shared: list[str] = field(default_factory=list)
 
-    def add(self, other: "Counts") -> None:
+    def add(self, other: Counts) -> None:
         self.params += other.params
         self.buffers += other.buffers
         self.lower_bound |= other.lower_bound
@@ -354,7 +356,10 @@ def _prod(xs) -> int:
 
 def own_counts(m: Module, rule: str, origin: str) -> tuple[int, int]:
     """Parameters and buffers of one module's own printed arguments, by its vocabulary rule."""
-    a = lambda name, default=None: (lambda v: default if v is None else v)(argument(m, name, origin))  # noqa: E731
+
+    def a(name: str, default: Any = None) -> Any:
+        value = argument(m, name, origin)
+        return default if value is None else value
     if rule in ("none", None):
         return 0, 0
     if rule in ("conv", "convtranspose", "scaledstdconv"):
@@ -371,6 +376,9 @@ def own_counts(m: Module, rule: str, origin: str) -> tuple[int, int]:
     if rule == "linear":
         fin, fout = a("in_features"), a("out_features")
         return fin * fout + (fout if a("bias", True) else 0), 0
+    if rule == "bilinear":
+        fout = a("out_features")
+        return a("in1_features") * a("in2_features") * fout + (fout if a("bias", True) else 0), 0
     if rule in ("batchnorm", "instancenorm"):
         c = a("num_features")
         affine = a("affine", rule == "batchnorm")
@@ -528,14 +536,21 @@ class _Builder:
             return self.leaf(m, spec, name)
         if kind == "container":  # ModuleList / ModuleDict: a parent's forward calls them in order
             block = self.sequence(m, name, [c.key for c in m.children], spec)
-            self.notes.append((self.mark(block), f"{m.cls} has no forward(): its children are assumed to run in "
-                                                 "order"))
+            self.notes.append((self.mark(block), f"{m.cls} has no forward(): its children are assumed to run in order"))
             return block
         steps = spec.get("forward")
         if steps == "sequential":
             return self.sequence(m, name, [c.key for c in m.children if not c.none], spec)
         if steps == "dense":
             return self.dense(m, name, spec)
+        if isinstance(steps, str) and steps in PATTERNS:
+            return self.steps(m, name, PATTERNS[steps](m, self.origin), spec)
+        if steps == "append":
+            keys = [c.key for c in m.children if not c.none]
+            return self.steps(m, name, [*keys, {"cat": ["input", *keys]}], spec)
+        if steps == "branches":
+            keys = [c.key for c in m.children if not c.none]
+            return self.steps(m, name, [{"call": k, "from": "input"} for k in keys] + [{"cat": keys}], spec)
         if steps is None:
             raise _Unplaceable(m, spec.get("why", f"{m.cls}'s forward() is not modelled"))
         return self.steps(m, name, steps, spec)
@@ -578,8 +593,7 @@ class _Builder:
             else:
                 key = self.mark(item)
                 self.avgpools[key] = m.cls
-                self.notes.append((key, "print(model) does not show AvgPool's ceil_mode and count_include_pad: "
-                                        "torch's defaults (False, True) are assumed"))
+                self.notes.append((key, AVGPOOL_NOTE))
         self.layout(engine_type, item)
         return item
 
@@ -704,7 +718,106 @@ class _Builder:
         self.notes.append((key, message))
         return block
 
-    residual_classes: set[str] = set()
+    residual_classes: frozenset[str] = frozenset()  #: unknown classes printed with a shortcut child somewhere
+
+
+def _res2net(m: Module, origin: str) -> list:
+    """timm's Bottle2neck: conv1's output split into ``width`` channel groups; group i (plus the previous group's
+    result, except in a block's first) through convs.i, bns.i and the ReLU; the last group passed on (pooled
+    in a first block); the pieces concatenated, conv3, bn3, added to the shortcut."""
+    convs = m.child("convs")
+    n = len(convs.children) if convs is not None else 0
+    width = argument(convs.children[0], "in_channels", origin) if n else None
+    if not n or not isinstance(width, int):
+        raise _Unplaceable(m, "Bottle2neck without printed convs")
+    first = m.present("pool")
+    steps: list = ["conv1", "bn1", "relu", {"op": {"type": "split", "split_size_or_sections": width, "dim": 1,
+                                                   "name": "spx"}}]
+    outs = []
+    for i in range(n):
+        if i == 0 or first:
+            source = f"spx[{i}]"
+        else:
+            steps.append({"add": [outs[-1], f"spx[{i}]"], "name": f"sp{i}"})
+            source = "@"
+        steps += [{"call": f"convs.{i}", "from": source}, f"bns.{i}", "relu", {"set": f"out{i}"}]
+        outs.append(f"out{i}")
+    steps.append({"call": "pool", "from": f"spx[{n}]"} if first else {"set": "rest", "to": f"spx[{n}]"})
+    steps += [{"cat": [*outs, "pool" if first else "rest"]}, "conv3", "bn3", "drop_block?", "se?"]
+    return _residual_steps(steps, after=["relu"])
+
+
+def _split_attention(m: Module, origin: str) -> list:
+    """timm's SplitAttn (ResNeSt): conv's output is ``radix`` groups; their sum, pooled, gives the attention
+    (fc1, bn1, act1, fc2, rsoftmax) that weighs each group before they are summed again."""
+    out = resolve(m, "conv.out_channels", origin)
+    mid = resolve(m, "fc1.in_channels", origin)
+    if not isinstance(out, int) or not isinstance(mid, int) or out % mid:
+        raise _Unplaceable(m, "SplitAttn without printed conv and fc1")
+    radix = out // mid
+    steps: list = ["conv", "bn0?", "drop?", "act0", {"set": "x"}]
+    if radix > 1:
+        steps.append({"op": {"type": "chunk", "chunks": radix, "dim": 1, "name": "groups"}})
+        total = "groups[0]"
+        for r in range(1, radix):
+            steps.append({"add": [total, f"groups[{r}]"], "name": f"gap_sum{r}"})
+            total = "@"
+    steps += [{"op": {"type": "mean", "dim": [2, 3], "keepdim": True, "name": "gap"}}, "fc1", "bn1?", "act1", "fc2",
+              "rsoftmax"]
+    if radix == 1:
+        return steps + [{"mul": ["x", "@"]}]
+    steps.append({"op": {"type": "chunk", "chunks": radix, "dim": 1, "name": "attn"}})
+    for r in range(radix):
+        steps.append({"mul": [f"groups[{r}]", f"attn[{r}]"], "name": f"weighted{r}", "as": f"w{r}"})
+    total = "w0"
+    for r in range(1, radix):
+        steps.append({"add": [total, f"w{r}"], "name": f"sum{r}"})
+        total = "@"
+    return steps
+
+
+def _mobileone(m: Module, origin: str) -> list:
+    """timm's MobileOneBlock (unfused): ``identity(x) + conv_scale(x) + Σ conv_kxk[i](x)``, then attn (or se), act."""
+    steps: list = []
+    terms: list[str] = []
+    for key in ("identity", "conv_scale"):
+        if m.present(key):
+            steps.append({"call": key, "from": "input"})
+            terms.append(key)
+    kxk = m.child("conv_kxk")
+    for c in (kxk.children if kxk is not None else []):
+        steps.append({"call": f"conv_kxk.{c.key}", "from": "input"})
+        terms.append(f"conv_kxk_{c.key}")
+    if not terms:
+        raise _Unplaceable(m, "MobileOneBlock without branches")
+    total = terms[0]
+    for k, term in enumerate(terms[1:], 1):
+        steps.append({"add": [total, term], "name": f"sum{k}"})
+        total = "@"
+    if len(terms) == 1:
+        steps.append({"set": "out", "to": total})
+    return steps + ["drop_path?", "se?", "attn?", "act"]
+
+
+def _mixed_conv(m: Module, origin: str) -> list:
+    """timm's MixedConv2d: the input split by channels, each piece through its own conv, the outputs concatenated."""
+    keys = [c.key for c in m.children if not c.none]
+    sizes = [argument(c, "in_channels", origin) for c in m.children if not c.none]
+    if not keys or not all(isinstance(v, int) for v in sizes):
+        raise _Unplaceable(m, "MixedConv2d without printed convs")
+    steps: list = [{"op": {"type": "split", "split_size_or_sections": sizes, "dim": 1, "name": "pieces"}}]
+    steps += [{"call": k, "from": f"pieces[{i}]"} for i, k in enumerate(keys)]
+    return steps + [{"cat": keys}]
+
+
+def _residual_steps(main: list, after: list) -> list:
+    return list(main) + [{"set": "out"}, {"call": "downsample", "from": "input", "as": "identity", "optional": True},
+                         {"add": ["out", "identity"]}, *after]
+
+
+#: forward patterns computed from the printed tree (a loop over a ModuleList, a group count)
+PATTERNS = {"res2net": _res2net, "split_attention": _split_attention, "mobileone": _mobileone,
+            "mixed_conv": _mixed_conv}
 
 
 def _key_name(key: str, position: int) -> str | None:
@@ -763,16 +876,35 @@ def _leaves(m: Module):
         yield from _leaves(c)
 
 
+def _convs(m: Module):
+    """The convolutions under ``m`` in printed order; a MixedConv2d as one (its pieces' channels summed)."""
+    if m.cls == "MixedConv2d":
+        yield m
+        return
+    if not m.children and (V.CLASSES.get(m.cls) or {}).get("count") in ("conv", "scaledstdconv"):
+        yield m
+    for c in m.children:
+        yield from _convs(c)
+
+
+def _channels(conv: Module, which: str, origin: str):
+    if conv.cls == "MixedConv2d":
+        values = [argument(c, which, origin) for c in conv.children if not c.none]
+        return sum(values) if all(isinstance(v, int) for v in values) else None
+    return argument(conv, which, origin)
+
+
 def _keeps_shape(m: Module, origin: str) -> bool:
     """A block whose first conv reads as many channels as its last conv writes, with every stride 1."""
-    convs = [x for x in _leaves(m) if (V.CLASSES.get(x.cls) or {}).get("count") in ("conv", "scaledstdconv")]
+    convs = list(_convs(m))
     if not convs:
         return False
     for c in convs:
-        s = argument(c, "stride", origin)
-        if s is not None and any(v != 1 for v in (s if isinstance(s, list) else [s])):
-            return False
-    return argument(convs[0], "in_channels", origin) == argument(convs[-1], "out_channels", origin)
+        for leaf in (c.children if c.cls == "MixedConv2d" else [c]):
+            s = argument(leaf, "stride", origin)
+            if s is not None and any(v != 1 for v in (s if isinstance(s, list) else [s])):
+                return False
+    return _channels(convs[0], "in_channels", origin) == _channels(convs[-1], "out_channels", origin)
 
 
 class _Steps:
@@ -805,8 +937,13 @@ class _Steps:
         return item["name"]
 
     def call(self, key: str, reads: str | None = None, alias: str | None = None, optional: bool = False) -> None:
-        c = self.m.child(key)
-        if c is None or c.none or (optional and not self.m.present(key)):
+        """Call child ``key`` (``convs.0``: a member of a ModuleList child, named ``convs_0``: a node name has no
+        dots)."""
+        c = self.m
+        for part in key.split("."):
+            c = c.child(part) if c is not None else None
+        parent = self.m.child(key.rsplit(".", 1)[0]) if "." in key else self.m
+        if c is None or c.none or (optional and not (parent is not None and parent.present(key.rsplit(".")[-1]))):
             if optional:
                 if alias:
                     self.alias[alias] = self.ref(reads) if reads else self.current
@@ -815,11 +952,12 @@ class _Steps:
         n = self.calls.get(key, 0)
         self.calls[key] = n + 1
         source = self.ref(reads) if reads else self.current
+        own = key.replace(".", "_")
         if n == 0:
-            item = self.b.element(c, key)
+            item = self.b.element(c, own)
             name = self.emit(item, source)
         else:
-            name = self.emit({"share": key, "name": self.fresh(f"{key}_{n}")}, source)
+            name = self.emit({"share": own, "name": self.fresh(f"{own}_{n}")}, source)
         if alias:
             self.alias[alias] = name
 
@@ -1035,10 +1173,12 @@ _GUESSES: dict[int, str] = {}  #: id(layer) → the note on the guess it rests o
 
 
 def _guess_failed(layer: L.Layer, exc: NetworkError) -> ShapesUnknown:
-    why = _GUESSES.get(id(layer), "a forward() convcalc guessed")
-    found = re.match(r"(\S+)'s forward", why)
+    guesses = _GUESSES.get(id(layer)) or ["a forward() convcalc guessed"]
+    classes = [g.split("'", 1)[0] for g in guesses]
+    why = (f"{' and '.join(c + chr(39) + 's' for c in classes)} forward(), which convcalc guessed"
+           if all(g.endswith("which convcalc guessed") for g in guesses) else guesses[0])
     return ShapesUnknown(f"shapes unknown from here: they rest on {why}, and the guess does not fit: {exc.message}",
-                         path=layer.path or None, cls=found[1] if found else None,
+                         path=layer.path or None, cls=classes[0],
                          hint="torch runs this network; convcalc cannot follow its forward() (the parameters are "
                               "still counted: convcalc params)")
 
@@ -1082,8 +1222,8 @@ def read(text: str, origin: str = "<repr>") -> Reading:
     root = parse(text, origin)
     counts = count(root, origin)
     builder = _Builder(origin)
-    builder.residual_classes = {m.cls for m in root.walk() if entry(m) is None
-                                and any(c.key in V.SHORTCUT_NAMES for c in m.children)}
+    builder.residual_classes = frozenset(m.cls for m in root.walk() if entry(m) is None
+                                         and any(c.key in V.SHORTCUT_NAMES for c in m.children))
     unplaced = None
     data = None
     try:
@@ -1131,22 +1271,22 @@ def network(reading: Reading, origin: str = "<repr>", input_shape: L.Shape | Non
     guessed_paths = [by_path.get(k, "") for k in getattr(build, "guessed", [])]  # "": the model itself
     notes_by_marker = {k: msg for k, msg in build.notes}
     nodes = []
-    guessing = None
+    guesses = [(path, _short(notes_by_marker.get(marker, ""))) for marker, path in
+               zip(getattr(build, "guessed", []), guessed_paths)]
+    guessing = False
     for node in net.nodes:
         layer = node.layer
         fix = patch.get(layer.path)
         if fix is not None:
             layer = fix(layer)
-        if guessing is None:
-            for marker, path in zip(getattr(build, "guessed", []), guessed_paths):
-                if path == "" or layer.path.startswith(path + ".") or layer.path == path:
-                    guessing = notes_by_marker.get(marker, "a guessed forward()")
-                    break
-        if guessing is not None:
+        within = [why for path, why in guesses
+                  if path == "" or layer.path == path or layer.path.startswith(path + ".")]
+        guessing = guessing or bool(within)
+        if guessing:  # from the first node a guess places on: its shapes rest on guesses
             base = type(layer)
             cls = _GUARDED.setdefault(base, _guarded_class(base))
             layer = cls(**_fields(layer))
-            _GUESSES[id(layer)] = _short(guessing)
+            _GUESSES[id(layer)] = within[::-1] or [why for _, why in guesses[:1]]
         nodes.append(dataclasses.replace(node, layer=layer) if layer is not node.layer else node)
     notes = []
     for marker, message in build.notes:
@@ -1207,7 +1347,9 @@ def counts_text(counts: Counts, placed: bool = False) -> str:
     ``placed``: the graph holds the hidden parameters whose size comes from the input, so they are no reason to
     call the total a lower bound here."""
     reasons = [w for w in counts.why if not (placed and w.endswith("(its size depends on the input)"))]
-    reasons += [f"{c} is a class whose own parameters print nowhere" for c in sorted(counts.unknown)]
+    unknown = sorted(counts.unknown)
+    if unknown:
+        reasons.append(f"{', '.join(unknown)}: not modelled, and a parameter such a class holds itself prints nowhere")
     total = f"{counts.params:,} parameters and {counts.buffers:,} buffers"
     if counts.shared:
         return f"print(model) shows {total}, but {'; '.join(counts.shared)} (torch counts them once)"
@@ -1223,7 +1365,11 @@ def read_network(text: str, origin: str, *, input_shape: L.Shape | None = None, 
     module), a total that is only a lower bound because a known class hides parameters it cannot size, or a
     total that counts a shared module more than once. A class convcalc does not know at all, printed with
     children, is read by the in-order guess (a warning says so) and errors after it are "shapes unknown"."""
-    reading = read(text, origin)
+    return checked_network(read(text, origin), origin, input_shape=input_shape, aux=aux)
+
+
+def checked_network(reading: Reading, origin: str, *, input_shape: L.Shape | None = None, aux: bool = False):
+    """:func:`read_network` for a :class:`Reading` already made."""
     counts = reading.counts
     if reading.unplaced is not None:
         path, cls, why = reading.unplaced

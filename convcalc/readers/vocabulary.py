@@ -22,7 +22,10 @@
     ``why`` (said when it cannot be known).
 ``forward``
     ``"sequential"`` (the children in order), ``"dense"`` (DenseNet: each child reads the concatenation of
-    the input and every earlier child), or a list of steps:
+    the input and every earlier child), ``"branches"`` (every child reads the input; their outputs are
+    concatenated in order: Inception), a name in ``torchrepr.PATTERNS`` (a forward computed from the printed
+    tree: ``res2net``, ``split_attention``), ``"append"`` (the children in order; the input and every child's
+    output concatenated: timm's SequentialAppendList), or a list of steps:
 
     * ``"conv1"`` — call child ``conv1`` on the current tensor; ``"se?"`` — if it is printed (not ``None``,
       not an empty ``Sequential()``);
@@ -83,6 +86,9 @@ def _act(type_: str) -> dict:
 #: ``DownsampleAvg`` (NFNet) build ``AvgPool2d(2, stride, ceil_mode=True, count_include_pad=False)``
 AVGPOOL_CONTEXTS = (
     {"parent_class": "DownsampleAvg", "set": {"ceil_mode": True, "count_include_pad": False}},
+    # timm's Res2Net (pool) and ResNeSt (avd_first/avd_last) build AvgPool2d(3, stride, padding=1): torch's defaults
+    {"parent_class": "Bottle2neck", "set": {"ceil_mode": False}},
+    {"parent_class": "ResNestBottleneck", "set": {"ceil_mode": False}},
     {"parent_class": "Sequential", "parent_key": "downsample", "first": True,
      "set": {"ceil_mode": True, "count_include_pad": False}},
 )
@@ -98,8 +104,8 @@ _TORCH_NN: dict[str, dict] = {
     **{f"ConvTranspose{n}d": _leaf(f"convtranspose{n}d", "convtranspose", CONV_ARGS, ndim=n) for n in (1, 2, 3)},
     "Linear": _leaf("linear", "linear", ("in_features", "out_features", "bias")),
     "NonDynamicallyQuantizableLinear": _leaf("linear", "linear", ("in_features", "out_features", "bias")),
-    "LazyLinear": _leaf("linear", "linear", ("in_features", "out_features", "bias")),
-    "Bilinear": _leaf(None, "linear", why="Bilinear reads two tensors"),
+    "Bilinear": _leaf(None, "bilinear", ("in1_features", "in2_features", "out_features", "bias"),
+                      why="Bilinear reads two tensors"),
     **{f"BatchNorm{n}d": _leaf(f"batchnorm{n}d", "batchnorm", ("num_features",)) for n in (1, 2, 3)},
     "SyncBatchNorm": _leaf("batchnorm2d", "batchnorm", ("num_features",)),
     **{f"InstanceNorm{n}d": _leaf(f"instancenorm{n}d", "instancenorm", ("num_features",)) for n in (1, 2, 3)},
@@ -130,6 +136,9 @@ _TORCH_NN: dict[str, dict] = {
                                              "Hardsigmoid", "Softplus", "Softsign", "Tanhshrink", "Softmax",
                                              "LogSoftmax")},
     "Softmax2d": _leaf("softmax", set={"dim": -3}),
+    "RReLU": _leaf("leakyrelu", keep=(), note="RReLU: in eval mode a LeakyReLU with slope (lower + upper) / 2"),
+    **{name: _leaf(None, why=f"convcalc's layers have no {name}")
+       for name in ("Threshold", "Softmin", "GLU", "ChannelShuffle", "PixelUnshuffle", "Fold", "Unfold")},
     "MultiheadAttention": {
         "kind": "block", "count": "mha", "forward": [{"in_proj": True}],
         "note": "MultiheadAttention: print(model) shows only out_proj; the in-projection is counted as torch's "
@@ -150,6 +159,12 @@ def _residual(main: list, shortcut: str = "downsample", after: list | None = Non
     steps = list(main) + [{"set": "out"}, {"call": shortcut, "from": "input", "as": "identity", "optional": True},
                           {"add": ["out", "identity"]}]
     return steps + list(after or [])
+
+
+def _byob_residual(main: list) -> list:
+    """timm ByobNet's blocks: ``x = main(x); if shortcut is not None: x = x + shortcut(input); act(x)``."""
+    return list(main) + [{"if": "has:shortcut", "then": [
+        {"set": "y"}, {"call": "shortcut", "from": "input", "as": "sc"}, {"add": ["y", "sc"]}]}, "act"]
 
 
 def _if_residual(main: list, after: list | None = None) -> list:
@@ -215,6 +230,8 @@ _TORCHVISION: dict[str, dict] = {
         {"when": {"has": ["conv1", "bn1", "act1", "conv2", "bn2", "act2"]},  # timm
          "forward": _residual(["conv1", "bn1", "drop_block?", "act1", "aa?", "conv2", "bn2", "se?", "drop_path?"],
                               after=["act2"])},
+        {"when": {"has": ["conv1_kxk", "conv2_kxk", "act"]},  # timm ByobNet
+         "forward": _byob_residual(["conv1_kxk", "attn?", "conv2_kxk", "attn_last?", "drop_path?"])},
     ]},
     "Bottleneck": {"kind": "block", "variants": [
         {"when": {"has": ["conv1", "norm1", "conv2", "norm2", "conv3", "norm3", "act3"]},  # timm ResNetV2
@@ -252,19 +269,32 @@ _TORCHVISION: dict[str, dict] = {
         "Conv2d_1a_3x3", "Conv2d_2a_3x3", "Conv2d_2b_3x3", "maxpool1", "Conv2d_3b_1x1", "Conv2d_4a_3x3", "maxpool2",
         "Mixed_5b", "Mixed_5c", "Mixed_5d", "Mixed_6a", "Mixed_6b", "Mixed_6c", "Mixed_6d", "Mixed_6e",
         {"aux": "AuxLogits"}, "Mixed_7a", "Mixed_7b", "Mixed_7c", "avgpool", "dropout", FLATTEN, "fc"]},
-    "InceptionA": {"kind": "block", "forward": _branches(
+    "InceptionA": {"kind": "block", "variants": [
+        {"when": {"has": ["branch0", "branch1", "branch2", "branch3"]}, "forward": "branches"},  # timm Inception-v4
+        {"when": {"has": ["branch1x1", "branch_pool"]}, "forward": _branches(
         ["branch1x1"], ["branch5x5_1", "branch5x5_2"], ["branch3x3dbl_1", "branch3x3dbl_2", "branch3x3dbl_3"],
         [_op("avgpool2d", kernel_size=3, stride=1, padding=1, name="pool"), "branch_pool"],
-        order=["branch1x1", "branch5x5_2", "branch3x3dbl_3", "branch_pool"])},
-    "InceptionB": {"kind": "block", "forward": _branches(
+        order=["branch1x1", "branch5x5_2", "branch3x3dbl_3", "branch_pool"])}]},
+    "InceptionB": {"kind": "block", "variants": [
+        {"when": {"has": ["branch0", "branch1", "branch2", "branch3"]}, "forward": "branches"},  # timm Inception-v4
+        {"when": {"has": ["branch3x3", "branch3x3dbl_1"]}, "forward": _branches(
         ["branch3x3"], ["branch3x3dbl_1", "branch3x3dbl_2", "branch3x3dbl_3"],
         [_op("maxpool2d", kernel_size=3, stride=2, name="pool")],
-        order=["branch3x3", "branch3x3dbl_3", "pool"])},
-    "InceptionC": {"kind": "block", "forward": _branches(
+        order=["branch3x3", "branch3x3dbl_3", "pool"])}]},
+    "InceptionC": {"kind": "block", "variants": [
+        {"when": {"has": ["branch0", "branch1_0", "branch2_0", "branch3"]},  # timm Inception-v4
+         "forward": [{"call": "branch0", "from": "input"},
+                     {"call": "branch1_0", "from": "input"}, {"call": "branch1_1a", "from": "branch1_0"},
+                     {"call": "branch1_1b", "from": "branch1_0"},
+                     {"call": "branch2_0", "from": "input"}, "branch2_1", "branch2_2",
+                     {"call": "branch2_3a", "from": "branch2_2"}, {"call": "branch2_3b", "from": "branch2_2"},
+                     {"call": "branch3", "from": "input"},
+                     {"cat": ["branch0", "branch1_1a", "branch1_1b", "branch2_3a", "branch2_3b", "branch3"]}]},
+        {"when": {"has": ["branch1x1", "branch_pool"]}, "forward": _branches(
         ["branch1x1"], ["branch7x7_1", "branch7x7_2", "branch7x7_3"],
         ["branch7x7dbl_1", "branch7x7dbl_2", "branch7x7dbl_3", "branch7x7dbl_4", "branch7x7dbl_5"],
         [_op("avgpool2d", kernel_size=3, stride=1, padding=1, name="pool"), "branch_pool"],
-        order=["branch1x1", "branch7x7_3", "branch7x7dbl_5", "branch_pool"])},
+        order=["branch1x1", "branch7x7_3", "branch7x7dbl_5", "branch_pool"])}]},
     "InceptionD": {"kind": "block", "forward": _branches(
         ["branch3x3_1", "branch3x3_2"], ["branch7x7x3_1", "branch7x7x3_2", "branch7x7x3_3", "branch7x7x3_4"],
         [_op("maxpool2d", kernel_size=3, stride=2, name="pool")],
@@ -378,6 +408,9 @@ _TORCHVISION: dict[str, dict] = {
     "ShiftedWindowAttentionV2": {"kind": "unsupported", "count": "none",
                                  "hidden": [{"name": "logit_scale", "count": None,
                                              "why": "the number of heads is not printed"}]},
+    "SwapAxes": _leaf(None, why="SwapAxes does not print which axes it swaps"),
+    "WindowPartition": _leaf(None, why="WindowPartition does not print its window size"),
+    "WindowDepartition": _leaf(None, why="WindowDepartition does not print its window size"),
     "MaxVit": {"kind": "unsupported",
                "why": "MaxViT's window and grid partitions and its relative position bias are not printed"},
     "RelativePositionalMultiHeadAttention": {"kind": "unsupported", "count": "none",
@@ -480,6 +513,9 @@ _TIMM: dict[str, dict] = {
     "ConvNeXtBlock": {"kind": "block",
                       "hidden": [{"name": "gamma", "count": "conv_dw.out_channels",
                                   "when": {"not": "class:mlp=GlobalResponseNormMlp"}}],
+                      "note": "timm's ConvNeXtBlock: its layer scale gamma (C parameters) is counted unless the MLP is "
+                              "GlobalResponseNormMlp, as timm builds them (ConvNeXt-V2 passes ls_init_value=None); "
+                              "print(model) does not show ls_init_value",
                       "variants": [
                           {"when": {"child_class": {"norm": ["LayerNorm"]}},
                            "forward": ["conv_dw", _op("permute", dims=[0, 2, 3, 1]), "norm", "mlp",
@@ -502,6 +538,64 @@ _TIMM: dict[str, dict] = {
         "Mixed_5b", "Mixed_5c", "Mixed_5d", "Mixed_6a", "Mixed_6b", "Mixed_6c", "Mixed_6d", "Mixed_6e",
         {"aux": "AuxLogits"}, "Mixed_7a", "Mixed_7b", "Mixed_7c", "global_pool", "head_drop?", "fc"]},
     "RegStage": {"kind": "block", "forward": [{"children": "rest"}]},
+    # timm MLP-Mixer: token mixing is an MLP over the transposed tokens
+    "MlpMixer": {"kind": "block", "variants": [
+        {"when": {"child_class": {"norm": ["LayerNorm"]}},
+         "forward": ["stem", "blocks", "norm", _op("mean", dim=[1], name="pool"), "head_drop?", "head"]},
+    ]},
+    "PatchEmbed": {"kind": "block", "variants": [
+        {"when": {"has": ["proj"], "lacks": ["pool", "conv"]},
+         "forward": ["proj", _op("flatten", start_dim=2), _op("transpose", dim0=1, dim1=2, name="to_tokens"),
+                     "norm?"],
+         "note": "timm's PatchEmbed is read as it is built for ViT and MLP-Mixer: flatten=True (tokens × features)"},
+    ]},
+    "MixerBlock": {"kind": "block", "forward": [
+        "norm1", _op("transpose", dim0=1, dim1=2, name="to_channels"), "mlp_tokens",
+        _op("transpose", dim0=1, dim1=2, name="to_tokens"), "drop_path?", {"add": ["@", "input"], "as": "x"},
+        {"call": "norm2", "from": "x"}, "mlp_channels", "drop_path?", {"add": ["@", "x"]}]},
+    "GluMlp": {"kind": "block", "forward": [
+        "fc1", _op("chunk", chunks=2, dim=-1, name="split"), {"call": "act", "from": "split[1]"},
+        {"mul": ["split[0]", "act"]}, "drop1?", "norm?", "fc2", "drop2?"]},
+    # timm VoVNet: a one-shot aggregation concatenates the block's input and every conv's output
+    "VovNet": {"kind": "block", "forward": ["stem", "stages", "head"]},
+    "OsaStage": {"kind": "block", "forward": ["pool?", "blocks"]},
+    "OsaBlock": {"kind": "block", "variants": [
+        {"when": {"has": ["conv_mid", "conv_concat"], "lacks": ["conv_reduction"]},
+         "forward": ["conv_mid", "conv_concat", "attn?", "drop_path?"],
+         "note": "OsaBlock: timm adds the identity when built with residual=True, which print(model) does not "
+                 "show; it changes no count or shape"},
+        {"when": {"has": ["conv_reduction"]}, "kind": "unsupported",
+         "why": "its aggregation reads the input from before conv_reduction"},
+    ]},
+    "SequentialAppendList": {"kind": "block", "forward": "append"},
+    # timm ByobNet ("bring your own blocks"): a block adds its ``shortcut`` where it has one (printed, even Identity)
+    "ByobNet": {"kind": "block", "forward": ["stem", "stages", "final_conv", "head"]},
+    "Stem": {"kind": "block", "forward": "sequential"},
+    "BottleneckBlock": {"kind": "block", "variants": [
+        {"when": {"has": ["conv1_1x1", "conv2_kxk", "conv3_1x1", "act"]},
+         "forward": _byob_residual(["conv1_1x1", "conv2_kxk", "conv2b_kxk?", "attn?", "conv3_1x1", "attn_last?",
+                                    "drop_path?"])},
+    ]},
+    "EdgeBlock": {"kind": "block", "forward": _byob_residual(
+        ["conv1_kxk", "attn?", "conv2_1x1", "attn_last?", "drop_path?"])},
+    "RepVggBlock": {"kind": "block", "forward": [
+        {"call": "conv_1x1", "from": "input"}, {"call": "conv_kxk", "from": "input"},
+        {"add": ["conv_1x1", "conv_kxk"], "name": "sum"},
+        {"if": "has:identity", "then": ["drop_path?", {"set": "y"}, {"call": "identity", "from": "input"},
+                                        {"add": ["y", "identity"]}]},
+        "attn?", "act"]},
+    # timm Res2Net and ResNeSt: forwards computed from the printed tree (torchrepr.PATTERNS)
+    "Bottle2neck": {"kind": "block", "forward": "res2net"},
+    "SplitAttn": {"kind": "block", "forward": "split_attention"},
+    "RadixSoftmax": _leaf("softmax", set={"dim": 1},
+                          note="RadixSoftmax: a softmax over the radix groups (a sigmoid for radix 1), no parameters"),
+    "ResNestBottleneck": {"kind": "block", "forward": _residual(
+        ["conv1", "bn1", "act1", "avd_first?", "conv2", "bn2?", "drop_block?", "act2", "avd_last?", "conv3", "bn3",
+         "drop_path?"], after=["act3"])},
+    # timm Inception-v4: each block concatenates its children, all applied to its input
+    "InceptionV4": {"kind": "block", "forward": ["features", "global_pool", "head_drop?", "last_linear"]},
+    **{name: {"kind": "block", "forward": "branches"}
+       for name in ("Mixed3a", "Mixed4a", "Mixed5a", "ReductionA", "ReductionB")},
     # timm ResNetV2 (pre-activation): the shortcut reads the pre-activated input where there is a downsample
     "ResNetV2": {"kind": "block", "forward": ["stem", "stages", "norm", "head"]},
     "ResNetStage": {"kind": "block", "forward": ["blocks"]},
@@ -540,7 +634,11 @@ _TIMM: dict[str, dict] = {
     "DarkBlock": {"kind": "block", "variants": [
         {"when": {"has": ["conv1", "conv2"], "lacks": ["shortcut"]},
          "forward": ["conv1", "attn?", "conv2", "drop_path?", {"add": ["@", "input"]}]},
+        {"when": {"has": ["conv1_1x1", "conv2_kxk", "act"]},  # timm ByobNet
+         "forward": _byob_residual(["conv1_1x1", "attn?", "conv2_kxk", "attn_last?", "drop_path?"])},
     ]},
+    "MobileOneBlock": {"kind": "block", "forward": "mobileone"},
+    "MixedConv2d": {"kind": "block", "forward": "mixed_conv"},
     "ConvMixer": {"kind": "block", "forward": ["stem", "blocks", "global_pool", "head_drop?", "head"]},
     "Residual": {"kind": "block", "variants": [
         {"when": {"has": ["fn"]}, "forward": ["fn", {"add": ["@", "input"]}]},  # ConvMixer
@@ -556,21 +654,21 @@ _TIMM: dict[str, dict] = {
 #: naming the class. A user's class of the same name is refused too: rename it, or write the spec.
 UNMODELLED: dict[str, tuple[str, ...]] = {
     "timm models": (
-        "Beit", "ByobNet", "CPUBone", "CSATv2", "Cait", "CoaT", "ConVit", "CrossVit", "CspNext", "DLA", "DPN", "DaVit",
+        "Beit", "CPUBone", "CSATv2", "Cait", "CoaT", "ConVit", "CrossVit", "CspNext", "DLA", "DPN", "DaVit",
         "DeepseekVitClassifier", "DeepseekVitEncoder", "EdgeNeXt", "EfficientFormer", "EfficientFormerV2",
         "EfficientViM", "EfficientViMDistilled", "EfficientVit", "EfficientVitLarge", "EfficientVitMsra", "Eva",
         "FastVit", "FasterNet", "FocalNet", "Gemma4VitClassifier", "Gemma4VitEncoder", "GhostNet", "GlobalContextVit",
-        "Hiera", "HieraDet", "HighPerfGpuNet", "HighResolutionNet", "IFormer", "InceptionResnetV2", "InceptionV4",
+        "Hiera", "HieraDet", "HighPerfGpuNet", "HighResolutionNet", "IFormer", "InceptionResnetV2",
         "LCNetV2", "Levit", "LevitDistilled", "LowFormer", "MambaOut", "MaxxVit", "MetaFormer", "MetaNeXt",
-        "MlpMixer", "MobileNetV5", "MultiScaleVit", "NASNetALarge", "NaFlexVit", "Nest", "NextViT", "PNASNet5Large",
+        "MobileNetV5", "MultiScaleVit", "NASNetALarge", "NaFlexVit", "Nest", "NextViT", "PNASNet5Large",
         "PoolingVisionTransformer", "PyramidVisionTransformerV2", "Qwen3VitClassifier", "RDNet", "RepGhostNet",
         "RepVit", "SHViT", "SelecSls", "Sequencer2d", "StarNet", "SwiftFormer", "SwinTransformerV2",
         "SwinTransformerV2Cr", "TNT", "TResNet", "TinyVit", "Twins", "VOLO", "Visformer", "VisionTransformerDistilled",
-        "VisionTransformerRelPos", "VisionTransformerSAM", "VovNet", "Xception", "XceptionAligned", "Xcit",
+        "VisionTransformerRelPos", "VisionTransformerSAM", "Xception", "XceptionAligned", "Xcit",
     ),
     "timm blocks": (
-        "Bottle2neck", "CondConvResidual", "CrossStage", "CrossStage3", "GlobalContext", "MixedConv2d",
-        "MobileAttention", "PreBottleneck", "ResNestBottleneck", "SelectiveKernelBasic", "SelectiveKernelBottleneck",
+        "CondConvResidual", "CrossStage", "CrossStage3", "GlobalContext",
+        "MobileAttention", "PreBottleneck", "SelectiveKernelBasic", "SelectiveKernelBottleneck",
     ),
 }
 #: classes that print a module they share at every place it is used (torch counts its parameters once)
