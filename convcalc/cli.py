@@ -315,10 +315,10 @@ def load_network(model: str | None, layers: str | None, input_text: str | None, 
 def _model_code(model: str, source_format: str | None) -> tuple[Path, str | None] | None:
     """(file, choice) for a model file (``model.py``) or a model a file defines (``models/resnet.py:ResNet18``,
     ``resnet.py:"ResNet(BasicBlock, [2, 2, 2, 2])"``); None for anything else."""
+    if source_format not in (None, "pytorch-code") or (".py" not in model and source_format is None):
+        return None  # a spec file or a built-in: the interpreter is not even imported
     from .readers.torchcode import split_choice
 
-    if source_format not in (None, "pytorch-code"):
-        return None
     chosen = split_choice(model)
     if chosen is not None:
         return chosen

@@ -121,3 +121,24 @@ def test_inception_v3_aux_head_is_counted_apart():
     report = analyze(catalog.load("inception_v3", aux=True))
     assert report.totals.params == 27_161_264  # torchvision with aux_logits=True
     assert report.totals.aux_params == 27_161_264 - 23_834_568
+
+
+@pytest.mark.parametrize("name", catalog.names())
+def test_the_compiled_catalog_equals_its_yaml(name):
+    """catalog.load reads compiled/<name>.json (no PyYAML at start-up); it must be the YAML's data exactly
+    (run tools/compile_catalog.py after editing a catalog file)."""
+    import json
+    import os
+
+    from convcalc.readers.spec import parse_text
+
+    with open(os.path.join(catalog.HERE, "compiled", f"{name}.json"), encoding="utf-8") as f:
+        assert json.load(f) == parse_text(catalog.text(name), "yaml", name)
+
+
+def test_loading_a_built_in_needs_no_yaml():
+    import subprocess
+    import sys
+
+    code = "import sys, convcalc.catalog as c; c.load('resnet50'); print('yaml' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
