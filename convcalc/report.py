@@ -290,11 +290,20 @@ class _Evaluate:
             self.alias(aliases.get(i, ()))
 
     def alias(self, blocks) -> None:
-        for block in blocks:
-            base = split_ref(block.output)[0]
-            self.values[block.id] = self.value(block.output)
-            self.fields[block.id] = self.fields[base]
-            self.deep[block.id] = self.deep[base]
+        """Give each block id its result; a block whose result is another block's (an empty block after one)
+        waits for that one, whatever their order."""
+        pending = list(blocks)
+        while pending:
+            ready = [b for b in pending if split_ref(b.output)[0] in self.values]
+            if not ready:
+                return
+            for block in ready:
+                base, index = split_ref(block.output)
+                # a chunk/split at the end of a block: the block gives its pieces, as the node does
+                self.values[block.id] = self.values[base] if index is None else self.value(block.output)
+                self.fields[block.id] = self.fields[base]
+                self.deep[block.id] = self.deep[base]
+                pending.remove(block)
 
     def node(self, node: Node) -> None:
         layer = node.layer
@@ -435,14 +444,20 @@ class _Evaluate:
                  "rf": explain.receptive(effect, rf_in, rf_out, layer)}
         return {k: v for k, v in lines.items() if v}
 
+    def _raw(self, ref: str):
+        """The value ``ref`` names: one shape, or a chunk/split's list of pieces where it names them all."""
+        base, index = split_ref(ref)
+        return self.values[base] if index is None else self.value(ref)
+
     def block_row(self, block: Block) -> LayerRow | None:
         """A tree block's row: its merge's (or last node's) result, with the sums of its nodes."""
         nodes = self.network.nodes[block.first:block.last + 1]
         if any(n.id not in self.rows for n in nodes):
             return None  # analysis stopped inside it
+        if split_ref(block.input)[0] not in self.values or split_ref(block.output)[0] not in self.values:
+            return None  # analysis stopped before it
         children = [self.rows[n.id] for n in nodes if n.block is None]
-        x = self.value(block.input)
-        out = self.value(block.output)
+        x, out = (v[0] if isinstance(v, list) else v for v in (self._raw(block.input), self._raw(block.output)))
         main = x if block.aux else out  # an auxiliary head leaves the main path as it was
         merge = self.rows.get(block.id)
         fields = self.fields.get(split_ref(block.output)[0], {}) if nodes else self.fields[split_ref(block.input)[0]]
