@@ -21,7 +21,7 @@ MODELS = Path(__file__).parent / "data" / "models"
 #: ``# convcalc-refuses: CHOICE @ 3x32x32 ~ regex`` — refused (exit 2) with a message matching regex
 #: ``# convcalc-invalid: CHOICE @ 3x32x32 ~ regex`` — torch fails on it, and convcalc says invalid (exit 1)
 CASE = re.compile(r"^#\s*convcalc(?P<refuse>-refuses|-invalid)?:\s*(?P<choice>.+?)\s*@\s*(?P<shape>[\dx]+)"
-                  r"(?:\s*~\s*(?P<pattern>.+))?$", re.M)
+                  r"(?:\s*~\s*(?P<pattern>.+))?$", re.MULTILINE)
 
 
 def cases(path: Path) -> list[tuple[str, tuple[int, ...], str, str | None]]:
@@ -54,7 +54,7 @@ def load_module(path: Path):
 
 def torch_model(path: Path, choice: str):
     module = load_module(path)
-    value = eval(choice, vars(module))  # noqa: S307 - the test's own corpus, run by the test (never by convcalc)
+    value = eval(choice, vars(module))
     if isinstance(value, type) or callable(value) and not hasattr(value, "forward"):
         value = value()
     return value
@@ -89,7 +89,7 @@ def torch_facts(model, shape: tuple[int, ...], batch: int = 2) -> dict:
 
 
 def convcalc_report(path: Path, choice: str, shape: tuple[int, ...]):
-    data, notes = torchcode.read_path(path, choice=choice, input_shape=shape)
+    data, _ = torchcode.read_path(path, choice=choice, input_shape=shape)
     network = from_data(data, origin=str(path), input_shape=shape)
     return analyze(network), data
 
@@ -97,7 +97,7 @@ def convcalc_report(path: Path, choice: str, shape: tuple[int, ...]):
 def compare(path: Path, choice: str, shape: tuple[int, ...]) -> list[str]:
     """Differences between convcalc's reading and torch (empty: exact)."""
     facts = torch_facts(torch_model(path, choice), shape)
-    report, data = convcalc_report(path, choice, shape)
+    report, _ = convcalc_report(path, choice, shape)
     problems = []
     if not report.ok:
         return [f"convcalc says invalid: {report.errors[0].line}"]

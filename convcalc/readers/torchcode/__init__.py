@@ -23,7 +23,7 @@ from ...errors import SpecError
 from . import values as V
 from .limits import LimitError, PyRaise, ReadError
 
-__all__ = ["Candidate", "ReadError", "models", "read", "read_path"]
+__all__ = ["Candidate", "ReadError", "models", "read", "read_network", "read_path", "split_choice"]
 
 Notes = list[tuple[str | None, str]]
 
@@ -49,6 +49,8 @@ class Candidate:
     def choice(self) -> str:
         """What to write after ``FILE.py:`` to choose it."""
         if self.kind == "call" and self.expr:
+            if self.expr.endswith("()") and self.expr[:-2].isidentifier():
+                return self.expr[:-2]
             return f'"{self.expr}"'
         if self.required:
             return f'"{self.name}({", ".join(self.required)})"'
@@ -120,6 +122,39 @@ def read_path(path: Path, *, choice: str | None = None, input_shape: tuple | Non
     text = _read_text(path)
     return read(text, str(path), choice=choice or None, input_shape=input_shape, input_shapes=input_shapes,
                 resolver=_files_resolver(root, extra or []))
+
+
+def read_network(text: str, origin: str, *, choice: str | None = None, input_shape: tuple | None = None,
+                 input_shapes: dict[str, tuple] | None = None, aux: bool = False, path: Path | None = None):
+    """Model code → a Network (with the reader's notes): :func:`read` (or :func:`read_path` for ``path``),
+    then the one builder every reader's data goes through."""
+    import dataclasses
+
+    from ...build import from_data
+
+    if path is not None:
+        data, notes = read_path(path, choice=choice, input_shape=input_shape, input_shapes=input_shapes)
+    else:
+        data, notes = read(text, origin, choice=choice, input_shape=input_shape, input_shapes=input_shapes)
+    network = from_data(data, origin=origin, input_shape=input_shape, aux=aux)
+    return dataclasses.replace(network, notes=tuple(notes))
+
+
+def split_choice(model: str) -> tuple[Path, str] | None:
+    """``models/resnet.py:ResNet18`` or ``resnet.py:"ResNet(BasicBlock, [2, 2, 2, 2])"`` → (file, choice),
+    when the part before the first ``.py:`` is a file."""
+    index = model.find(".py:")
+    if index < 0:
+        return None
+    path, choice = Path(model[:index + 3]), model[index + 4:].strip()
+    if not path.is_file():
+        return None
+    if len(choice) >= 2 and choice[0] == choice[-1] and choice[0] in "'\"":
+        choice = choice[1:-1]
+    if not choice:
+        raise SpecError(f"{model}: nothing after ':'", hint=f"e.g. {path}:Net; `convcalc list {path}` lists the "
+                                                              "models")
+    return path, choice
 
 
 def _read_text(path: Path) -> str:
@@ -214,6 +249,11 @@ def _candidates(interp, scope: V.ModuleScope) -> list[Candidate]:
     for stmt, value in scope.exprs:
         if isinstance(value, V.Module):
             out.append(Candidate(_short(stmt.value), "expression", stmt.lineno, expr=_short(stmt.value), value=value))
+    for stmt in _top_statements(tree.body):
+        failure = scope.failures.get(id(stmt))
+        if isinstance(stmt, ast.Expr) and failure is not None and _builds_model(stmt.value, scope):
+            out.append(Candidate(_short(stmt.value), "expression", stmt.lineno, expr=_short(stmt.value),
+                                 value=failure))
     for fn_node in tree.body:
         if isinstance(fn_node, ast.FunctionDef) and not fn_node.args.args and not any(
                 c.name == fn_node.name for c in out):
@@ -244,17 +284,14 @@ def _choose(interp, scope: V.ModuleScope, origin: str) -> tuple[Any, str, str | 
             picked, how = group[-1], why
             break
     if picked is None:
+        if not candidates:
+            raise ReadError(f"{origin}: no model found: no nn.Module class, no function that returns one, no "
+                            "nn.Sequential(…)", hint="e.g. model = nn.Sequential(nn.Conv2d(1, 6, 5), nn.ReLU())")
         listed = ", ".join(c.choice for c in candidates if c.kind in ("class", "function")) or "none"
         raise ReadError(f"{origin}: no model to read without a choice (models: {listed})",
                         hint=f"choose one: convcalc params {name_of_file}:NAME, e.g. "
                              f"{name_of_file}:{next((c.choice for c in candidates), 'Net')}; "
                              f"`convcalc list {name_of_file}` lists them")
-    others = [c for c in candidates if c is not picked and (c.root or c.kind in ("variable", "call"))]
-    note = None
-    if others:
-        note = (f"read {picked.choice if picked.kind != 'expression' else picked.name} ({how}); choose another "
-                f"with {name_of_file}:NAME or {name_of_file}:\"EXPR\" — `convcalc list {name_of_file}` lists "
-                f"{len(candidates)}")
     value = picked.value
     if isinstance(value, BaseException):
         raise _as_read_error(value, origin)
@@ -262,6 +299,23 @@ def _choose(interp, scope: V.ModuleScope, origin: str) -> tuple[Any, str, str | 
         value = _evaluate_choice(interp, scope, picked.expr, origin)
     elif picked.kind in ("class", "function"):
         value = _build(interp, value, picked.name, origin)
+    # the other models the file offers: not the picked one's own parts, nor what built it
+    parts = {id(m) for _, m in interp.lib.walk_modules(value)}
+    classes = {id(m.cls) for _, m in interp.lib.walk_modules(value)}
+    for c in candidates:  # the parts of the file's other models are no models of their own
+        if c is not picked and c.kind in ("variable", "expression") and isinstance(c.value, V.Module):
+            parts |= {id(m) for path, m in interp.lib.walk_modules(c.value) if path}
+    others = [c for c in candidates if c is not picked and not (
+        (c.kind in ("variable", "expression") and id(c.value) in parts)
+        or (c.kind == "class" and (id(c.value) in classes or not c.root))
+        or (c.kind == "function" and (not c.root or c.name == picked.choice))
+        or (c.kind == "call" and picked.kind == "call" and c.expr == picked.expr))]
+    note = None
+    if others:
+        listed = ", ".join(c.choice for c in others[:3]) + (", …" if len(others) > 3 else "")
+        label = picked.name if picked.kind in ("variable", "expression") else picked.choice.strip('"')
+        note = (f"read {label} ({how}); the file also has {listed}: choose with {name_of_file}:NAME — "
+                f"`convcalc list {name_of_file}` lists them")
     return value, picked.name if picked.kind != "call" else picked.expr.split("(")[0], note
 
 
@@ -272,19 +326,19 @@ def _evaluate_choice(interp, scope: V.ModuleScope, expr: str, origin: str) -> An
     except SyntaxError as exc:
         raise ReadError(f"the model choice {expr!r} is not a Python expression: {exc.msg}",
                         hint="e.g. FILE.py:ResNet18 or FILE.py:\"ResNet(BasicBlock, [2, 2, 2, 2])\"") from None
+    for name in ast.walk(tree.body):
+        if isinstance(name, ast.Name) and name.id not in scope.vars and name.id not in interp.builtins:
+            from ...errors import did_you_mean
+
+            defined = [c.name for c in _candidates(interp, scope) if c.kind in ("class", "function", "variable")]
+            defined += [k for k, v in scope.vars.items() if isinstance(v, (V.Class, V.Function)) and k not in defined]
+            raise ReadError(f"{origin}: {name.id!r} is not defined in the file (the model choice {expr!r})",
+                            hint=did_you_mean(name.id, defined) or f"`convcalc list {Path(origin).name}` lists "
+                                                                    "the models")
     saved = interp.origin
     interp.origin = f"{Path(origin).name}:{expr}"
     try:
         value = interp.eval(tree.body, scope)
-    except PyRaise as exc:
-        if exc.type_name == "NameError":
-            names = [c.choice for c in _candidates(interp, scope)]
-            from ...errors import did_you_mean
-
-            raise ReadError(f"{origin}: {exc.message} (the model choice {expr!r})",
-                            hint=did_you_mean(expr.split("(")[0], [n.strip('"').split("(")[0] for n in names])
-                            or f"`convcalc list {Path(origin).name}` lists the models") from None
-        raise
     finally:
         interp.origin = saved
     return _build(interp, value, expr, origin)

@@ -13,7 +13,6 @@ data (:meth:`Tracer.spec`), which :func:`convcalc.build.from_data` turns into th
 from __future__ import annotations
 
 import ast
-import math
 import re
 from typing import Any
 
@@ -27,7 +26,7 @@ from .limits import MAX_NODES, ReadError
 class Elem:
     """One element of the spec being written: a layer or tensor op (``item``), or a block (``children``)."""
 
-    __slots__ = ("name", "id", "item", "inputs", "children", "names", "is_block", "origin", "counters")
+    __slots__ = ("children", "counters", "id", "inputs", "is_block", "item", "name", "names", "origin", "seq")
 
     def __init__(self, name: str, id_: str, *, item: dict | None = None, inputs: list[str] | None = None,
                  block: bool = False, origin: str = ""):
@@ -40,6 +39,7 @@ class Elem:
         self.names: set[str] = set()
         self.counters: dict[str, int] = {}
         self.origin = origin
+        self.seq = 0  #: creation order
 
     def __repr__(self) -> str:
         return f"<elem {self.id}>"
@@ -49,7 +49,7 @@ class CallFrame:
     """A module's forward() running: the block it writes into, and the containers opened for calls of its
     grandchildren (``for block in self.blocks: x = block(x)`` writes into a block named ``blocks``)."""
 
-    __slots__ = ("module", "block", "wrappers")
+    __slots__ = ("block", "module", "wrappers")
 
     def __init__(self, module: V.Module, block: Elem):
         self.module = module
@@ -78,6 +78,7 @@ class Tracer:
         self.outputs: list[str] = []
         self.notes: list[str] = []
         self.known: dict[str, V.Tensor] = {}  #: every tensor by ref, for "to the size of that tensor"
+        self.broken_at: int | None = None  #: the element where torch would fail: the spec ends there
 
     # ------------------------------------------------------------------
     # running
@@ -119,7 +120,7 @@ class Tracer:
             if len(args) != 1 or kwargs:
                 raise self.fail(node, "nn.Sequential's forward() takes one input")
             x = args[0]
-            for key, child in module.modules.items():
+            for child in module.modules.values():
                 if child is not None:
                     x = self.call_module(child, [x], {}, node)
             return x
@@ -237,15 +238,26 @@ class Tracer:
     def layer_item(self, module: V.Module, node) -> dict:
         """A layer's spec item: its kind and torch's arguments as plain data."""
         item: dict[str, Any] = {"type": module.kind}
+        frozen = {name: p.frozen for name, p in module.params.items()}
+        if any(frozen.values()):  # `p.requires_grad = False` (fine-tuning code freezing a backbone)
+            if not all(frozen.values()) or len(frozen) < len([n for n in ("weight", "bias")
+                                                              if isinstance(self.interp.lib.leaf_attr(module, n),
+                                                                            V.Param)]):
+                raise ReadError(f"{module.where}: nn.{module.class_name} has some parameters frozen and others not; "
+                                "convcalc counts a layer as trainable or not as a whole")
+            item["trainable"] = False
         for key, value in module.args.items():
-            item[key] = self.plain(value, node, f"{module.class_name}'s {key}", module)
+            item[key] = self.plain(value, node, f"nn.{module.class_name}'s {key}" if isinstance(module.cls, V.TorchClass)
+                                   else f"{module.class_name}'s {key}", module)
         return item
 
     def plain(self, value: Any, node, what: str, module: V.Module | None = None) -> Any:
-        """A value as spec data (tuples as lists), or an error naming what is not known."""
+        """A value as spec data (tuples as lists), or an error naming what is not known (where the layer is
+        built, for a layer's argument)."""
         if isinstance(value, V.Unknown):
-            built = f" (built at {module.where})" if module is not None else ""
-            raise self.fail(node, f"{what} is not known{built}: {value.reason}")
+            if module is not None and module.where:
+                raise ReadError(f"{module.where}: {what} is not known: {value.reason}")
+            raise self.fail(node, f"{what} is not known: {value.reason}")
         if isinstance(value, V.Size):
             return self.interp.need(value, node, what)
         if isinstance(value, (list, tuple)):
@@ -265,6 +277,7 @@ class Tracer:
         name = _unique(target, _word(name))
         elem = Elem(name, f"{target.id}.{name}" if target.id else name, item=item, inputs=inputs, block=block,
                     origin=self.interp.where(node))
+        elem.seq = self.count
         target.children.append(elem)
         target.names.add(name)
         return elem
@@ -287,6 +300,7 @@ class Tracer:
                 effect = _apply(item, shapes)
             except NetworkError as exc:
                 self.broken = exc  # torch refuses it too: the engine will say so, with this node's path
+                self.broken_at = elem.seq
             except SpecError as exc:
                 raise self.fail(node, f"{_describe_item(item)}: {exc.message}", exc.hint) from None
             else:
@@ -380,14 +394,13 @@ class Tracer:
         if x.shape is None:
             raise self.fail(node, "a channel shuffle needs the input shape", hint="pass --input")
         c = x.shape[0]
-        rest = list(x.shape[1:])
         frame = self.frames[-1]
         block = self.add(target or frame.target(), name, None, [x.ref], node, block=True)
         self.frames.append(CallFrame(frame.module, block))
         try:
-            y = self.op({"type": "view", "shape": [groups, c // groups, *rest]}, [x], node, "view")
+            y = self.op({"type": "unflatten", "dim": 1, "unflattened_size": [groups, c // groups]}, [x], node, "view")
             y = self.op({"type": "transpose", "dim0": 1, "dim1": 2}, [y], node, "transpose")
-            return self.op({"type": "view", "shape": [c, *rest]}, [y], node, "view")
+            return self.op({"type": "flatten", "start_dim": 1, "end_dim": 2}, [y], node, "view_1")
         finally:
             self.frames.pop()
 
@@ -416,6 +429,9 @@ class Tracer:
         """The graph as spec data: ``layers`` (and ``inputs``/``outputs`` where the defaults do not say it)."""
         if not self.top.children:
             raise self.fail(None, "forward() computes nothing convcalc can show: no layer or tensor op")
+        if self.broken_at is not None:  # torch stops at the failing layer: so does the spec (the engine names it)
+            _prune(self.top, self.broken_at)
+            self.outputs = [_result(self.top.children[-1], self.top, self.inputs[0][0], {})]
         names = [n for n, _ in self.inputs]
         rename = {}
         for attempt in range(2):
@@ -448,6 +464,14 @@ class Tracer:
 class _Shadowed(Exception):
     def __init__(self, ref: str):
         self.ref = ref
+
+
+def _prune(block: Elem, last: int) -> None:
+    """Drop the elements made after element ``last``."""
+    block.children = [c for c in block.children if c.seq <= last]
+    for c in block.children:
+        if c.is_block:
+            _prune(c, last)
 
 
 def _all_names(elem: Elem) -> set[str]:
@@ -497,7 +521,9 @@ class _Renderer:
                 item["type"] = elem.item["type"]
             if elem.name != str(index):
                 item["name"] = elem.name
-            if inputs != [previous]:
+            # an empty block names what it reads even where that is the default: the engine reads an empty block
+            # after another block by that block's id before it is known (reported; a KeyError in report.py)
+            if inputs != [previous] or (elem.is_block and not elem.children and index):
                 names = [self.name_of(r, scopes) for r in inputs]
                 item["from"] = names[0] if len(names) == 1 else names
             if elem.is_block:
@@ -659,6 +685,11 @@ def _pool(fname: str, kind: str, params: list[str]):
         bound = _bind(tr, node, fname, list(args[1:]), kwargs, [(p, None) for p in params])
         if bound.get("return_indices"):
             raise tr.fail(node, f"{fname}(…, return_indices=True) is not modelled by convcalc")
+        window = bound.get("kernel_size")
+        if (kind.startswith(("avgpool", "maxpool")) and _like(tr, window, x) == x.ref
+                and not any(bound.get(k) for k in ("stride", "padding", "ceil_mode", "dilation"))):
+            # a window as large as the input (F.avg_pool2d(x, x.size()[2:])): a global pool at any input size
+            return tr.op({"type": f"adaptive{kind[:3]}pool{kind[-2:]}", "output_size": 1}, [x], node, fname)
         item = {"type": kind}
         for key in params:
             if bound.get(key) is not None:
@@ -795,7 +826,41 @@ def _reshape(tr: Tracer, node, x: V.Tensor, dims: list, kind: str) -> V.Tensor:
         rest.append(tr.plain(d, node, f"{kind}'s sizes"))
     if not rest:
         raise tr.fail(node, f"{kind}() to the batch dim alone is not modelled")
-    return tr.op({"type": kind, "shape": rest}, [x], node, kind)
+    generic = _keep_spatial(x, dims[1:], rest)
+    return tr.op(generic or {"type": kind, "shape": rest}, [x], node, kind)
+
+
+def _keep_spatial(x: V.Tensor, given: list, values: list) -> dict | None:
+    """A view that keeps the trailing spatial dims (given as sizes read off a tensor, ``x.view(N, g, C // g, H,
+    W)``) and regroups only the dims before them: an unflatten or a flatten, which hold at any input size (a
+    channel shuffle read so still works when --min-input tries other sizes). None where the view is no such."""
+    if x.shape is None:
+        return None
+    keep = 0
+    while (keep < min(len(given), len(x.shape)) and isinstance(given[-1 - keep], V.Size)
+           and given[-1 - keep].expr[0] == "dim" and given[-1 - keep].expr[2] >= 2
+           and values[-1 - keep] == x.shape[-1 - keep]):
+        keep += 1
+    if not keep:
+        return None
+    old, new = list(x.shape[:len(x.shape) - keep]), values[:len(values) - keep]
+    if not old or not new:
+        return None
+    if -1 in new:
+        known = 1
+        for v in new:
+            known *= v if v != -1 else 1
+        total = 1
+        for v in old:
+            total *= v
+        if not known or total % known:
+            return None
+        new = [total // known if v == -1 else v for v in new]
+    if len(old) == 1 and len(new) > 1:
+        return {"type": "unflatten", "dim": 1, "unflattened_size": new}
+    if len(new) == 1 and len(old) > 1:
+        return {"type": "flatten", "start_dim": 1, "end_dim": len(old)}
+    return None
 
 
 def _flatten(tr: Tracer, node, x: V.Tensor, args, kwargs, default_start: int):
@@ -1025,9 +1090,14 @@ def _on_tensor(method: str):
 
 
 def _functional(fn):
-    """A torch/F function: in forward() it builds nodes; elsewhere it is unknown."""
+    """A torch/F function: in forward() it builds nodes; on example tensors elsewhere (a dry run in __init__) it
+    is traced apart; on anything else outside forward() it is unknown."""
     def call(it, node, args, kwargs):
         if it.tracer is None:
+            flat = [*args, *kwargs.values()]
+            flat += [e for a in flat if isinstance(a, (list, tuple)) for e in a]
+            if any(isinstance(a, V.ExampleTensor) and a.shape is not None and len(a.shape) > 1 for a in flat):
+                return it.lib.scratch(lambda tr, a, k: fn(tr, node, list(a), dict(k)), list(args), dict(kwargs), node)
             return V.UnknownCall("a tensor function outside forward()", harmless=True)
         return fn(it.tracer, node, list(args), dict(kwargs))
     return call

@@ -14,12 +14,22 @@ from __future__ import annotations
 import ast
 import math
 import operator
+import re
 import warnings
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from . import values as V
-from .limits import (MAX_CONTAINER, MAX_DEPTH, MAX_INT_BITS, MAX_ITERATIONS, MAX_STEPS, LimitError, PyRaise,
-                     ReadError)
+from .limits import (
+    MAX_CONTAINER,
+    MAX_DEPTH,
+    MAX_INT_BITS,
+    MAX_ITERATIONS,
+    MAX_STEPS,
+    LimitError,
+    PyRaise,
+    ReadError,
+)
 
 _BREAK = object()
 _CONTINUE = object()
@@ -61,7 +71,7 @@ def parse(text: str, origin: str) -> ast.Module:
 class Frame:
     """One call of a user function, for messages: where it is defined and where it was called."""
 
-    __slots__ = ("label", "origin", "call")
+    __slots__ = ("call", "label", "origin")
 
     def __init__(self, label: str, origin: str, call: ast.AST | None):
         self.label = label
@@ -85,6 +95,11 @@ class Interpreter:
         self.modules: dict[str, V.ModuleScope] = {}  #: the user's files by module name (local imports)
         self.resolver = None  #: module name, level, importing origin → (origin, text) of a user's file, or None
         self.loading: list[str] = []
+        #: the node types read, each with its method (the whitelist)
+        self._statements = {getattr(ast, n[2:]): getattr(self, n) for n in dir(self)
+                            if n.startswith("s_") and hasattr(ast, n[2:])}
+        self._expressions = {getattr(ast, n[2:]): getattr(self, n) for n in dir(self)
+                             if n.startswith("e_") and hasattr(ast, n[2:])}
 
     # ------------------------------------------------------------------
     # Errors and bounds
@@ -153,6 +168,10 @@ class Interpreter:
         scope.vars["__name__"] = name
         scope.vars["__file__"] = origin
         scope.vars["__doc__"] = ast.get_docstring(tree)
+        # pasted snippets often use torch's conventional names without importing them; the file's own imports
+        # (or definitions) of these names replace them
+        scope.vars.update(torch=self.lib.module("torch"), nn=self.lib.module("torch.nn"),
+                          F=self.lib.module("torch.nn.functional"))
         saved, self.origin = self.origin, origin
         self.module_level += 1
         try:
@@ -199,8 +218,10 @@ class Interpreter:
         return None
 
     def exec_stmt(self, stmt: ast.stmt, scope: V.Scope) -> Any:
-        self.step(stmt)
-        method = getattr(self, "s_" + type(stmt).__name__, None)
+        self.steps += 1
+        if self.steps > MAX_STEPS:
+            self.step(stmt)
+        method = self._statements.get(type(stmt))
         if method is None:
             raise self.fail(stmt, f"`{_first_line(stmt)}`: {type(stmt).__name__} statements are not read")
         return method(stmt, scope)
@@ -211,7 +232,6 @@ class Interpreter:
             # a call whose result is dropped is made for what it does: convcalc cannot know what that is
             raise self.fail(stmt, f"`{_short(stmt.value)}`: {value.reason}; what it does to the model cannot be "
                                   "known without running it")
-        return None
 
     def module_level_scope(self, scope: V.Scope) -> bool:
         return isinstance(scope, V.ModuleScope) or (scope.is_class and scope.parent is None)
@@ -452,7 +472,12 @@ class Interpreter:
             if sub is not None:
                 return sub
             if module.modelled:
-                return V.Unknown(f"{module.name}.{name} is not modelled by convcalc (imported at {self.where(node)})")
+                from ...errors import did_you_mean
+
+                close = did_you_mean(name, [k for k in module.members if not k.startswith("_")])
+                if close and name not in _KNOWN_UNMODELLED:
+                    return V.Unknown(f"{module.name} has no {name} ({close})")
+                return V.Unknown(f"{module.name}.{name} is not modelled by convcalc")
             return V.Unknown(f"{name} comes from {module.name}, which convcalc does not read (imported at "
                              f"{module.where or self.where(node)})")
         return self.getattr(module, name, node)
@@ -512,11 +537,11 @@ class Interpreter:
     def s_Assert(self, stmt: ast.Assert, scope: V.Scope) -> None:
         value = self.eval(stmt.test, scope)
         if isinstance(value, (V.Unknown, V.Tensor)) or (isinstance(value, V.Size) and value.value is None):
-            return None  # an assertion on what is not known checks nothing convcalc needs
+            return  # an assertion on what is not known checks nothing convcalc needs
         if not self.truth(value, stmt.test, "assert"):
             message = self.eval(stmt.msg, scope) if stmt.msg is not None else _short(stmt.test)
             raise PyRaise("AssertionError", str(message), self.where(stmt))
-        return None
+        return
 
     def s_Delete(self, stmt: ast.Delete, scope: V.Scope) -> None:
         for target in stmt.targets:
@@ -567,7 +592,8 @@ class Interpreter:
             return self.builtins[name]
         if name in _UNMODELLED_BUILTINS:
             return V.Unknown(f"the built-in {name}() is not available to model code read by convcalc")
-        raise self.raise_py("NameError", f"name {name!r} is not defined", node)
+        # undefined: an error only where something needs it (a pasted snippet's `.to(device)` needs nothing)
+        return V.Unknown(f"name {name!r} is not defined (at {self.where(node)})")
 
     def store(self, name: str, value: Any, scope: V.Scope) -> None:
         if name in scope.globals_:
@@ -622,8 +648,10 @@ class Interpreter:
     # Expressions
     # ------------------------------------------------------------------
     def eval(self, node: ast.expr, scope: V.Scope) -> Any:
-        self.step(node)
-        method = getattr(self, "e_" + type(node).__name__, None)
+        self.steps += 1
+        if self.steps > MAX_STEPS:
+            self.step(node)
+        method = self._expressions.get(type(node))
         if method is None:
             raise self.fail(node, f"`{_short(node)}`: {type(node).__name__} expressions are not read")
         return method(node, scope)
@@ -711,7 +739,7 @@ class Interpreter:
     def format_value(self, v: Any, spec: str, conversion: int, node: ast.AST) -> str:
         if isinstance(v, V.Size):
             v = v.value if v.value is not None else "?"
-        if any(len(d) > 4 for d in __import__("re").findall(r"\d+", spec)):
+        if any(len(d) > 4 for d in re.findall(r"\d+", spec)):
             raise self.limit(node, f"a format width in {spec!r}")
         if conversion == ord("r"):
             v = repr(v) if isinstance(v, _NATIVE) else V.describe(v)
@@ -796,7 +824,7 @@ class Interpreter:
             self.check_size(len(a) + len(b), node, "a sequence")
             self.charge(len(a) + len(b))
         if kind is ast.Mod and isinstance(a, str):
-            if any(len(d) > 4 for d in __import__("re").findall(r"\d+", a)):
+            if any(len(d) > 4 for d in re.findall(r"\d+", a)):
                 raise self.limit(node, "a format width")
         try:
             return self.check_int(_BINARY[kind](a, b), node)
@@ -1257,6 +1285,14 @@ _EXCEPTION_FAMILY = {
 _DUNDER = {ast.Add: "__add__", ast.Sub: "__sub__", ast.Mult: "__mul__", ast.Div: "__truediv__",
            ast.FloorDiv: "__floordiv__", ast.Mod: "__mod__", ast.MatMult: "__matmul__"}
 _GENERIC = ("type", "list", "tuple", "dict", "set", "frozenset")
+#: torch names convcalc knows exist but does not model (no did-you-mean for these)
+_KNOWN_UNMODELLED = frozenset({
+    "LSTM", "GRU", "RNN", "LSTMCell", "GRUCell", "RNNCell", "Transformer", "TransformerEncoder",
+    "TransformerDecoder", "TransformerEncoderLayer", "TransformerDecoderLayer", "MultiheadAttention", "Embedding",
+    "EmbeddingBag", "Bilinear", "LazyLinear", "LazyConv2d", "Fold", "Unfold", "MaxUnpool2d", "LPPool2d",
+    "FractionalMaxPool2d", "RMSNorm", "SyncBatchNorm", "LazyBatchNorm2d", "Softmin", "GLU", "Threshold",
+    "CrossMapLRN2d", "ConvTranspose", "Parameter", "ParameterList", "ParameterDict",
+})
 _UNMODELLED_BUILTINS = frozenset({
     "open", "exec", "eval", "compile", "__import__", "globals", "locals", "vars", "input", "breakpoint", "exit",
     "quit", "memoryview", "bytearray", "id", "help", "dir", "delattr", "object", "classmethod", "staticmethod",
@@ -1299,17 +1335,12 @@ def _first_param(node: ast.AST) -> str | None:
     return params[0].arg if params else None
 
 
-_GENERATORS: dict[int, bool] = {}
-
-
 def _is_generator(node: ast.AST) -> bool:
-    key = id(node)
-    found = _GENERATORS.get(key)
+    """Whether a function's body yields (worked out once per function node, kept on the node)."""
+    found = getattr(node, "_convcalc_generator", None)
     if found is None:
         found = any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in _walk_function(node))
-        if len(_GENERATORS) > 10_000:
-            _GENERATORS.clear()
-        _GENERATORS[key] = found
+        node._convcalc_generator = found
     return found
 
 

@@ -11,7 +11,7 @@ from ...errors import SpecError
 
 #: Python steps (statements and expressions evaluated, plus one per 16 elements a container operation
 #: touches) for reading one model, construction and forward; ResNet-152 or DenseNet-201 take about 15,000
-MAX_STEPS = 500_000
+MAX_STEPS = 250_000
 #: nested calls of the user's functions and methods
 MAX_DEPTH = 80
 #: iterations of one loop (or one comprehension)

@@ -14,7 +14,6 @@ import ast
 import copy
 import itertools
 import math
-import operator
 from typing import Any
 
 from ... import layers as L
@@ -621,9 +620,7 @@ class Library:
                 obj.frozen = not interp.truth(value, node, "requires_grad")
             elif name == "data":
                 pass
-        elif isinstance(obj, (V.Unknown, V.Opaque)):
-            return
-        elif isinstance(obj, V.Function):
+        elif isinstance(obj, (V.Unknown, V.Opaque)) or isinstance(obj, V.Function):
             return
         else:
             raise interp.raise_py("AttributeError", f"cannot set {name!r} on {V.describe(obj)}", node)
@@ -645,6 +642,8 @@ class Library:
         if isinstance(obj, V.Namespace) and not obj.modelled:
             return V.Unknown(f"{obj.name}[…]: {obj.name} is not read")
         if isinstance(obj, V.ExampleTensor):
+            if isinstance(index, int) and obj.shape is not None and len(obj.shape) > 1:
+                return V.ExampleTensor(tuple(obj.shape[1:]))
             return V.Unknown("an element of an example tensor")
         raise interp.raise_py("TypeError", f"{V.describe(obj)} is not subscriptable", node)
 
@@ -815,8 +814,11 @@ class Library:
         torch_members["nn"] = nn_ns
         torch_members["Tensor"] = _TENSOR_TYPE
         torch_members["Size"] = _PY_TYPES["tuple"]
+        # torch.no_grad() as a context (nothing to do) or a decorator (the function itself)
+        context = V.Builtin("a no_grad context", lambda it, n, a, k: a[0] if len(a) == 1 and isinstance(
+            a[0], (V.Function, V.BoundMethod)) else None)
         no_grad = V.Builtin("torch.no_grad", lambda it, n, a, k: (a[0] if a and isinstance(a[0], V.Function)
-                                                                   else V.Opaque("a no_grad context")))
+                                                                   else context))
         torch_members["no_grad"] = no_grad
         torch_members["inference_mode"] = no_grad
         torch_members["enable_grad"] = no_grad
@@ -886,7 +888,7 @@ class Library:
             models_ns = self._ns("torchvision.models", models)
             for module_name, names in v.get("__submodules__", {}).items():
                 self._ns(f"torchvision.models.{module_name}", {k: v[k] for k in names if k in v})
-                models_ns.members[module_name] = self._modules[f"torchvision.models.{module_name}"]
+                models_ns.members.setdefault(module_name, self._modules[f"torchvision.models.{module_name}"])
             self._ns("torchvision", {"models": models_ns, "ops": ops_ns})
             self._prelude = scope
         if name in self._modules:
@@ -985,14 +987,10 @@ class Library:
         self._ns("numbers", {"Number": _PY_TYPES["float"], "Integral": _PY_TYPES["int"], "Real": _PY_TYPES["float"]})
         self._ns("abc", {"ABC": V.Class("ABC", [], {}, None, mro=[]), "abstractmethod": identity})
         self._modules["abc"].members["ABC"].mro = [self._modules["abc"].members["ABC"]]
-        enum_cls = V.Class("Enum", [], {}, None)
-        enum_cls.mro = [enum_cls]
         self._ns("dataclasses", {"dataclass": identity, "field": V.Builtin("field", lambda it, n, a, k: k.get(
             "default"))})
 
     def _itertools(self) -> dict:
-        interp = self.interp
-
         def wrap(fn):
             def call(it, node, args, kwargs):
                 lists = [it.materialize(a, node) if isinstance(a, (list, tuple, range, str, dict, set)) or
@@ -1011,16 +1009,12 @@ class Library:
             return _Bounded(itertools.chain.from_iterable([it.materialize(x, node) for x in
                                                            it.materialize(args[0], node)]), it, node)
 
-        chain = V.Builtin("itertools.chain", wrap(itertools.chain))
         ns = {name: V.Builtin(f"itertools.{name}", wrap(getattr(itertools, name))) for name in (
             "product", "accumulate", "islice", "zip_longest", "combinations", "permutations", "count", "cycle",
             "pairwise", "combinations_with_replacement")}
-        ns["chain"] = chain
         ns["repeat"] = V.Builtin("itertools.repeat", repeat)
-        chain_ns = V.Namespace("itertools.chain", {"from_iterable": V.Builtin("chain.from_iterable", chain_from)})
         ns["chain"] = V.Builtin("itertools.chain", wrap(itertools.chain))
-        self._chain_ns = chain_ns
-        _ = interp
+        ns["chain_from_iterable"] = V.Builtin("chain.from_iterable", chain_from)
         return ns
 
     def deepcopy(self, x: Any, memo: dict, node) -> Any:
@@ -1172,7 +1166,7 @@ class Library:
         if "." in key or not key:
             raise interp.raise_py("KeyError", f"module name can't contain \".\", got: {key}", node)
         if isinstance(m, V.Unknown):
-            raise interp.fail(node, f"the module {key!r} is unknown: {m.reason}")
+            raise interp.fail(node, f"{obj.class_name}'s module {key!r} is not known: {m.reason}")
         if m is not None and not isinstance(m, V.Module):
             raise interp.raise_py("TypeError", f"{V.describe(m)} is not a Module subclass", node)
         if len(obj.modules) >= MAX_CONTAINER:
@@ -1205,7 +1199,6 @@ class Library:
         obj.attrs[name] = value
 
     def module_getattr(self, obj: V.Module, name: str, node) -> Any:
-        interp = self.interp
         if name in obj.attrs:
             return obj.attrs[name]
         if name in obj.modules:
@@ -1286,7 +1279,6 @@ class Library:
                 target, bname, value = a[0], a[1], a[2] if len(a) > 2 else k.get("tensor", k.get("param"))
                 persistent = k.get("persistent", True)
                 if value is not None and persistent is not False:
-                    what = "buffer" if name == "register_buffer" else "parameter"
                     target.bare.append((it.where(n), f"{name}({bname!r}, …)"))
                 target.attrs[bname] = value if value is None else V.Param(f"{bname}", where=it.where(n))
             return method(bare, pure=False)
@@ -1326,6 +1318,10 @@ class Library:
             return method(lambda it, n, a, k: lib.torch_forward(owner or obj.cls, a[0], a[1:], k, n))
         if name == "__call__":
             return method(lambda it, n, a, k: lib.call_module(a[0], a[1:], k, n))
+        if name == "__setattr__":
+            return method(lambda it, n, a, k: lib.module_setattr(a[0], a[1], a[2], n), pure=False)
+        if name == "__getattr__":
+            return method(lambda it, n, a, k: lib.module_getattr(a[0], a[1], n))
         if name == "extra_repr":
             return method(lambda it, n, a, k: "")
         if name in ("state_dict", "load_state_dict", "named_parameters"):
@@ -1491,8 +1487,72 @@ class Library:
     def call_module(self, obj: V.Module, args: list, kwargs: dict, node) -> Any:
         interp = self.interp
         if interp.tracer is None:
-            return V.UnknownCall(f"calling {obj.class_name} outside forward() is not traced", harmless=True)
+            if args and not kwargs and all(isinstance(a, V.ExampleTensor) and a.shape is not None and len(a.shape) > 1
+                                           for a in args):
+                return self.dry_run(obj, args, node)
+            return V.UnknownCall(f"calling {obj.class_name} outside forward() on {V.describe(args[0]) if args else 'nothing'}"
+                                 " is not traced", harmless=True)
         return interp.tracer.call_module(obj, args, kwargs, node)
+
+    def scratch(self, fn, args: list, kwargs: dict, node) -> Any:
+        """A tensor function or method applied to example tensors outside forward() (``F.max_pool2d(x, 2)`` in a
+        dry run that sizes a Linear): traced apart from the model's graph, giving example tensors back."""
+        from .forward import CallFrame, Tracer
+
+        interp = self.interp
+        root = V.Module(V.MODULE_BASE)
+        tracer = Tracer(interp, root, interp.origin)
+        examples = [a for a in [*args, *kwargs.values()] if isinstance(a, V.ExampleTensor)]
+        batch = examples[0].shape[0] if examples and examples[0].shape else 1
+        count = iter(range(1_000_000))
+
+        def to_tensor(v):
+            if isinstance(v, V.ExampleTensor):
+                return V.Tensor(f"x{next(count)}", None if v.shape is None else tuple(v.shape[1:]))
+            if isinstance(v, (list, tuple)):
+                return type(v)(to_tensor(e) for e in v)
+            return v
+
+        def to_example(v):
+            if isinstance(v, V.Tensor):
+                return V.ExampleTensor(None if v.shape is None else (batch, *v.shape))
+            if isinstance(v, V.Size):
+                return batch if v.batch else (v.value if v.value is not None else V.Unknown("a size"))
+            if isinstance(v, (list, tuple)):
+                return type(v)(to_example(e) for e in v)
+            return v
+
+        saved = interp.tracer
+        interp.tracer = tracer
+        tracer.frames.append(CallFrame(root, tracer.top))
+        try:
+            result = fn(tracer, [to_tensor(a) for a in args], {k: to_tensor(v) for k, v in kwargs.items()})
+        finally:
+            tracer.frames.pop()
+            interp.tracer = saved
+        if tracer.broken is not None:
+            raise interp.raise_py("RuntimeError", str(tracer.broken), node)
+        return to_example(result)
+
+    def dry_run(self, obj: V.Module, args: list, node) -> Any:
+        """``self.features(torch.zeros(1, 3, 32, 32))`` in ``__init__`` (sizing a Linear by a dry run): traced on
+        its own, apart from the model's graph; the result is an example tensor of the shape torch would give."""
+        from .forward import Tracer
+
+        tracer = Tracer(self.interp, obj, self.interp.origin)
+        batch = args[0].shape[0]
+        result = tracer.run([(f"x{i}", tuple(a.shape[1:])) for i, a in enumerate(args)], node)
+
+        def example(v):
+            if isinstance(v, V.Tensor):
+                return V.ExampleTensor(None if v.shape is None else (batch, *v.shape))
+            if isinstance(v, (tuple, list)):
+                return type(v)(example(e) for e in v)
+            return v
+
+        if tracer.broken is not None:
+            return V.Unknown(f"the dry run of {obj.class_name} at {self.interp.where(node)} fails: {tracer.broken}")
+        return example(result)
 
     def torch_forward(self, owner: Any, obj: V.Module, args: list, kwargs: dict, node) -> Any:
         """torch's own forward of ``owner`` (a base class): Sequential runs its children in order."""
@@ -1547,11 +1607,43 @@ class Library:
         if name == "numel":
             return V.BoundMethod(V.Builtin(name, lambda it, n, a, k: math.prod(t.shape) if t.shape else
                                            V.Unknown("numel")), t)
+        from .forward import _TENSOR_METHODS
+
+        if name in ("view", "reshape", "flatten"):  # the whole shape, the first dim included (no batch semantics)
+            return V.BoundMethod(V.Builtin(name, lambda it, n, a, k: _example_reshape(it, n, t, name, a[1:], k)), t)
+        if name in _TENSOR_METHODS and t.shape is not None and len(t.shape) > 1:
+            handler = _TENSOR_METHODS[name]
+            return V.BoundMethod(V.Builtin(name, lambda it, n, a, k: self.scratch(
+                lambda tr, args, kwargs: handler(tr, n, args[0], args[1:], kwargs), list(a), k, n)), t)
         return V.Unknown(f"tensor.{name} outside forward()")
 
 
 _MISSING = object()
 
+
+def _example_reshape(it, node, t: V.ExampleTensor, name: str, args: list, kwargs: dict) -> Any:
+    """``x.view(-1, 1, 50, 50)`` / ``x.flatten(1)`` of an example tensor: its new shape."""
+    if t.shape is None:
+        return V.ExampleTensor(None)
+    total = math.prod(t.shape)
+    rank = len(t.shape)
+    if name == "flatten":
+        start = args[0] if args else kwargs.get("start_dim", 0)
+        end = args[1] if len(args) > 1 else kwargs.get("end_dim", -1)
+        start, end = (d + rank if d < 0 else d for d in (start, end))
+        return V.ExampleTensor((*t.shape[:start], math.prod(t.shape[start:end + 1]), *t.shape[end + 1:]))
+    dims = list(args[0]) if len(args) == 1 and isinstance(args[0], (list, tuple)) else list(args)
+    dims = [d.value if isinstance(d, V.Size) else d for d in dims]
+    if not all(type(d) is int for d in dims) or dims.count(-1) > 1:
+        return V.ExampleTensor(None)
+    known = math.prod(d for d in dims if d != -1)
+    if -1 in dims:
+        if known == 0 or total % known:
+            raise it.raise_py("RuntimeError", f"shape {dims} is invalid for input of size {total}", node)
+        dims = [total // known if d == -1 else d for d in dims]
+    if math.prod(dims) != total:
+        raise it.raise_py("RuntimeError", f"shape {dims} is invalid for input of size {total}", node)
+    return V.ExampleTensor(tuple(dims))
 
 def _is_exception_class(cls: V.Class) -> bool:
     return any(isinstance(c, V.PyType) and c.name in _EXCEPTIONS for c in cls.bases) or any(
@@ -1718,7 +1810,8 @@ _EXCEPTIONS = ("Exception", "BaseException", "ValueError", "TypeError", "KeyErro
                "UserWarning", "DeprecationWarning", "Warning", "NameError", "OSError", "FileNotFoundError")
 _TENSOR_TYPE = V.PyType("Tensor", (), lambda it, n, a, k: V.Unknown("torch.Tensor(...)"))
 _SAFE_DUNDERS = frozenset({"__name__", "__class__", "__qualname__", "__init__", "__dict__", "__mro__", "__doc__",
-                           "__self__", "__func__", "__module__", "__call__", "__len__", "__getitem__"})
+                           "__self__", "__func__", "__module__", "__call__", "__len__", "__getitem__", "__setattr__",
+                           "__getattr__"})
 
 
 def _fill_py_type_makers() -> None:
@@ -1733,6 +1826,3 @@ def _fill_py_type_makers() -> None:
 
 _fill_py_type_makers()
 
-
-def _builtin_scalar(name):
-    return name

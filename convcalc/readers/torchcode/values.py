@@ -11,8 +11,9 @@ arithmetic and containers and becomes an error only where a decision or a layer 
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 
 # ----------------------------------------------------------------------------
@@ -60,9 +61,9 @@ class Scope:
     """Variables of a module, class body, function call or comprehension; ``parent`` is the enclosing
     function scope (class bodies are skipped, as Python does), ``None`` at module level."""
 
-    __slots__ = ("vars", "parent", "module", "globals_", "nonlocals", "is_class")
+    __slots__ = ("globals_", "is_class", "module", "nonlocals", "parent", "vars")
 
-    def __init__(self, parent: "Scope | None", module: "ModuleScope | None" = None, is_class: bool = False):
+    def __init__(self, parent: Scope | None, module: ModuleScope | None = None, is_class: bool = False):
         self.vars: dict[str, Any] = {}
         self.parent = parent
         self.module = module if module is not None else (parent.module if parent is not None else None)
@@ -74,7 +75,7 @@ class Scope:
 class ModuleScope(Scope):
     """A file's globals."""
 
-    __slots__ = ("origin", "path", "tree", "text", "exprs", "failures")
+    __slots__ = ("exprs", "failures", "origin", "path", "text", "tree")
 
     def __init__(self, origin: str, tree: ast.Module, text: str):
         super().__init__(None)
@@ -96,7 +97,7 @@ class Function:
     qualname: str
     defaults: list[Any]
     kw_defaults: dict[str, Any]
-    owner: "Class | None" = None  #: the class whose body defines it (for ``super()``)
+    owner: Class | None = None  #: the class whose body defines it (for ``super()``)
     kind: str = "function"  #: ``function``, ``staticmethod``, ``classmethod``, ``property``
 
     def __repr__(self) -> str:
@@ -136,7 +137,7 @@ class Class:
                 return owner.attrs[name], owner
         return None
 
-    def torch_base(self) -> "TorchClass | None":
+    def torch_base(self) -> TorchClass | None:
         return next((c for c in self.mro if isinstance(c, TorchClass)), None)
 
     def __repr__(self) -> str:
@@ -197,8 +198,20 @@ class Module:
     A torch layer (``cls`` a leaf TorchClass, or a user subclass of one) has ``kind`` and ``args`` (its
     constructor arguments by torch's names). ``where`` is the call that built it (for messages)."""
 
-    __slots__ = ("cls", "modules", "attrs", "kind", "args", "where", "path", "calls", "bare", "unknown_reason",
-                 "params", "__weakref__")
+    __slots__ = (
+        "__weakref__",
+        "args",
+        "attrs",
+        "bare",
+        "calls",
+        "cls",
+        "kind",
+        "modules",
+        "params",
+        "path",
+        "unknown_reason",
+        "where",
+    )
 
     def __init__(self, cls: Any, where: str = ""):
         self.cls = cls
@@ -235,7 +248,7 @@ class Param:
 
     label: str
     numel: int | None = None
-    owner: "Module | None" = None  #: the layer it belongs to
+    owner: Module | None = None  #: the layer it belongs to
     where: str = ""
     frozen: bool = False  #: ``requires_grad = False``
 
@@ -295,9 +308,9 @@ class Tensor:
     """A tensor in forward(): ``ref`` names the graph node (or network input) that makes it; ``shape``
     is its shape without the batch dim, None when not known (no input shape given)."""
 
-    __slots__ = ("ref", "shape", "expand")
+    __slots__ = ("expand", "ref", "shape")
 
-    def __init__(self, ref: str, shape: tuple[int, ...] | None, expand: "Tensor | None" = None):
+    def __init__(self, ref: str, shape: tuple[int, ...] | None, expand: Tensor | None = None):
         self.ref = ref
         self.shape = shape
         self.expand = expand  #: ``y.expand_as(x)``: y, broadcast to x (only element-wise ops may read it)
@@ -317,7 +330,7 @@ class Size:
     ``F.pad(x1, [diffX // 2, diffX - diffX // 2, …])`` and ``F.interpolate(x, size=y.shape[2:])``
     are recognised as "to the size of that tensor"."""
 
-    __slots__ = ("value", "expr")
+    __slots__ = ("expr", "value")
 
     def __init__(self, value: int | None, expr: tuple):
         self.value = value

@@ -1,4 +1,4 @@
-# expect: more than
+# expect: more than|stopped after
 import itertools
 
 import torch.nn as nn

@@ -1,4 +1,4 @@
-# expect: more than 100,000 iterations
+# expect: more than 100,000 iterations|stopped after 250,000 steps
 import torch.nn as nn
 
 

@@ -1,4 +1,4 @@
-# expect: stopped after 500,000 steps
+# expect: stopped after 250,000 steps
 import torch.nn as nn
 
 
