@@ -744,7 +744,7 @@ def check(models: Annotated[Optional[list[str]], typer.Argument(
                                                d.line + (f" (hint: {d.hint})" if d.hint else ""), file=file,
                                                line=line, title=f"convcalc {d.code or 'invalid'}") + "\n")
         for m, r in results:
-            sys.stdout.write(verdict(m, r) + "\n")
+            sys.stdout.write(_translated(verdict(m, r)) + "\n")
     elif fmt is Format.junit:
         suites = []
         for m, r in results:
@@ -773,7 +773,7 @@ def check(models: Annotated[Optional[list[str]], typer.Argument(
                 _error(r.report.errors[0].line if not many else f"{r.name}: {r.report.errors[0].line}",
                        r.report.errors[0].hint)
                 continue
-            sys.stdout.write(verdict(m, r) + "\n")
+            sys.stdout.write(_translated(verdict(m, r)) + "\n")
             for line in min_input_lines(r):
                 sys.stdout.write(line + "\n")
     if fmt is not Format.table and fmt is not Format.github:
@@ -1300,6 +1300,13 @@ def main(
     """convcalc: a calculator for convolutional networks."""
     global _debug
     _debug = debug
+
+
+def _translated(line: str) -> str:
+    """A line of output in the chosen language (--lang zh); English as it is."""
+    from .i18n import translate
+
+    return translate(line)
 
 
 def _silence_stdout() -> None:

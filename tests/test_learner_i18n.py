@@ -131,3 +131,17 @@ def test_every_command_takes_lang():
     runner = CliRunner()
     for command in app.registered_commands:
         assert "--lang" in runner.invoke(app, [command.name, "--help"]).stdout, command.name
+
+
+def test_memory_lines_and_the_check_verdict_in_chinese():
+    from typer.testing import CliRunner
+
+    from convcalc.cli import app
+
+    runner = CliRunner()
+    out = runner.invoke(app, ["params", "lenet", "--lang", "zh"]).stdout
+    assert "内存（float32）：一次前向传播共 303 KiB =" in out
+    assert "参数 241 KiB + 缓冲区 0 B + 输入 3.06 KiB + 激活 58.6 KiB" in out
+    assert "params" not in out.split("激活数")[1]  # nothing English left under the table
+    ok = runner.invoke(app, ["check", "lenet", "--lang", "zh"]).stdout
+    assert ok.strip() == "通过：lenet：1x28x28 → 10，参数 61,706，乘加数 416,520"
