@@ -258,11 +258,11 @@ def heaviest(report: Report, key: str, n: int = HEAVIEST) -> list[LayerRow]:
 def summary_lines(report: Report) -> list[str]:
     """The heaviest layers by params and by MACs, for the summary."""
     lines = []
-    for key, label, total in (("params", "params", report.totals.params), ("macs", "MACs", report.totals.macs)):
+    for key, title, total in (("params", "params", report.totals.params), ("macs", "MACs", report.totals.macs)):
         rows = heaviest(report, key)
         if not rows or not total:
             continue
-        lines.append(f"heaviest by {label}:")
+        lines.append(f"heaviest by {title}:")
         name_width = max(len(r.node or r.path) for r in rows)
         type_width = max(len(r.type) for r in rows)
         for r in rows:
