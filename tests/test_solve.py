@@ -60,7 +60,9 @@ def test_ranking_conventional_then_stride_then_exact():
 def test_time_does_not_grow_with_the_sizes(args):
     start = time.perf_counter()
     found = solve(limit=50, **args)
-    assert time.perf_counter() - start < 1.0
+    # generous on a loaded CI machine (one case took 1.6 s there); before, --in 1000000 took 16 s and
+    # --kernel 1e9 ran out of memory
+    assert time.perf_counter() - start < 10.0
     for t in found[:5]:
         got = output_size(args["size"], t.kernel, t.stride, t.padding, t.dilation, pool=args.get("pool", False),
                           ceil_mode=args.get("ceil_mode", False), convention=args.get("convention", "torch"))
@@ -71,7 +73,7 @@ def test_the_search_is_lazy():
     # a million strides give 1,000,000 → 2; the first answers come without walking them
     start = time.perf_counter()
     first = next(search(1_000_000, 2))
-    assert time.perf_counter() - start < 0.5
+    assert time.perf_counter() - start < 2.0  # walking the million strides takes several seconds
     assert first.conventional and first.stride == 499_995
 
 
