@@ -42,35 +42,13 @@ from __future__ import annotations
 import ast
 import re
 import warnings
-from collections.abc import Callable
-from typing import Any
 
 from .. import layers as L
 from ..errors import SpecError
-from ..build import canonical_type
 
 KINDS = ("pytorch-repr", "pytorch-code")
 
 Warnings = list[tuple[str | None, str]]
-
-HINT_REPR = "convcalc reads the code without running it; paste the text print(model) shows instead"
-HINT_LITERAL = ("write the value as a number (module-level constants and __init__ arguments with literal values "
-                "are followed), or paste the text print(model) shows")
-
-#: torch containers whose forward() runs the children in order
-SEQUENTIAL_LIKE = frozenset({"Sequential", "Conv2dNormActivation", "Conv3dNormActivation", "ConvNormActivation"})
-#: torch containers without a forward(): the children are assumed to run in order
-LISTS = frozenset({"ModuleList", "ModuleDict"})
-#: children that torchvision's residual blocks add to their output
-SHORTCUT_NAMES = ("downsample", "shortcut")
-#: torch arguments that change no shape or count
-IGNORED_ARGS = ("device", "dtype")
-#: convcalc's extensions, which are not torch arguments
-#: leaf types that leave the shape alone (skipped when looking at what a block starts or ends with)
-NEUTRAL = frozenset({*L.Activation.TYPES, *L.Dropout.TYPES})
-#: leaf types whose output is still spatial (C × H × W): a Linear after them needs a flatten
-SPATIAL = frozenset({*L.Conv.TYPES, *L.ConvTranspose.TYPES, *L.MaxPool.TYPES, *L.AvgPool.TYPES,
-                     *L.AdaptivePool.TYPES, *L.Subsampling.TYPES, "batchnorm2d", "batchnorm3d", "localresponsenorm"})
 
 
 def detect(text: str) -> str | None:
@@ -129,12 +107,8 @@ def read(text: str, kind: str, origin: str) -> tuple[dict, Warnings]:
 
 
 # ----------------------------------------------------------------------------
-# Shared: one layer call → one spec item
+# Shared by the readers: torch's argument order, ast helpers
 # ----------------------------------------------------------------------------
-class _NotLiteral(Exception):
-    """A value that is not written out: a variable, a call, an expression convcalc does not fold."""
-
-
 #: a warning about an item (its path is known only once the whole tree is built), or (None, …) the model
 Note = tuple[dict | None, str]
 
@@ -154,55 +128,11 @@ def torch_order(type_name: str) -> list[str]:
     return [f.name for f in L.arguments(cls) if not f.metadata["keyword_only"]]
 
 
-def _layer(call: ast.Call, path: str, value: Callable[[ast.AST], Any]) -> dict:
-    """``nn.Conv2d(1, 6, kernel_size=5)`` → ``{"type": "conv2d", "in_channels": 1, …}``: positional
-    arguments in torch's own order, each value read by ``value`` (which raises :class:`_NotLiteral`)."""
-    raw = _dotted(call.func)
-    type_name = canonical_type(raw, path)  # an unknown name: a did-you-mean
-    if type_name not in L.REGISTRY:
-        raise SpecError(f"{raw} is not a torch.nn layer", path=path, hint=HINT_REPR)
-    order = torch_order(type_name)
-    if len(call.args) > len(order):
-        raise SpecError(f"{type_name}: too many positional arguments ({len(call.args)}); torch's order is: "
-                        + (", ".join(order) or "none"), path=path)
-    item: dict[str, Any] = {"type": type_name}
-    for argname, node in [*zip(order, call.args), *((kw.arg, kw.value) for kw in call.keywords)]:
-        if argname is None or isinstance(node, ast.Starred):
-            raise SpecError(f"{type_name}: *args and **kwargs cannot be read", path=path, hint=HINT_LITERAL)
-        if argname in item:
-            raise SpecError(f"{type_name}: {argname} given twice", path=path)
-        try:
-            item[argname] = value(node)
-        except _NotLiteral:
-            raise SpecError(f"{type_name}: {argname}={ast.unparse(node)} is not a literal", path=path,
-                            hint=HINT_LITERAL) from None
-    for argname in IGNORED_ARGS:
-        item.pop(argname, None)
-    return item
-
-
 def _parse(text: str, mode: str = "exec") -> ast.AST:
     """:func:`ast.parse` without the SyntaxWarnings it prints for odd literals (``1if``): text, not code."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SyntaxWarning)
         return ast.parse(text, mode=mode)
-
-
-def _plain(value: Any) -> Any:
-    """Tuples become lists, as in JSON/YAML data."""
-    if isinstance(value, (tuple, list)):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _named(item: dict, name: str | None) -> dict:
-    """Give ``item`` a name right after its type, in place: notes refer to items by identity."""
-    if name:
-        rest = {k: v for k, v in item.items() if k not in ("type", "name")}
-        type_name = item["type"]
-        item.clear()
-        item.update(type=type_name, name=name, **rest)
-    return item
 
 
 def _dotted(node: ast.AST) -> str:
@@ -218,59 +148,9 @@ def _last(node: ast.AST) -> str:
     return _dotted(node).rsplit(".", 1)[-1]
 
 
-def _key_name(key: str | None) -> str | None:
-    """A child's key is its name unless it is a position (``0``, ``0-2``)."""
-    return None if key is None or re.fullmatch(r"\d+(-\d+)?", key) else key
-
-
 # ----------------------------------------------------------------------------
-# Shared: what forward() usually does around the children, and the warnings
+# Warnings: from the items they concern to their paths
 # ----------------------------------------------------------------------------
-def _leaves(item: dict, reverse: bool = False):
-    """The leaf types of an item in run order (of a residual block: its main branch)."""
-    if "layers" in item or "branches" in item:
-        children = item["layers"] if "layers" in item else item["branches"][0]
-        for child in (reversed(children) if reverse else children):
-            yield from _leaves(child, reverse)
-    else:
-        yield item["type"]
-
-
-def _first(item: dict, reverse: bool = False) -> str | None:
-    """The first (or last) leaf type that changes the shape."""
-    return next((t for t in _leaves(item, reverse) if t not in NEUTRAL), None)
-
-
-def _insert_flatten(children: list[dict]) -> tuple[list[dict], list[str]]:
-    """A ``flatten`` before each Linear that follows spatial layers: the children, and the names of the
-    layers a flatten was put before.
-
-    >>> _insert_flatten([{"type": "adaptiveavgpool2d"}, {"type": "linear", "name": "fc"}])[1]
-    ["'fc'"]
-    """
-    out: list[dict] = []
-    before: list[str] = []
-    spatial = False
-    for child in children:
-        if spatial and _first(child) == "linear":
-            out.append({"type": "flatten"})
-            before.append(repr(child.get("name") or "linear"))
-        out.append(child)
-        last = _first(child, reverse=True)
-        if last is not None:
-            spatial = last in SPATIAL
-    return out, before
-
-
-def _residual(children: list[dict]) -> tuple[dict, str | None]:
-    """A residual block: the children but the shortcut, in order, added to the shortcut (or the identity).
-    Returns the block and the shortcut's name."""
-    shortcut = [c for c in children if c.get("name") in SHORTCUT_NAMES]
-    main = [c for c in children if c.get("name") not in SHORTCUT_NAMES]
-    return {"type": "add", "branches": [main, shortcut] if shortcut else [main]}, (
-        shortcut[0]["name"] if shortcut else None)
-
-
 def _warnings(layers: list[dict], notes: list[Note]) -> Warnings:
     """Each note's item → its path; a message given for several items is given once, naming the others."""
     paths: dict[int, str] = {}
