@@ -3,7 +3,6 @@ junit, exit codes, the pre-commit hook, shell completion, the Python API, and ev
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shlex
@@ -13,7 +12,6 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import pytest
 import yaml
 from typer.testing import CliRunner
 
