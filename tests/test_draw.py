@@ -206,6 +206,70 @@ def test_unet_is_drawn_as_a_u():
     assert abs(ys["cat1"] - ys["enc1.2"]) < 0.2 and abs(ys["final"] - ys["input"]) < 0.2
 
 
+def box_extents(parsed: Parsed) -> dict[str, tuple[float, float, float, float, float]]:
+    """Each feature map's (left, top, right, bottom, axis y) from its polygons."""
+    out = {}
+    for box in parsed.boxes:
+        polys = box.findall(f"{SVG_NS}polygon")
+        pts = [tuple(map(float, p.split(","))) for poly in polys for p in poly.get("points").split()]
+        front = [float(p.split(",")[1]) for p in polys[2].get("points").split()]
+        out[box.get("data-node")] = (min(x for x, _ in pts), min(y for _, y in pts), max(x for x, _ in pts),
+                                     max(y for _, y in pts), (min(front) + max(front)) / 2)
+    return out
+
+
+# per U-Net: the encoder's levels top to bottom (node-id prefixes), then each level's (encoder's last map,
+# bridge's maps, decoder's first map)
+U_LEVELS = {
+    "unet": ([("input", "enc1."), ("pool1", "enc2."), ("pool2", "enc3."), ("pool3", "enc4."), ("pool4", "bottleneck.")],
+             [(f"enc{k}.2", [f"crop{k}"], f"cat{k}") for k in range(1, 5)]),
+    "unet-padded": ([("input", "inc."), ("down1.",), ("down2.",), ("down3.",), ("down4.",)],
+                    [(e, [], f"up{5 - k}.cat") for k, e in enumerate(
+                        ["inc.double_conv.3", *(f"down{k}.maxpool_conv.1.double_conv.3" for k in range(1, 4))], 1)]),
+}
+
+
+@pytest.mark.parametrize("name", ["unet", "unet-padded"])
+def test_unet_is_compact(name):
+    """A U-Net is drawn as its paper draws it, to fit a slide: each encoder level under the one above it on the
+    left, the bottleneck at the bottom, each decoder level beside its encoder level on the right, the bridges
+    horizontal; at most 1800 px wide, between 1:1 and 2:1."""
+    network, report = load(name)
+    parsed = check_svg(svg.architecture(network, report), network, report)
+    assert parsed.width <= 1800 and 1.0 <= parsed.width / parsed.height <= 2.0, (parsed.width, parsed.height)
+    boxes = box_extents(parsed)
+    levels, bridges = U_LEVELS[name]
+    members = [[b for n, b in boxes.items() if any(n == p or n.startswith(p) for p in prefixes)] for prefixes in levels]
+    assert all(members) and sum(map(len, members)) == len({n for n in boxes if any(
+        n == p or n.startswith(p) for prefixes in levels for p in prefixes)})
+    for upper, lower in itertools.pairwise(members):  # level k+1 wholly below level k, starting no further left
+        assert max(b[3] for b in upper) < min(b[1] for b in lower)
+        assert min(b[0] for b in upper) <= min(b[0] for b in lower)
+    for enc, mids, dec in bridges:  # the bridge runs level, from the encoder's side to the decoder's
+        row = [boxes[enc], *(boxes[m] for m in mids), boxes[dec]]
+        assert all(abs(b[4] - row[0][4]) < 0.2 for b in row), (enc, dec)
+        assert all(a[2] < b[0] for a, b in itertools.pairwise(row)), (enc, dec)
+    # the decoder goes back up: each level's decoder above the next one's
+    decs = [boxes[dec] for _, _, dec in bridges]
+    assert all(a[4] < b[4] for a, b in itertools.pairwise(decs))
+
+
+def test_merges_say_what_they_do():
+    """A merge is labelled by its operation, not by its block's name or a name that restates it."""
+    def ops(name):
+        network, report = load(name)
+        return {t: cls for _, t, cls in Parsed(svg.architecture(network, report)).texts if cls == "op"}
+    assert "concat" in ops("unet") and not any("cat1" in t for t in ops("unet"))
+    googlenet = ops("googlenet")
+    assert "3a concat" in googlenet and not any("inception" in t for t in googlenet)
+    se = ops("se_resnet50")
+    assert "×" in se and "add" in se and not any("mul" in t.split() or "scale" in t for t in se)
+    assert "subtract" in ops("siamese")
+    # a name that is not a kernel size's digits keeps its place: pool2 as pool1, conv1 as conv2
+    assert {"pool1 maxpool 2×2/2", "pool2 maxpool 2×2/2"} <= set(ops("unet"))
+    assert {"conv1 conv 1×1", "conv2 conv 3×3"} <= set(ops("resnet50"))
+
+
 @pytest.mark.parametrize("name", ["lenet", "googlenet", "unet"])
 def test_architecture_golden(name):
     golden(f"{name}.svg", svg.architecture(*load(name)))

@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..graph import Network, split_ref
-from ..layers import Shape
+from ..layers import Merge, Shape
 from ..report import LayerRow, Report
 
 #: Layer types folded into the tensor they read: shape-preserving, element-wise, one input.
@@ -50,6 +50,7 @@ class Tensor:
     id: str  #: the node (or input name) whose result it first is
     nodes: list[str]  #: every node it stands for: its layer, then the folded element-wise ones
     type: str  #: the producing layer's type ("input" for a network input, "" for the virtual source)
+    op: str = ""  #: what a merge does (concat, add, sub, mul), also where ``type`` names its block (inception)
     name: str | None  #: the user's name for the layer (or its block, for a branch block's merge)
     shape: Shape
     params: int = 0
@@ -259,6 +260,7 @@ def build(network: Network, report: Report, *, collapse: bool | None = None) -> 
         merge_row = row.block
         name = row.name if merge_row else node.layer.name
         t = Tensor(id=node.id, nodes=[node.id], type=row.type if merge_row else node.layer.type, name=name,
+                   op=node.layer.kind if isinstance(node.layer, Merge) else "",
                    shape=row.output_shape, params=0 if merge_row else row.params, macs=0 if merge_row else row.macs,
                    settings=dict(row.settings) if not merge_row else {},
                    inputs=_unique(of[b] for b in data if b in of),

@@ -4,8 +4,10 @@
 thickness and H×W as its face and depth, labelled ``C@H×W`` above and with the layer that made it and its
 parameters below; the kernel as a window on the box it reads; a flatten as a funnel into a bar; linear
 layers as bars. Branches are lanes that join (:mod:`convcalc.render.diagram` finds them), a residual skip
-is an arc over its block, a gate's side path runs below, a U-Net level hangs below its bridge — so a
-U-Net comes out as a U. Long networks wrap onto rows; runs of identical blocks are drawn once with ×N.
+is an arc over its block, a gate's side path runs below; a U-Net is drawn as its paper draws it, a row per
+resolution level (encoders down the left, the bottleneck at the bottom, decoders up the right, each level's
+copy-and-crop bridge across its row). A merge is labelled by what it does (concat, add, subtract, × for a
+gate). Long networks wrap onto rows; runs of identical blocks are drawn once with ×N.
 
 ``receptive_field(network, report, node)`` draws the input grid with the receptive field of one output
 element of ``node`` shaded, and the field of each earlier layer nested inside it.
@@ -303,21 +305,37 @@ def op_label(t: dg.Tensor) -> str:
         kind = "avgpool" if "avg" in typ else "maxpool" if "max" in typ else "subsample"
         text = f"{kind} {_dims(k)}{st}" if k else kind
     elif typ == "pad":
-        pads = getattr(t.row, "settings", {}) if t.row else {}
-        text = "crop" if t.row is not None and all(o <= i for o, i in zip(t.row.output_shape[1:],
-                                                                          t.row.input_shape[1:])) else "pad"
-        del pads
+        sizes = list(zip(t.row.output_shape[1:], t.row.input_shape[1:])) if t.row is not None else []
+        text = "crop" if sizes and all(o <= i for o, i in sizes) and any(o < i for o, i in sizes) else "pad"
     elif typ in ("upsample", "interpolate"):
         text = "upsample"
-    elif t.row is not None and t.row.block:
-        text = typ
+    elif t.op in MERGE_WORDS:
+        # a merge says what it does, not the block it closes (an inception module's join is a concat)
+        text = MERGE_WORDS[t.op]
+        plain = "".join(ch for ch in (t.name or "").lower() if ch.isalpha())
+        if not t.name or plain in MERGE_NAMES[t.op] or len(t.name) > 12:
+            return text  # cat1, cat_2, scale, diff: the name only restates the operation
+        return f"{t.name} {text}"
     else:
         text = typ
     name = t.name
     plain = "".join(ch for ch in (name or "").lower() if ch.isalnum())
-    if name and len(name) <= 12 and plain not in "".join(ch for ch in text.lower() if ch.isalnum()):
+    # a name the words already say is left out (maxpool for a maxpool), compared with the words alone: the
+    # kernel's digits must not swallow a name (pool2 is not in "maxpool 2×2/2", nor conv1 in "conv 1×1")
+    if name and len(name) <= 12 and plain not in "".join(ch for ch in text.lower() if ch.isalpha()):
         text = f"{name} {text}"
     return text
+
+
+#: How a figure names a merge: concatenation, sum, difference, and × for a gate's product.
+MERGE_WORDS = {"concat": "concat", "add": "add", "sub": "subtract", "mul": "×"}
+#: Layer names (letters only) that say no more than the merge's word.
+MERGE_NAMES = {
+    "concat": {"cat", "concat", "concatenate", "merge", "join"},
+    "add": {"add", "sum", "plus", "merge", "residual", "skip", "shortcut"},
+    "sub": {"sub", "subtract", "diff", "difference", "minus"},
+    "mul": {"mul", "multiply", "prod", "product", "scale", "gate", "excite", "excitation"},
+}
 
 
 # -- layout ------------------------------------------------------------------------------------------------
@@ -739,6 +757,13 @@ def architecture(network, report: Report, *, collapse: bool | None = None, width
     y_cursor = 40 + DESCENT * 12 + 12
     if not parts:
         return c.svg(title[0])
+    u = _u_levels(dia)
+    if u is not None:  # a U-Net: drawn as the U of its paper, whatever the width asked for rows
+        y_cursor = _place_u(lay, *u, y_cursor) + ROW_GAP
+        lay.draw_arcs()
+        lay.draw_windows()
+        _legend(c, lay, dia, y_cursor)
+        return c.svg(title[0])
     first, units = parts[0], []
     i = 1
     while i < len(parts):
@@ -798,6 +823,151 @@ def architecture(network, report: Report, *, collapse: bool | None = None, width
     lay.draw_windows()
     _legend(c, lay, dia, y_cursor)
     return c.svg(title[0])
+
+
+# -- a U-Net: one row per resolution level -------------------------------------------------------------------
+U_INDENT = 40.0  #: each level's row starts (and ends) this much further in than the one above it
+U_ROW_GAP = 30.0  #: between two levels' rows (the connectors run through its middle)
+U_FORK = 30.0  #: the least run of a bridge before its crop
+U_COPY = 90.0  #: the least length of a bridge without a crop (a direct copy)
+
+
+@dataclass(slots=True)
+class ULevel:
+    """One resolution level of a U-Net, drawn as a row: its encoder on the left, the bridge (the copy, with its
+    crop), its decoder on the right; the level below hangs from the encoder's last map (``par.source``) and
+    comes back up into the decoder's first (``par.sink``)."""
+
+    enc: dg.Seq  #: the top level: tensor, gap, …, tensor; deeper: gap (from the level above), tensor, …, tensor
+    bridge: dg.Seq | None  #: the copy lane (gap, crop, gap); None: a direct edge
+    dec: dg.Seq  #: tensor, gap, …, tensor; deeper levels end with the gap up to the level above
+    par: dg.Parallel  #: the region between ``enc``'s last tensor and ``dec``'s first
+
+
+def _u_split(par: dg.Parallel) -> tuple[dg.Seq, dg.Seq | None] | None:
+    """(the lane down a level, the bridge) of a U-Net level's region, else None."""
+    if (par.sink.op or par.sink.type) == "mul" or len(par.source.shape) < 2:
+        return None  # a gate (SE: 1×1 and back) is not a level
+    dives = [lane for lane in par.lanes if _dives(lane, par.source, par.sink)]
+    if len(dives) != 1 or dives[0].arcs:
+        return None
+    others = [lane for lane in par.lanes if lane is not dives[0]]
+    if par.identity == 1 and not others:
+        return dives[0], None
+    if par.identity == 0 and len(others) == 1 and not others[0].arcs:
+        return dives[0], others[0]
+    return None
+
+
+def _u_levels(dia: dg.Diagram) -> tuple[list[ULevel], dg.Seq] | None:
+    """The levels of a network whose main path is a U-Net (at least two levels nested, down to the bottom
+    lane), else None: a network's other shapes keep their layout."""
+    top = dia.top
+    parts = top.parts
+    if dia.sides or top.arcs or not parts or not isinstance(parts[0], dg.Tensor) or parts[0].virtual:
+        return None
+    levels: list[ULevel] = []
+    lane = top
+    while True:
+        found = [i for i, p in enumerate(lane.parts) if isinstance(p, dg.Parallel) and _u_split(p)]
+        if len(found) != 1:
+            break
+        i = found[0]
+        if not (0 < i < len(lane.parts) - 1 and isinstance(lane.parts[i - 1], dg.Tensor)
+                and isinstance(lane.parts[i + 1], dg.Tensor)):
+            break
+        par = lane.parts[i]
+        deep, bridge = _u_split(par)
+        levels.append(ULevel(dg.Seq(lane.parts[:i]), bridge, dg.Seq(lane.parts[i + 1:]), par))
+        lane = deep
+    if len(levels) < 2:
+        return None
+    return levels, lane
+
+
+def _place_u(lay: Layout, levels: list[ULevel], bottom: dg.Seq, y_top: float) -> float:
+    """Lay a U-Net out as its paper draws it: a row per level, the encoders down the left (each level under
+    the one above, a little further in), the bottom level in the middle, the decoders up the right, each
+    level's copy-and-crop bridge across its row. Returns the y of the bottom row's lowest point."""
+    c = lay.c
+    n = len(levels)
+
+    def lead(seq: dg.Seq) -> float:  # the gap a deeper row opens with (its line comes from the row above)
+        p = seq.parts[0] if seq.parts else None
+        return 0.0 if p is None or isinstance(p, (dg.Tensor, dg.Repeat)) else lay.measure(p).width
+
+    def trail(seq: dg.Seq) -> float:  # the gap a deeper row ends with (its line goes up to the row above)
+        p = seq.parts[-1] if seq.parts else None
+        return 0.0 if p is None or isinstance(p, (dg.Tensor, dg.Repeat)) else lay.measure(p).width
+
+    def column_right(t: dg.Tensor) -> float:  # past the tensor's labels
+        col = lay.cols[t.id]
+        return col.centre_x + lay.measure(t).width / 2
+
+    def column_left(t: dg.Tensor) -> float:
+        col = lay.cols[t.id]
+        return col.centre_x - lay.measure(t).width / 2
+
+    # the width: every row fits between its indents; the bottom row fits between its own
+    need = 0.0
+    for k, lv in enumerate(levels):
+        enc = lay.measure(lv.enc).width - lead(lv.enc)
+        dec = lay.measure(lv.dec).width - trail(lv.dec)
+        bridge = U_FORK + lay.measure(lv.bridge).width if lv.bridge is not None else U_COPY
+        need = max(need, 2 * k * U_INDENT + enc + bridge + dec)
+    bot = lay.measure(bottom)
+    need = max(need, 2 * (n - 1) * U_INDENT + bot.width + 2 * U_FORK)
+    x0, x1 = MARGIN, MARGIN + need
+
+    # the rows' axes
+    ys, downs = [], []
+    y = y_top
+    for lv in levels:
+        geos = [lay.measure(lv.enc), lay.measure(lv.dec)]
+        if lv.bridge is not None:
+            geos.append(lay.measure(lv.bridge))
+        up, down = max(g.up for g in geos), max(g.down for g in geos)
+        ys.append(y + up)
+        downs.append(down)
+        y = ys[-1] + down + U_ROW_GAP
+    ys.append(y + bot.up)
+    downs.append(bot.down)
+
+    # place the rows
+    entries, exits = [None], [None]  # per row: where the line from the row above arrives, and leaves back up
+    for k, lv in enumerate(levels):
+        ex = x0 + k * U_INDENT - lead(lv.enc)
+        lay.place_seq(lv.enc, ex, ys[k], ex if k else None, None)
+        dec_w = lay.measure(lv.dec).width
+        dx = x1 - k * U_INDENT + trail(lv.dec) - dec_w
+        lay.place_seq(lv.dec, dx, ys[k], None, dx + dec_w if k else None)
+        if k:
+            entries.append(ex)
+            exits.append(dx + dec_w)
+        source, sink = lay.cols[lv.par.source.id], lay.cols[lv.par.sink.id]
+        if lv.bridge is not None:
+            bx = column_left(lv.par.sink) - lay.measure(lv.bridge).width
+            lay.place_seq(lv.bridge, bx, ys[k], source.right[0], sink.left[0], exit_arrow=True)
+        else:
+            c.arrow([source.right, sink.left])
+            mid = (column_right(lv.par.source) + column_left(lv.par.sink)) / 2
+            c.text(mid, ys[k] - 5, "copy", NOTE_SIZE, fill=GREY, cls="note")
+    bx = x0 + (need - bot.width) / 2
+    lay.place_seq(bottom, bx, ys[n], bx, bx + bot.width)
+    entries.append(bx)
+    exits.append(bx + bot.width)
+
+    # the connectors: down from each encoder's last map to the row below, up from each row's end to the
+    # decoder above, both through the middle of the gap between the rows
+    for k, lv in enumerate(levels):
+        channel = ys[k] + downs[k] + U_ROW_GAP / 2
+        source = lay.cols[lv.par.source.id]
+        fork = column_right(lv.par.source) + 4
+        c.path([source.right, (fork, ys[k]), (fork, channel), (entries[k + 1], channel), (entries[k + 1], ys[k + 1])])
+        join = column_left(lv.par.sink) - GAP / 2
+        c.arrow([(exits[k + 1], ys[k + 1]), (exits[k + 1], channel), (join, channel), (join, ys[k]),
+                 lay.cols[lv.par.sink.id].left])
+    return ys[n] + downs[n]
 
 
 def _row_width(total: float, row_height: float, widest: float) -> float:
