@@ -185,6 +185,26 @@ def _set_lang(ctx: typer.Context, value: Optional[str]) -> Optional[str]:
     return value
 
 
+def _set_assume(value: Optional[list[str]]) -> Optional[list[str]]:
+    """--assume KEY=VALUE: constructor arguments print(model) does not show, for the reader of that text."""
+    from . import readers
+
+    readers.ASSUME.clear()
+    for item in value or ():
+        for part in filter(None, (p.strip() for p in item.split(","))):
+            key, eq, val = part.partition("=")
+            if not eq or not key.strip() or not val.strip():
+                raise typer.BadParameter(f"{part!r}: expected KEY=VALUE, e.g. reg_tokens=4")
+            readers.ASSUME[key.strip()] = val.strip()
+    return value
+
+
+Assume = Annotated[Optional[list[str]], typer.Option(
+    "--assume", callback=_set_assume, show_default=False, metavar="KEY=VALUE",
+    help="print(model) text: a constructor argument the text does not show (timm's VisionTransformer: "
+         "class_token, reg_tokens, no_embed_class, pos_embed, global_pool); read with the library's default "
+         "otherwise, and a note says so. Repeatable; KEY=VALUE,KEY=VALUE.")]
+
 Lang = Annotated[Optional[str], typer.Option(
     "--lang", callback=_set_lang, is_eager=True, show_default=False,
     help="Language of the text: en (default) or zh (中文); LANG=zh_CN.UTF-8 also selects Chinese.")]
@@ -421,7 +441,8 @@ def _emit(report, view: str, fmt: Format, as_json: bool, depth: int | None, out:
     fmt = _resolve_format(fmt, as_json, out.output)
     report = dataclasses.replace(report, dtype=out.dtype.value,
                                  optimizer=out.optimizer.value if out.optimizer else None)
-    report = codes.apply(report, codes.parse_ignores(out.ignore))
+    spec_ignores = list(report.network.ignore) if report.network is not None else []  # the spec's own `ignore:`
+    report = codes.apply(report, codes.parse_ignores(out.ignore) + codes.parse_ignores(spec_ignores, "ignore"))
     if fmt is Format.json:
         sys.stdout.write(text.to_json(report))
     elif fmt in (Format.github, Format.junit):
@@ -532,7 +553,7 @@ def _not_here(command: str, paper: bool) -> None:
 def shape(
     model: Model = None, layers: Layers = None, input: Input = None, batch: Batch = 1, format: Fmt = Format.table,
     json: Json = False, output: OutputFile = None, lang: Lang = None, strict: Strict = False, depth: Depth = None, aux: Aux = False,
-    convention: Convention = ConventionName.torch, explain: Explain = False, from_: From = None,
+    convention: Convention = ConventionName.torch, explain: Explain = False, from_: From = None, assume: Assume = None,
     layout: LayoutOption = LayoutName.auto,
     compare_conventions: Annotated[bool, typer.Option(
         "--compare-conventions", help="Add a column with the outputs that differ under the other conventions.")]
@@ -555,7 +576,7 @@ def shape(
 def params(
     model: Model = None, layers: Layers = None, input: Input = None, batch: Batch = 1, format: Fmt = Format.table,
     json: Json = False, output: OutputFile = None, lang: Lang = None, strict: Strict = False, depth: Depth = None, aux: Aux = False,
-    convention: Convention = ConventionName.torch, explain: Explain = False, from_: From = None,
+    convention: Convention = ConventionName.torch, explain: Explain = False, from_: From = None, assume: Assume = None,
     layout: LayoutOption = LayoutName.auto,
     paper: Annotated[bool, typer.Option("--paper", help="A paper's table: top-level rows with depth, Inception "
                                         "filter counts, params, connections and ops.")] = False,
@@ -574,7 +595,7 @@ def params(
 def rf(
     model: Model = None, layers: Layers = None, input: Input = None, batch: Batch = 1, format: Fmt = Format.table,
     json: Json = False, output: OutputFile = None, lang: Lang = None, strict: Strict = False, depth: Depth = None, aux: Aux = False,
-    convention: Convention = ConventionName.torch, explain: Explain = False, from_: From = None,
+    convention: Convention = ConventionName.torch, explain: Explain = False, from_: From = None, assume: Assume = None,
     layout: LayoutOption = LayoutName.auto,
     relative_to: Annotated[Optional[str], typer.Option(
         "--relative-to", help="Give each layer's receptive field on this layer's output instead of the input "
@@ -600,7 +621,7 @@ def check(models: Annotated[Optional[list[str]], typer.Argument(
           layers: Layers = None, input: Input = None, batch: Batch = 1,
           format: Fmt = Format.table, json: Json = False, output: OutputFile = None, lang: Lang = None,
           strict: Strict = False, aux: Aux = False,
-          convention: Convention = ConventionName.torch, from_: From = None,
+          convention: Convention = ConventionName.torch, from_: From = None, assume: Assume = None,
           layout: LayoutOption = LayoutName.auto,
           max_params: Annotated[Optional[str], typer.Option(
               "--max-params", help="Fail when the model has more parameters: 100000, 25M, 4.1G (×1000), 2Gi "
@@ -1220,7 +1241,8 @@ DRAW_BY_SUFFIX = {".svg": DrawFormat.svg, ".dot": DrawFormat.dot, ".gv": DrawFor
 def draw(
     model: Model = None, layers: Layers = None, input: Input = None, output: OutputFile = None, aux: Aux = False,
     lang: Lang = None,
-    convention: Convention = ConventionName.torch, from_: From = None, layout: LayoutOption = LayoutName.auto,
+    convention: Convention = ConventionName.torch, from_: From = None, assume: Assume = None,
+    layout: LayoutOption = LayoutName.auto,
     format: Annotated[Optional[DrawFormat], typer.Option(
         "--format", "-f", help="svg (the default, or what -o FILE's suffix says: .svg .dot .gv .mmd .html), dot, "
                                "mermaid or html.", show_default=False)] = None,

@@ -24,6 +24,8 @@ from convcalc.readers import torchrepr
 from convcalc.report import analyze
 
 DATA = Path(__file__).parent / "data" / "repr_reference.json.xz"
+#: each recorded timm ViT's constructor arguments that print(model) does not show (tools/repr_assume.py)
+ASSUME = Path(__file__).parent / "data" / "repr_assume.json"
 
 
 @lru_cache(maxsize=1)
@@ -41,12 +43,13 @@ def _class_named(exc: SpecError) -> str | None:
     return found[1] if found else None
 
 
-def judge(model: dict) -> tuple[str, str]:
-    """("exact" | "refused" | "wrong" | "invalid", detail)."""
+def judge(model: dict, assume: dict | None = None) -> tuple[str, str]:
+    """("exact" | "refused" | "wrong" | "invalid", detail). ``assume``: ``--assume`` (constructor arguments the
+    printed text does not show)."""
     text, shape = model["text"], tuple(model["input"])
     origin = model["name"]
     try:
-        reading = torchrepr.read(text, origin)
+        reading = torchrepr.read(text, origin, assume)
     except SpecError as exc:
         cls = _class_named(exc)
         counts = getattr(exc, "counts", None)
@@ -84,27 +87,59 @@ def judge(model: dict) -> tuple[str, str]:
 
 
 @lru_cache(maxsize=1)
+def stated() -> dict[str, dict[str, str]]:
+    """``--assume`` as a user would type it for each recorded model whose printed text leaves arguments open."""
+    facts = json.loads(ASSUME.read_text(encoding="utf-8"))
+    return {name: {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in f.items()}
+            for name, f in facts.items()}
+
+
+def _assumed_defaults(model: dict) -> bool:
+    """Whether reading ``model`` with no ``--assume`` says what it assumed (a ``read with … (default)`` note)."""
+    try:
+        reading = torchrepr.read(model["text"], model["name"])
+    except SpecError:
+        return False
+    return any("print(model) does not show" in note and "(default)" in note for _, note in reading.notes)
+
+
+@lru_cache(maxsize=1)
 def verdicts() -> dict[str, tuple[str, str]]:
+    """Each model's verdict. A model whose printed text leaves constructor arguments open is judged as a user who
+    states them (``--assume``) would see it: "exact" then; read with the defaults instead, its numbers must be
+    torch's where the defaults are its arguments, and otherwise carry the note saying what was assumed
+    ("assumed", never silently wrong)."""
     out = {}
     for m in reference()["models"]:
+        key = f"{m['source']}:{m['name']}"
         try:
-            out[f"{m['source']}:{m['name']}"] = judge(m)
+            given = stated().get(m["name"]) if m["source"] == "timm" else None
+            out[key] = judge(m, given)
+            if given is not None and out[key][0] == "exact":
+                plain = judge(m)
+                if plain[0] == "wrong":
+                    out[key] = ("exact", "with --assume") if _assumed_defaults(m) else plain
+                elif plain[0] == "exact":
+                    out[key] = ("exact", "")
         except Exception as exc:  # noqa: BLE001 - a bug: shown with the others
-            out[f"{m['source']}:{m['name']}"] = ("crash", f"{type(exc).__name__}: {exc}")
+            out[key] = ("crash", f"{type(exc).__name__}: {exc}")
     return out
 
 
 def fractions() -> str:
     by: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
     for m in reference()["models"]:
-        status, _ = verdicts()[f"{m['source']}:{m['name']}"]
+        status, detail = verdicts()[f"{m['source']}:{m['name']}"]
         for key in (m["source"], f"{m['source']}/{m['family']}", "all"):
             by[key][status] += 1
+            by[key]["assume"] += detail == "with --assume"
     lines = []
     for key in sorted(by, key=lambda k: (k != "all", "/" in k, k)):
         c = by[key]
         n = sum(c.values())
+        n -= c["assume"]
         lines.append(f"{key:40} exact {c['exact']:4}/{n:<4} {100 * c['exact'] / n:5.1f}%  refused {c['refused']:3}"
+                     + (f"  (with --assume {c['assume']})" if c["assume"] else "")
                      + (f"  WRONG {c['wrong']}" if c["wrong"] else "") + (f"  EXIT-1 {c['invalid']}" if c["invalid"]
                                                                          else ""))
     return "\n".join(lines)

@@ -29,6 +29,10 @@ FORMAT_BY_SUFFIX = {".json": "json", ".yaml": "yaml", ".yml": "yaml", ".toml": "
 FORMATS = ("json", "yaml", "toml", "inline", "pytorch-code", "pytorch-repr")
 
 
+#: ``--assume KEY=VALUE`` (set by the CLI): constructor arguments print(model) does not show
+ASSUME: dict[str, str] = {}
+
+
 def detect(text: str) -> str:
     """The format of ``text``: PyTorch code or ``print(model)`` text, else JSON / TOML / YAML."""
     from . import pytorch
@@ -46,7 +50,7 @@ def read_text(text: str, origin: str, *, fmt: str | None = None, input_shape: L.
     if fmt == "pytorch-repr":  # print(model): counted leaf by leaf, each block's forward from the vocabulary
         from . import torchrepr
 
-        return torchrepr.read_network(text, origin, input_shape=input_shape, aux=aux)
+        return torchrepr.read_network(text, origin, input_shape=input_shape, aux=aux, assume=ASSUME or None)
     if fmt == "pytorch-code":  # model code: interpreted over ast (never run), forward() traced into the graph
         from . import torchcode
 

@@ -73,6 +73,9 @@ class Module:
     path: str = ""  #: dotted torch name
     parent: Module | None = field(default=None, repr=False)
     _values: dict | None = field(default=None, repr=False)
+    #: on the root: the constructor arguments the user stated (``--assume``) for classes whose print(model) does
+    #: not show them (see the vocabulary's ``assume``)
+    assume: dict[str, str] | None = field(default=None, repr=False)
 
     def child(self, key: str) -> Module | None:
         for c in self.children:
@@ -511,6 +514,7 @@ class _Builder:
         self.marker = 0
         self.layout_last = False  #: channels-last (after torchvision's/timm's Permute to NHWC)
         self.aux: list[str] = []
+        self.ignores: list[str] = []  #: ``unused-node@ID`` for tensors forward() reads that the graph leaves open
 
     def mark(self, element: dict) -> str:
         self.marker += 1
@@ -527,6 +531,10 @@ class _Builder:
         kind = spec.get("kind", "block")
         if spec.get("note") and (None, spec["note"]) not in self.notes:
             self.notes.append((None, spec["note"]))
+        if spec.get("assume"):
+            note = assume_note(m, self.origin)
+            if (None, note) not in self.notes:
+                self.notes.append((None, note))
         if kind == "unsupported":
             raise _Unplaceable(m, spec.get("why", f"{m.cls}'s forward() is not modelled"))
         if kind == "unmatched":
@@ -603,6 +611,13 @@ class _Builder:
 
     def expand(self, m: Module, spec: dict, name: str | None, given: dict, template: Any) -> dict:
         """A leaf printed as one line but run as several ops (SelectAdaptivePool2d, LayerNorm2d, Conv2dSame)."""
+        if m.cls == "SelectAdaptivePool2d" and str(given.get("pool_type", "")).startswith("fast"):
+            # timm's fast pools flatten inside (flatten= prints Identity): as create_classifier builds them, when a
+            # Linear follows, not before a 1x1 conv classifier
+            later = m.parent.children[m.parent.children.index(m) + 1:] if m.parent is not None else []
+            head = next((c for c in later if c.cls in ("Linear", "Conv2d")), None)
+            if head is not None and head.cls == "Linear":
+                given = {**given, "flatten": {"class": "Flatten"}}
         items = V.expand(m.cls, given, self)
         if isinstance(items, dict):
             if name is not None:
@@ -744,7 +759,263 @@ def _res2net(m: Module, origin: str) -> list:
         outs.append(f"out{i}")
     steps.append({"call": "pool", "from": f"spx[{n}]"} if first else {"set": "rest", "to": f"spx[{n}]"})
     steps += [{"cat": [*outs, "pool" if first else "rest"]}, "conv3", "bn3", "drop_block?", "se?"]
-    return _residual_steps(steps, after=["relu"])
+    return steps
+
+
+def _res2net_block(m: Module, origin: str) -> list:
+    return _residual_steps(_res2net(m, origin), after=["relu"])
+
+
+# timm DLA: a tree's forward passes tensors between modules (``tree1(x, shortcut)``, ``tree2(x1, None, children)``,
+# ``root([x2, x1] + children)``); the tensors a module reads from outside are named by their torch path
+_DLA_MAIN = {"DlaBasic": ["conv1", "bn1", "relu", "conv2", "bn2"],
+             "DlaBottleneck": ["conv1", "bn1", "relu", "conv2", "bn2", "relu", "conv3", "bn3"]}
+
+
+def _dpn_split(m: Module, origin: str) -> tuple[int, int, int]:
+    """timm's DualPathBlock: (num_1x1_c, the shortcut's channels, c1x1_c's channels). num_1x1_c is not printed: it
+    is c1x1_c1's output (b=True), else 2·c − p from a projecting block of the stage (its c1x1_c writes c = n + inc,
+    its projection p = n + 2·inc)."""
+    def out(key: str) -> Any:
+        convs = list(_convs(m.child(key))) if m.present(key) else []
+        return _channels(convs[-1], "out_channels", origin) if convs else None
+
+    proj = next((k for k in ("c1x1_w_s1", "c1x1_w_s2") if m.present(k)), None)
+    shortcut = out(proj) if proj else resolve(m, "c1x1_a.conv.in_channels", origin)
+    c = out("c1x1_c") if not m.present("c1x1_c1") else resolve(m, "c1x1_c.bn.num_features", origin)
+    n = resolve(m, "c1x1_c1.out_channels", origin) if m.present("c1x1_c1") else None
+    if n is None:
+        siblings = m.parent.children[:m.parent.children.index(m) + 1] if m.parent is not None else [m]
+        for b in reversed(siblings):
+            if b.cls == m.cls and (b.present("c1x1_w_s1") or b.present("c1x1_w_s2")) and \
+                    (list(_convs(b.child("c1x1_c"))) or [None])[-1] is not None:
+                bc = _channels(list(_convs(b.child("c1x1_c")))[-1], "out_channels", origin)
+                bp = _channels(list(_convs(b.child("c1x1_w_s1") or b.child("c1x1_w_s2")))[-1], "out_channels", origin)
+                if bc == c:
+                    n = 2 * bc - bp
+                break
+    if not all(isinstance(v, int) for v in (n, shortcut, c)) or not 0 < n < shortcut:
+        raise _Unplaceable(m, "DualPathBlock: the residual width (num_1x1_c) cannot be read from the printed lines")
+    return n, shortcut, c
+
+
+def _dpn(m: Module, origin: str) -> list:
+    """timm's DualPathBlock: ``cat([x_s[:n] + out[:n], x_s[n:], out[n:]])``, ``x_s`` the (projected) input."""
+    n, shortcut, c = _dpn_split(m, origin)
+    proj = next((k for k in ("c1x1_w_s1", "c1x1_w_s2") if m.present(k)), None)
+    steps: list = [{"call": proj, "from": "input"}] if proj else []
+    steps += [{"op": {"type": "split", "split_size_or_sections": [n, shortcut - n], "dim": 1, "name": "x_s",
+                      "from": proj or "input"}},
+              {"call": "c1x1_a", "from": "input"}, "c3x3_b", "c1x1_c"]
+    if m.present("c1x1_c1"):
+        steps += [{"call": "c1x1_c1", "from": "c1x1_c"}, {"call": "c1x1_c2", "from": "c1x1_c"}]
+        out1, out2 = "c1x1_c1", "c1x1_c2"
+    else:
+        steps.append({"op": {"type": "split", "split_size_or_sections": [n, c - n], "dim": 1, "name": "out"}})
+        out1, out2 = "out[0]", "out[1]"
+    return steps + [{"add": ["x_s[0]", out1], "name": "resid", "as": "resid"}, {"cat": ["resid", "x_s[1]", out2]}]
+
+
+def _hrnet(m: Module, origin: str) -> list:
+    """timm's HighResolutionNet: lists of tensors, one per resolution, flow from stage to stage (its forward and
+    HighResolutionModule's, unrolled): each module runs its branches, then fuses every branch into every output
+    (sum over j of fuse_layers[i][j](x[j]), then fuse_act); the head adds the incre_modules' outputs, each stage
+    downsampled into the next."""
+    steps: list = ["conv1", "bn1", "act1", "conv2", "bn2", "act2", "layer1", {"set": "x"}]
+    xl = ["x"]
+    k = 1
+    while m.present(f"transition{k}") and m.present(f"stage{k + 1}"):
+        new = []
+        for i, t in enumerate(m.child(f"transition{k}").children):
+            if t.cls == "Identity":
+                new.append(xl[i] if k > 1 else xl[0])
+                continue
+            alias = f"t{k}_{i}"
+            steps.append({"call": f"transition{k}.{t.key}", "from": xl[-1], "as": alias})
+            new.append(alias)
+        xl = new
+        for mod in m.child(f"stage{k + 1}").children:
+            base = f"stage{k + 1}.{mod.key}"
+            branches = mod.child("branches")
+            if mod.cls != "HighResolutionModule" or branches is None or len(branches.children) != len(xl):
+                raise _Unplaceable(m, f"{base} is not a HighResolutionModule with one branch per input")
+            for i, b in enumerate(branches.children):
+                alias = f"s{k + 1}_{mod.key}_b{i}"
+                steps.append({"call": f"{base}.branches.{b.key}", "from": xl[i], "as": alias})
+                xl[i] = alias
+            if len(xl) == 1:
+                continue
+            out = []
+            for i, row in enumerate(mod.child("fuse_layers").children):
+                total = None
+                for j, f in enumerate(row.children):
+                    alias = f"s{k + 1}_{mod.key}_f{i}_{j}"
+                    steps.append({"call": f"{base}.fuse_layers.{row.key}.{f.key}", "from": xl[j], "as": alias})
+                    if total is not None:
+                        steps.append({"add": [total, alias], "name": f"s{k + 1}_{mod.key}_sum{i}_{j}",
+                                      "as": f"{alias}_sum"})
+                        alias = f"{alias}_sum"
+                    total = alias
+                steps.append({"call": f"{base}.fuse_act", "from": total, "as": f"s{k + 1}_{mod.key}_y{i}"})
+                out.append(f"s{k + 1}_{mod.key}_y{i}")
+            xl = out
+        k += 1
+    incre = m.child("incre_modules")
+    if incre is None or len(incre.children) != len(xl) or not m.present("final_layer"):
+        raise _Unplaceable(m, "HighResolutionNet without its classification head returns a list of tensors")
+    y = None
+    for i, c in enumerate(incre.children):
+        steps.append({"call": f"incre_modules.{c.key}", "from": xl[i], "as": f"inc{i}"})
+        if y is not None:
+            steps += [{"call": f"downsamp_modules.{i - 1}", "from": y, "as": f"down{i}"},
+                      {"add": [f"inc{i}", f"down{i}"], "name": f"head_sum{i}", "as": f"y{i}"}]
+            y = f"y{i}"
+        else:
+            y = f"inc{i}"
+    return steps + [{"call": "final_layer", "from": y}, "global_pool", "head_drop?", "classifier"]
+
+
+def _members(m: Module, key: str) -> list[str]:
+    """The dotted keys of a printed ModuleList's members (``[]`` when it is absent or empty)."""
+    c = m.child(key)
+    return [f"{key}.{x.key}" for x in c.children if not x.none] if c is not None and not c.none else []
+
+
+def _sum_of(keys: list[str], reads: str, name: str) -> list:
+    """``Σ key(reads)``: each called on ``reads``, added in order; the sum is named ``name``."""
+    steps: list = []
+    total = None
+    for i, key in enumerate(keys):
+        alias = f"{name}_{i}"
+        steps.append({"call": key, "from": reads, "as": alias})
+        if total is not None:
+            steps.append({"add": [total, alias], "name": f"{name}_sum{i}", "as": f"{alias}_sum"})
+            alias = f"{alias}_sum"
+        total = alias
+    return steps + [{"set": name, "to": total}]
+
+
+def _last_out(m: Module | None, origin: str) -> Any:
+    convs = list(_convs(m)) if m is not None and not m.none else []
+    return _channels(convs[-1], "out_channels", origin) if convs else None
+
+
+def _ghost_out(m: Module, origin: str) -> Any:
+    """timm's GhostModule keeps the first ``out_chs`` channels of its concatenation (not printed): GhostModuleV2's
+    short_conv writes them; in a GhostBottleneck, ghost1's is what ghost2 reads, ghost2's what the shortcut writes
+    (or the block reads)."""
+    if m.present("short_conv") and m.child("short_conv").cls != "Identity":
+        return _channels(next(_convs(m.child("short_conv"))), "out_channels", origin)
+    p = m.parent
+    if p is None or not p.cls.startswith("GhostBottleneck"):
+        return None
+    if m.key == "ghost1" and p.present("ghost2"):
+        return _channels(next(_convs(p.child("ghost2"))), "in_channels", origin)
+    if m.key == "ghost2":
+        if p.present("shortcut") and p.child("shortcut").cls != "Identity":
+            return _last_out(p.child("shortcut"), origin)
+        return _channels(next(_convs(p.child("ghost1"))), "in_channels", origin)
+    return None
+
+
+def _ghost_module(m: Module, origin: str) -> list:
+    """timm's GhostModule/V2/V3: ``cat([x1, cheap(x1)])[:, :out_chs]`` (V3 unfused: x1 and x2 are sums of
+    re-parameterisable branches); V2 and V3 in 'shortcut' mode multiply by a gate computed at half resolution."""
+    gated = m.present("short_conv") and m.child("short_conv").cls != "Identity"
+    steps: list = []
+    if gated:
+        steps += [{"op": {"type": "avgpool2d", "kernel_size": 2, "stride": 2, "name": "pool", "from": "input"}},
+                  "short_conv", {"call": "gate_fn", "as": "gate"}]
+    if m.cls == "GhostModuleV3" and _members(m, "primary_rpr_conv"):
+        steps += _sum_of(_members(m, "primary_rpr_conv"), "input", "x1_branches")
+        steps += [{"call": "primary_activation", "from": "x1_branches", "as": "x1"}]
+        keys = ["cheap_rpr_scale", "cheap_rpr_skip?", *_members(m, "cheap_rpr_conv")]
+        steps += _sum_of([k.rstrip("?") for k in keys if m.present(k.rstrip("?").split(".")[0])], "x1", "x2_branches")
+        steps += [{"call": "cheap_activation", "from": "x2_branches", "as": "x2"}]
+        first = list(_convs(m.child("primary_rpr_conv")))
+        second = list(_convs(m.child("cheap_rpr_conv")))
+    else:
+        steps += [{"call": "primary_conv", "from": "input", "as": "x1"}, {"call": "cheap_operation", "as": "x2"}]
+        first, second = list(_convs(m.child("primary_conv"))), list(_convs(m.child("cheap_operation")))
+    steps.append({"cat": ["x1", "x2"], "name": "cat"})
+    total = sum(_channels(c[-1], "out_channels", origin) or 0 for c in (first, second) if c)
+    if m.cls == "GhostModuleV3" and not gated:
+        return steps  # timm's V3 keeps every channel unless gated
+    out = _ghost_out(m, origin)
+    if not isinstance(out, int) or not 0 < out <= total:
+        raise _Unplaceable(m, f"{m.cls}: how many of its {total} channels it keeps (out_chs) is not printed")
+    if out < total:
+        steps += [{"op": {"type": "split", "split_size_or_sections": [out, total - out], "dim": 1, "name": "slice"}},
+                  {"op": {"type": "getitem", "index": 0, "name": "keep"}}]
+    if gated:
+        steps += [{"set": "out"}, {"op": {"type": "interpolate", "mode": "nearest", "from": ["gate", "out"],
+                                          "name": "gate_up"}}, {"mul": ["out", "@"]}]
+    return steps
+
+
+def _ghost_bottleneck(m: Module, origin: str) -> list:
+    """timm's GhostBottleneck/V3: ghost1, the strided depthwise conv (V3 unfused: a sum of branches), se, ghost2,
+    plus the shortcut."""
+    steps: list = ["ghost1"]
+    if m.cls == "GhostBottleneckV3":
+        if _members(m, "dw_rpr_conv"):
+            steps += [{"set": "g1"}] + _sum_of(["dw_rpr_scale", *_members(m, "dw_rpr_conv")], "g1", "dw")
+            steps.append({"set": "x", "to": "dw"})
+    else:
+        steps += ["conv_dw?", "bn_dw?"]
+    steps += ["se?", "ghost2", {"set": "out"}, {"call": "shortcut", "from": "input", "as": "sc", "optional": True},
+              {"add": ["out", "sc"]}]
+    return steps
+
+
+def _dla_block(m: Module, origin: str) -> list:
+    """timm's DlaBasic/DlaBottleneck/DlaBottle2neck: ``relu(main(x) + shortcut)``; the shortcut is the parent tree's
+    ``project(downsample(x))`` for its first block, the input otherwise."""
+    main = _res2net(m, origin) if m.cls == "DlaBottle2neck" else list(_DLA_MAIN[m.cls])
+    p = m.parent
+    shortcut = f"{p.path}.project" if (p is not None and p.cls == "DlaTree" and m.key == "tree1"
+                                       and p.present("root")) else "input"
+    return main + [{"add": ["@", shortcut]}, "relu"]
+
+
+def _dla_passed(t: Module, origin: str) -> list[str]:
+    """The ``children`` a DlaTree receives: its parent's, the parent's input (level_root) and the parent's tree1."""
+    p = t.parent
+    if p is None or p.cls != "DlaTree" or t.key != "tree2" or p.present("root"):
+        return []
+    return _dla_passed(p, origin) + ([f"{p.path}.downsample"] if _dla_level_root(p, origin) else []) + \
+        [f"{p.path}.tree1"]
+
+
+def _dla_level_root(t: Module, origin: str) -> bool:
+    """timm's ``level_root`` (not printed): the tree's input joins the root's concatenation. timm sets it only on a
+    stage's outermost tree; it is read from the root's input channels."""
+    if t.parent is not None and t.parent.cls == "DlaTree":
+        return False
+    r, depth = t, 0
+    while r is not None and not r.present("root"):
+        r, depth = r.child("tree2"), depth + 1
+    convs = list(_convs(t.child("tree1"))) if t.child("tree1") is not None else []
+    root_in = resolve(r, "root.conv.in_channels", origin) if r is not None else None
+    out = resolve(r, "root.conv.out_channels", origin) if r is not None else None
+    cin = _channels(convs[0], "in_channels", origin) if convs else None
+    if not all(isinstance(v, int) for v in (root_in, out, cin)):
+        raise _Unplaceable(t, "DlaTree without a printed root")
+    if root_in == out * (2 + depth):
+        return False
+    if root_in == out * (2 + depth) + cin:
+        return True
+    raise _Unplaceable(t, f"DlaTree: its root reads {root_in} channels, which matches none of timm's trees")
+
+
+def _dla_tree(m: Module, origin: str) -> list:
+    """timm's DlaTree: ``bottom = downsample(x)``; ``shortcut = project(bottom)``; ``x1 = tree1(x, shortcut)``; a leaf
+    tree: ``root([tree2(x1), x1] + children)``; else ``tree2(x1, None, children + [x1])``."""
+    steps: list = [{"call": "downsample", "from": "input"}, "project", {"call": "tree1", "from": "input"}, "tree2"]
+    if m.present("root"):
+        children = _dla_passed(m, origin) + (["downsample"] if _dla_level_root(m, origin) else [])
+        steps += [{"cat": ["tree2", "tree1", *children], "name": "root_inputs"}, "root"]
+    return steps
 
 
 def _split_attention(m: Module, origin: str) -> list:
@@ -816,8 +1087,9 @@ def _residual_steps(main: list, after: list) -> list:
 
 
 #: forward patterns computed from the printed tree (a loop over a ModuleList, a group count)
-PATTERNS = {"res2net": _res2net, "split_attention": _split_attention, "mobileone": _mobileone,
-            "mixed_conv": _mixed_conv}
+PATTERNS = {"res2net": _res2net_block, "split_attention": _split_attention, "mobileone": _mobileone,
+            "mixed_conv": _mixed_conv, "dla_block": _dla_block, "dla_tree": _dla_tree, "dpn": _dpn,
+            "hrnet": _hrnet, "ghost_module": _ghost_module, "ghost_bottleneck": _ghost_bottleneck}
 
 
 def _key_name(key: str, position: int) -> str | None:
@@ -866,7 +1138,61 @@ def _condition(m: Module, cond: Any, origin: str) -> bool:
         return c is not None and c.cls in classes.split("|")
     if kind == "same_io":  # in == out channels and no stride: the block keeps its input's shape
         return _keeps_shape(m, origin)
+    if kind == "assume":  # assume:KEY (true, non-zero, non-empty) or assume:KEY=A|B (one of them)
+        key, eq, choices = arg.partition("=")
+        value = assumed(m, key, origin)
+        if eq:
+            return str(value) in choices.split("|")
+        return bool(value) and value not in ("none", "")
     raise AssertionError(cond)
+
+
+def _root(m: Module) -> Module:
+    while m.parent is not None:
+        m = m.parent
+    return m
+
+
+def assumed(m: Module, key: str, origin: str = "") -> Any:
+    """A constructor argument of ``m``'s class that print(model) does not show: the user's (``--assume``), else the
+    library's default from the vocabulary's ``assume``."""
+    defaults = (entry(m) or {}).get("assume", {})
+    default = defaults[key]
+    given = (_root(m).assume or {}).get(key)
+    if given is None:
+        return default
+    return _assume_value(key, given, default, origin)
+
+
+def _assume_value(key: str, text: Any, default: Any, origin: str) -> Any:
+    if not isinstance(text, str):
+        return text
+    t = text.strip()
+    if isinstance(default, bool):
+        if t.lower() in ("true", "1", "yes", "on"):
+            return True
+        if t.lower() in ("false", "0", "no", "off"):
+            return False
+        raise SpecError(f"--assume {key}={text}: expected true or false")
+    if isinstance(default, int):
+        if not t.isdigit() or len(t) > 9:
+            raise SpecError(f"--assume {key}={text}: expected a whole number from 0 to 999,999,999")
+        return int(t)
+    return t
+
+
+def assume_note(m: Module, origin: str) -> str:
+    """What reading ``m`` assumed: each of its class's unshown arguments, the user's or the default."""
+    defaults = (entry(m) or {}).get("assume", {})
+    given = _root(m).assume or {}
+    parts = []
+    for key in defaults:
+        value = assumed(m, key, origin)
+        shown = repr(value) if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else value
+        parts.append(f"{key}={shown}" + ("" if key in given else " (default)"))
+    return (f"{m.cls}: print(model) does not show {', '.join(defaults)}; read with {', '.join(parts)}"
+            + ("" if set(defaults) <= set(given) else
+               "; where the model was built otherwise, say so: --assume KEY=VALUE,… (e.g. --assume reg_tokens=4)"))
 
 
 def _leaves(m: Module):
@@ -969,7 +1295,7 @@ class _Steps:
             elif "call" in step:
                 self.call(step["call"], step.get("from"), step.get("as"), step.get("optional", False))
             elif "op" in step:
-                op = dict(step["op"])
+                op = {k: self.resolved(v) for k, v in step["op"].items()}
                 reads = op.pop("from", None)
                 base = op.pop("name", None) or op["type"]
                 op = {"type": op.pop("type"), "name": self.fresh(base), **op}
@@ -995,6 +1321,11 @@ class _Steps:
                     self.alias[step["as"]] = self.current
             elif "set" in step:
                 self.alias[step["set"]] = self.ref(step.get("to", "@"))
+            elif "uses" in step:  # tensors forward() reads off the graph's path (attention's q and k)
+                for name in step["uses"]:
+                    if name in self.alias:
+                        node = f"{self.m.path}.{self.alias[name]}" if self.m.path else self.alias[name]
+                        self.b.ignores.append(f"unused-node@{node}")
             elif "if" in step:
                 branch = step["then"] if _condition(self.m, step["if"], self.b.origin) else step.get("else", [])
                 self.run(branch)
@@ -1016,11 +1347,25 @@ class _Steps:
             else:
                 raise AssertionError(step)  # pragma: no cover - the vocabulary test runs every forward
 
+    def resolved(self, value: Any) -> Any:
+        """An op's argument: ``{"resolve": "q_norm.normalized_shape.0"}`` read from the printed tree."""
+        if isinstance(value, list):
+            return [self.resolved(v) for v in value]
+        if isinstance(value, dict) and "resolve" in value:
+            found = resolve(self.m, value["resolve"], self.b.origin)
+            if not isinstance(found, int) or isinstance(found, bool):
+                raise _Unplaceable(self.m, f"{self.m.cls}: {value['resolve']} is not printed")
+            return found
+        return value
+
     def hidden_param(self, step: dict) -> None:
-        hidden = next((h for h in V.CLASSES[self.m.cls].get("hidden", ()) if h["name"] == step["param"]), None)
+        hidden = next((h for h in (entry(self.m) or {}).get("hidden", ()) if h["name"] == step["param"]), None)
         if hidden is not None and "when" in hidden and not _condition(self.m, hidden["when"], self.b.origin):
             return
-        settings = {"mode": step.get("mode", "mul"), "label": step["param"], "tokens": step.get("tokens", 0)}
+        tokens = step.get("tokens", 0)
+        if isinstance(tokens, str):  # "assume:reg_tokens"
+            tokens = assumed(self.m, tokens.partition(":")[2], self.b.origin)
+        settings = {"mode": step.get("mode", "mul"), "label": step["param"], "tokens": tokens}
         if hidden is not None and hidden.get("count") is not None:
             p, b, unknown = _hidden_count(self.m, hidden, self.b.origin)
             settings.update(params=p, buffers=b, unknown=unknown)
@@ -1100,6 +1445,7 @@ class HiddenParameter(L.Layer):
     tokens: int = 0
     label: str = ""
     per: str | None = None  #: "channel": one parameter per channel of the tensor it meets (when ``params`` is None)
+    buffers_per_channel: int = 0  #: buffer elements per channel of the tensor it meets (BlurPool2d's filter)
 
     def apply(self, x: L.Shape, convention: str = "torch") -> L.Effect:
         if self.mode == "cat":
@@ -1112,7 +1458,7 @@ class HiddenParameter(L.Layer):
             n = self.params
         else:
             n = x[0] if self.per == "channel" else math.prod(x)
-        return L.Effect(output_shape=x, extra_params=n, buffers=self.buffers)
+        return L.Effect(output_shape=x, extra_params=n, buffers=self.buffers + self.buffers_per_channel * x[0])
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -1216,10 +1562,20 @@ class Reading:
     notes: Notes
 
 
-def read(text: str, origin: str = "<repr>") -> Reading:
+def read(text: str, origin: str = "<repr>", assume: dict[str, str] | None = None) -> Reading:
     """Parse, count and build (see the module docstring). Raises :class:`SpecError`/:class:`Refused` for text
-    that cannot be read or a class whose parameters cannot be counted."""
+    that cannot be read or a class whose parameters cannot be counted. ``assume``: constructor arguments the
+    printed text does not show (``{"reg_tokens": "4"}``), for the classes whose vocabulary entry lists them."""
     root = parse(text, origin)
+    if assume:
+        root.assume = dict(assume)
+        readers = {k for m in root.walk() for k in (entry(m) or {}).get("assume", {})}
+        for key in root.assume:
+            if key not in readers:
+                raise SpecError(f"--assume {key}: no class of this model reads it",
+                                hint=("the classes here read: " + ", ".join(sorted(readers))) if readers else
+                                "--assume states constructor arguments print(model) does not show (timm's "
+                                "VisionTransformer: class_token, reg_tokens, no_embed_class, pos_embed, global_pool)")
     counts = count(root, origin)
     builder = _Builder(origin)
     builder.residual_classes = frozenset(m.cls for m in root.walk() if entry(m) is None
@@ -1234,6 +1590,10 @@ def read(text: str, origin: str = "<repr>") -> Reading:
             element = builder.element(root, None)
         layers = element["layers"] if element.get("type") == "sequential" else [element]
         data = {"name": root.cls if root.children and root.cls not in V.CONTAINERS else None, "layers": layers}
+        if not builder.guessed:  # torch applies a Linear to the last dim of tokens × features: as the model does
+            builder.ignores.append("not-flat")
+        if builder.ignores:
+            data["ignore"] = builder.ignores
     except _Unplaceable as exc:
         unplaced = (exc.module.path or exc.module.cls, exc.module.cls, exc.why)
     build = None
@@ -1261,7 +1621,7 @@ def network(reading: Reading, origin: str = "<repr>", input_shape: L.Shape | Non
         patch[by_path[marker]] = lambda layer, s=settings: HiddenParameter(
             type={"cat": "concat", "none": "parameter"}.get(s["mode"], s["mode"]), path=layer.path, name=layer.name,
             mode=s["mode"], params=s.get("params"), buffers=s.get("buffers", 0), tokens=s.get("tokens", 0),
-            label=s["label"], per=s.get("per"))
+            label=s["label"], per=s.get("per"), buffers_per_channel=s.get("buffers_per_channel", 0))
     for marker, settings in build.samepad.items():
         patch[by_path[marker]] = lambda layer, s=settings: TfSamePad(
             type="pad", path=layer.path, name=layer.name, kernel=tuple(_listify(s["kernel"])),
@@ -1358,14 +1718,15 @@ def counts_text(counts: Counts, placed: bool = False) -> str:
     return f"print(model) shows exactly {total}"
 
 
-def read_network(text: str, origin: str, *, input_shape: L.Shape | None = None, aux: bool = False):
+def read_network(text: str, origin: str, *, input_shape: L.Shape | None = None, aux: bool = False,
+                 assume: dict[str, str] | None = None):
     """``--from pytorch-repr``: the Network, or a refusal naming the class (exit 2) with what the lines count.
 
     Refused: a module whose forward() convcalc cannot follow (:class:`ShapesUnknown`, naming the first such
     module), a total that is only a lower bound because a known class hides parameters it cannot size, or a
     total that counts a shared module more than once. A class convcalc does not know at all, printed with
     children, is read by the in-order guess (a warning says so) and errors after it are "shapes unknown"."""
-    return checked_network(read(text, origin), origin, input_shape=input_shape, aux=aux)
+    return checked_network(read(text, origin, assume), origin, input_shape=input_shape, aux=aux)
 
 
 def checked_network(reading: Reading, origin: str, *, input_shape: L.Shape | None = None, aux: bool = False):

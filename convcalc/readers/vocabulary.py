@@ -38,9 +38,17 @@
     * ``{"if": COND, "then": [...], "else": [...]}`` — COND: ``has:KEY``, ``class:KEY=Cls1|Cls2``,
       ``same_io`` (the first conv reads as many channels as the last writes, every stride 1: torch's
       ``use_res_connect``), or ``{"not"|"all"|"any": …}``;
-    * ``{"param": NAME, "mode": "mul"|"add"|"cat", "tokens": k}`` — a hidden parameter applied here;
+    * ``{"param": NAME, "mode": "mul"|"add"|"cat", "tokens": k}`` — a hidden parameter applied here (``k`` may be
+      ``"assume:KEY"``);
+    * ``{"uses": [NAME, …]}`` — tensors forward() reads that the graph leaves open (attention's normed q and k):
+      not reported as unused;
+    * an op's argument ``{"resolve": "q_norm.normalized_shape.0"}`` — a value read from the printed tree;
     * ``{"aux": KEY}`` — an auxiliary head reading the current tensor (``--aux``);
     * ``{"children": "rest"}`` — every child not called yet, in order.
+``assume``
+    constructor arguments print(model) does not show, with the library's defaults (timm's VisionTransformer:
+    ``class_token``, ``reg_tokens``, …); the user states the model's own with ``--assume KEY=VALUE``, a note says
+    what was assumed; conditions read them as ``assume:KEY`` (true, non-zero) or ``assume:KEY=A|B``.
 ``variants``
     entries chosen by the children a module prints (``when: {"has": [...], "lacks": [...]}``): torchvision and
     timm use the same class names (``ResNet``, ``BasicBlock``, ``InvertedResidual``) for different blocks.
@@ -89,6 +97,7 @@ AVGPOOL_CONTEXTS = (
     # timm's Res2Net (pool) and ResNeSt (avd_first/avd_last) build AvgPool2d(3, stride, padding=1): torch's defaults
     {"parent_class": "Bottle2neck", "set": {"ceil_mode": False}},
     {"parent_class": "ResNestBottleneck", "set": {"ceil_mode": False}},
+    {"parent_class": "DlaBottle2neck", "set": {"ceil_mode": False}},
     {"parent_class": "Sequential", "parent_key": "downsample", "first": True,
      "set": {"ceil_mode": True, "count_include_pad": False}},
 )
@@ -193,6 +202,29 @@ FLATTEN = _op("flatten")
 GLOBAL_AVG = _op("adaptiveavgpool2d", output_size=1, name="avgpool")
 RELU = _op("relu")
 
+#: timm's VisionTransformer: constructor arguments print(model) does not show, with timm's defaults. A user states
+#: the model's own with ``--assume class_token=false,reg_tokens=4``; a note says which were assumed.
+TIMM_VIT_ASSUME = {"class_token": True, "reg_tokens": 0, "no_embed_class": False, "pos_embed": "learn",
+                   "global_pool": "token"}
+
+
+def _timm_vit_tokens(*prefix: tuple[str, object]) -> list:
+    """timm's ``_pos_embed``: the prefix tokens (class, register, distillation) put before the patches, the position
+    embedding added after them (or before, with ``no_embed_class``)."""
+    pos = {"param": "pos_embed", "mode": "add"}
+    return [{"if": "assume:no_embed_class", "then": [pos]},
+            *({"param": name, "mode": "cat", "tokens": tokens} for name, tokens in prefix),
+            {"if": {"not": "assume:no_embed_class"}, "then": [pos]}]
+
+
+#: timm's VisionTransformer.pool: an attention pool where one is printed, else ``global_pool`` over the tokens
+_TIMM_VIT_POOL = [
+    {"if": "has:attn_pool", "then": ["attn_pool"], "else": [
+        {"if": "assume:global_pool=token", "then": [
+            _op("split", split_size_or_sections=1, dim=1, name="tokens"),
+            {"op": {"type": "flatten", "from": "tokens[0]", "name": "class_output"}}]},
+        {"if": "assume:global_pool=avg|max|avgmax", "then": [_op("mean", dim=[1], name="pool")]}]}]
+
 # ----------------------------------------------------------------------------
 # torchvision
 # ----------------------------------------------------------------------------
@@ -232,6 +264,8 @@ _TORCHVISION: dict[str, dict] = {
                               after=["act2"])},
         {"when": {"has": ["conv1_kxk", "conv2_kxk", "act"]},  # timm ByobNet
          "forward": _byob_residual(["conv1_kxk", "attn?", "conv2_kxk", "attn_last?", "drop_path?"])},
+        {"when": {"has": ["conv1", "conv2", "act"], "lacks": ["bn1", "conv3"]},  # timm TResNet
+         "forward": _residual(["conv1", "conv2", "se?", "drop_path?"], after=["act"])},
     ]},
     "Bottleneck": {"kind": "block", "variants": [
         {"when": {"has": ["conv1", "norm1", "conv2", "norm2", "conv3", "norm3", "act3"]},  # timm ResNetV2
@@ -242,6 +276,8 @@ _TORCHVISION: dict[str, dict] = {
         {"when": {"has": ["conv1", "bn1", "act1", "conv2", "bn2", "act2", "conv3", "bn3", "act3"]},  # timm ResNet
          "forward": _residual(["conv1", "bn1", "act1", "conv2", "bn2", "drop_block?", "act2", "aa?", "conv3", "bn3",
                                "se?", "drop_path?"], after=["act3"])},
+        {"when": {"has": ["conv1", "conv2", "conv3", "act"], "lacks": ["bn1", "act3"]},  # timm TResNet
+         "forward": _residual(["conv1", "conv2", "se?", "conv3", "drop_path?"], after=["act"])},
         {"when": {"has": ["conv1", "conv2", "conv3", "act3"], "lacks": ["bn1"]},  # timm RegNet
          # its ``downsample`` is the shortcut: Identity for the identity, absent for none (RegNetZ)
          "forward": ["conv1", "conv2", "se?", "conv3",
@@ -387,11 +423,13 @@ _TORCHVISION: dict[str, dict] = {
                      _op("split", split_size_or_sections=1, dim=1, name="tokens"),
                      {"op": {"type": "flatten", "from": "tokens[0]", "name": "class_output"}}, "heads"]},
         {"when": {"has": ["patch_embed", "blocks"]},  # timm
-         "kind": "unsupported",
-         "hidden": [{"name": "cls_token", "count": None}],
-         "why": "timm's VisionTransformer does not print its class token, register tokens and position embedding "
-                "(class_token, reg_tokens, pos_embed are constructor arguments): the total would be a lower bound "
-                "and every Linear's rows depend on the token count"},
+         "assume": TIMM_VIT_ASSUME,
+         "hidden": [{"name": "cls_token", "count": None, "when": "assume:class_token"},
+                    {"name": "reg_token", "count": None, "when": "assume:reg_tokens"},
+                    {"name": "pos_embed", "count": None, "when": "assume:pos_embed=learn"}],
+         "forward": ["patch_embed", *_timm_vit_tokens(("cls_token", 1), ("reg_token", "assume:reg_tokens")),
+                     "pos_drop?", "patch_drop?", "norm_pre?", "blocks", "norm?", *_TIMM_VIT_POOL, "fc_norm?",
+                     "head_drop?", "head"]},
     ]},
     "Encoder": {"kind": "block",
                 "hidden": [{"name": "pos_embedding", "count": None}],
@@ -449,15 +487,18 @@ _TIMM: dict[str, dict] = {
     "GammaAct": _identity(note="GammaAct: an activation times a constant gain, shown as identity (no parameters)"),
     "DownsampleAvg": {"kind": "block", "forward": "sequential"},
     "NormFreeBlock": {"kind": "block",
-                      "hidden": [{"name": "skipinit_gain", "count": None, "placed": True,
-                                  "why": "timm builds it (one parameter) only with skipinit=True, which print(model) "
-                                         "does not show"}],
+                      # skipinit_gain (one parameter) is built with skipinit=True, which print(model) does not
+                      # show: timm sets it exactly for its DeepMind NFNets, the only ones built with same padding
+                      "hidden": [{"name": "skipinit_gain", "count": 1, "when": "class:conv3=ScaledStdConv2dSame"}],
+                      "note": "timm's NormFreeBlock: print(model) does not show skipinit; its gain (one parameter a "
+                              "block) is counted where the convs are ScaledStdConv2dSame, as timm builds them "
+                              "(dm_nfnet_*), and not elsewhere",
                       "forward": [
         "act1", {"set": "pre"},
         {"if": "has:downsample", "then": [{"call": "downsample", "from": "pre", "as": "identity"}],
          "else": [{"set": "identity", "to": "input"}]},
         {"call": "conv1", "from": "pre"}, "act2", "conv2", "act2b?", "conv2b?", "attn?", "act3", "conv3",
-        "attn_last?", "drop_path?", {"add": ["@", "identity"]}]},
+        "attn_last?", "drop_path?", {"param": "skipinit_gain", "mode": "mul"}, {"add": ["@", "identity"]}]},
     "GlobalResponseNorm": {"kind": "block", "hidden": [{"name": "weight_bias", "count": ["^.fc1.out_features|^.fc1.out_channels", 2]}],
                            "forward": [{"param": "weight_bias", "mode": "mul"}]},
     "GlobalResponseNormMlp": {"kind": "block", "forward": ["fc1", "act", "drop1?", "grn", "fc2", "drop2?"]},
@@ -469,6 +510,53 @@ _TIMM: dict[str, dict] = {
     "MaxPool2dSame": _leaf("maxpool2d", elements="pool_same"),
     "AvgPool2dSame": _leaf("avgpool2d", elements="pool_same"),
     "SelectAdaptivePool2d": _leaf(None, elements="select_pool"),
+    "TResNet": {"kind": "block", "forward": ["body", "head"]},
+    # timm Aligned Xception: a module without a printed shortcut adds its input where the shape allows it; elsewhere it
+    # was built with no_skip (the exit flow)
+    "XceptionAligned": {"kind": "block", "forward": ["stem", "blocks", "act", "head"]},
+    "XceptionModule": {"kind": "block", "forward": [
+        "stack", "drop_path?", {"set": "y"},
+        {"if": "has:shortcut", "then": [{"call": "shortcut", "from": "input", "as": "sc"}, {"add": ["y", "sc"]}],
+         "else": [{"if": "same_io", "then": [{"add": ["y", "input"]}]}]}]},
+    "PreXceptionModule": {"kind": "block", "forward": [
+        "norm", {"set": "pre"}, "stack", "drop_path?", {"set": "y"},
+        {"if": {"not": "class:shortcut=Identity"},
+         "then": [{"call": "shortcut", "from": "pre", "as": "sc"}, {"add": ["y", "sc"]}],
+         "else": [{"if": "same_io", "then": [{"add": ["y", "pre"]}]}]}]},
+    "SeparableConv2d": {"variants": [
+        {"when": {"has": ["conv_dw", "bn_dw", "conv_pw", "bn_pw"]}, "kind": "block", "forward": "sequential"},
+        {"when": {"has": ["conv1", "pointwise"]}, "kind": "block", "forward": ["conv1", "pointwise"]}]},  # legacy
+    "PreSeparableConv2d": {"variants": [
+        {"when": {"has": ["norm", "conv_dw", "conv_pw"]}, "kind": "block", "forward": ["norm", "conv_dw", "conv_pw"]}]},
+    # timm GhostNet v1-v3 (v3 unfused: sums of re-parameterisable branches)
+    "GhostNet": {"kind": "block", "forward": ["conv_stem", "bn1", "act1", "blocks", "global_pool", "conv_head",
+                                              "act2", "flatten?", "classifier"]},
+    **{name: {"kind": "block", "forward": "ghost_module"}
+       for name in ("GhostModule", "GhostModuleV2", "GhostModuleV3")},
+    **{name: {"kind": "block", "forward": "ghost_bottleneck"} for name in ("GhostBottleneck", "GhostBottleneckV3")},
+    # timm HRNet: its forward (lists of tensors, one per resolution) unrolled from the printed tree
+    "HighResolutionNet": {"kind": "block", "forward": "hrnet"},
+    # timm DPN: a residual path (the first num_1x1_c channels) and a dense path carried as one tensor
+    "DPN": {"kind": "block", "forward": ["features", "global_pool", "classifier", "flatten?"]},
+    "DualPathBlock": {"kind": "block", "forward": "dpn"},
+    "BnAct": {"kind": "block", "forward": ["bn"]},
+    "BnActConv2d": {"kind": "block", "forward": ["bn", "conv"]},
+    # timm DLA: trees whose blocks read the parent's projected input, and roots that concatenate a level's outputs
+    "DLA": {"kind": "block", "forward": ["base_layer", "level0", "level1", "level2", "level3", "level4", "level5",
+                                         "global_pool", "head_drop?", "fc", "flatten?"]},
+    "DlaTree": {"kind": "block", "forward": "dla_tree"},
+    **{name: {"kind": "block", "forward": "dla_block"} for name in ("DlaBasic", "DlaBottleneck", "DlaBottle2neck")},
+    "DlaRoot": {"kind": "block", "forward": ["conv", "bn", "relu"],
+                "note": "timm's DlaRoot adds its first input when built with shortcut=True (not printed; no timm DLA "
+                        "does): it changes no count or shape"},
+    # TResNet's stem: (C, H, W) → (C·bs², H/bs, W/bs), run as torch's view/permute/view
+    "SpaceToDepth": _leaf(None, "none", ("block_size",), elements="space_to_depth"),
+    # an anti-aliased downsample: a fixed binomial filter (a buffer of channels × filt_size², sized by the input)
+    # run as a depthwise conv; no parameters, and the reference counts no MACs for it (F.conv2d, not a Conv2d)
+    "BlurPool2d": _leaf(None, "none", ("channels", "filt_size", "stride", "pad_mode"), elements="blurpool",
+                        hidden=[{"name": "filt", "count": None, "buffer": True, "placed": True}],
+                        note="BlurPool2d prints no arguments: read with timm's defaults, as every timm model builds "
+                             "it (filt_size=3, stride=2)"),
     "LayerNorm2d": _leaf("layernorm", "layernorm", ("normalized_shape",), elements="layernorm2d"),
     "Swish": _act("silu"), "SiLU": _act("silu"), "Mish": _act("mish"), "HardSwish": _act("hardswish"),
     "HardSigmoid": _act("hardsigmoid"), "HardMish": _act("mish"), "GELUTanh": _act("gelu"),
@@ -643,6 +731,60 @@ _TIMM: dict[str, dict] = {
     "Residual": {"kind": "block", "variants": [
         {"when": {"has": ["fn"]}, "forward": ["fn", {"add": ["@", "input"]}]},  # ConvMixer
     ]},
+    # timm's ViT blocks. Other timm models have classes of the same names holding parameters of their own (BEiT's
+    # Block: gamma_1, gamma_2; LeViT's Attention: attention_biases): only the children ViT's classes print match,
+    # anything else is "open" (its own parameters would print nowhere).
+    "Block": {"kind": "block", "open": True, "variants": [
+        {"when": {"has": ["norm1", "attn", "ls1", "drop_path1", "norm2", "mlp", "ls2", "drop_path2"]}, "open": False,
+         "forward": ["norm1", "attn", "ls1?", "drop_path1?", {"add": ["@", "input"], "as": "x"},
+                     {"call": "norm2", "from": "x"}, "mlp", "ls2?", "drop_path2?", {"add": ["@", "x"]}]},
+    ]},
+    "Attention": {"kind": "block", "open": True, "variants": [
+        {"when": {"has": ["qkv", "q_norm", "k_norm", "attn_drop", "proj", "proj_drop"], "lacks": ["gate"]},
+         "open": False,
+         "note": "timm's Attention: q·kᵀ and the weighted sum of v are not counted as MACs (as torchvision's "
+                 "published numbers and fvcore's count only the projections)",
+         "forward": ["qkv", _op("chunk", chunks=3, dim=-1, name="qkv_split"),
+                     {"if": {"not": "class:q_norm=Identity"}, "then": [
+                         {"op": {"type": "reshape", "from": "qkv_split[0]", "name": "q_heads",
+                                 "shape": [-1, {"resolve": "q_norm.normalized_shape.0|q_norm.num_channels"}]}},
+                         "q_norm", {"set": "q"}]},
+                     {"if": {"not": "class:k_norm=Identity"}, "then": [
+                         {"op": {"type": "reshape", "from": "qkv_split[1]", "name": "k_heads",
+                                 "shape": [-1, {"resolve": "k_norm.normalized_shape.0|k_norm.num_channels"}]}},
+                         "k_norm", {"set": "k"}]},
+                     {"op": {"type": "identity", "from": "qkv_split[2]", "name": "attention"}},
+                     {"uses": ["q", "k"]},
+                     "norm?", "proj", "proj_drop?"]},
+    ]},
+    "SwiGLU": {"kind": "block", "variants": [
+        {"when": {"has": ["fc1_g", "fc1_x", "act", "fc2"]},
+         "forward": [{"call": "fc1_g", "from": "input", "as": "gate"}, {"call": "act", "from": "gate"},
+                     {"set": "g"}, {"call": "fc1_x", "from": "input", "as": "x"}, {"mul": ["g", "x"]}, "drop1?",
+                     "norm?", "fc2", "drop2?"]},
+    ]},
+    "HybridEmbed": {"kind": "block", "variants": [
+        {"when": {"has": ["backbone", "proj"]},
+         "note": "timm's HybridEmbed is read as ViT builds it: flatten=True (tokens × features)",
+         "forward": ["backbone", "proj", _op("flatten", start_dim=2), _op("transpose", dim0=1, dim1=2,
+                                                                         name="to_tokens")]},
+    ]},
+    "VisionTransformerDistilled": {"kind": "block", "variants": [
+        {"when": {"has": ["patch_embed", "blocks", "head", "head_dist"]},
+         "assume": {k: v for k, v in TIMM_VIT_ASSUME.items() if k in ("no_embed_class", "pos_embed")},
+         "hidden": [{"name": "cls_token", "count": None}, {"name": "dist_token", "count": None},
+                    {"name": "pos_embed", "count": None, "when": "assume:pos_embed=learn"}],
+         "forward": ["patch_embed", *_timm_vit_tokens(("cls_token", 1), ("dist_token", 1)),
+                     "pos_drop?", "patch_drop?", "norm_pre?", "blocks", "norm?",
+                     _op("split", split_size_or_sections=1, dim=1, name="tokens"),
+                     {"op": {"type": "flatten", "from": "tokens[0]", "name": "class_output"}},
+                     "head_drop?", {"set": "x"},
+                     {"op": {"type": "flatten", "from": "tokens[1]", "name": "dist_output"}},
+                     {"call": "head_drop", "from": "dist_output", "optional": True}, {"set": "x_dist"},
+                     {"call": "head", "from": "x", "as": "head"}, {"call": "head_dist", "from": "x_dist"},
+                     {"add": ["head", "head_dist"], "name": "average"}],
+         "note": "timm's VisionTransformerDistilled in eval mode: (head(x[:, 0]) + head_dist(x[:, 1])) / 2"},
+    ]},
     "LayerScale": {"kind": "block", "hidden": [{"name": "gamma", "count": "^.norm1.normalized_shape.0"}],
                    "forward": [{"param": "gamma", "mode": "mul"}]},
     "LayerScale2d": {"kind": "block", "hidden": [{"name": "gamma", "count": None, "per": "channel"}],
@@ -654,17 +796,17 @@ _TIMM: dict[str, dict] = {
 #: naming the class. A user's class of the same name is refused too: rename it, or write the spec.
 UNMODELLED: dict[str, tuple[str, ...]] = {
     "timm models": (
-        "Beit", "CPUBone", "CSATv2", "Cait", "CoaT", "ConVit", "CrossVit", "CspNext", "DLA", "DPN", "DaVit",
+        "Beit", "CPUBone", "CSATv2", "Cait", "CoaT", "ConVit", "CrossVit", "CspNext", "DaVit",
         "DeepseekVitClassifier", "DeepseekVitEncoder", "EdgeNeXt", "EfficientFormer", "EfficientFormerV2",
         "EfficientViM", "EfficientViMDistilled", "EfficientVit", "EfficientVitLarge", "EfficientVitMsra", "Eva",
-        "FastVit", "FasterNet", "FocalNet", "Gemma4VitClassifier", "Gemma4VitEncoder", "GhostNet", "GlobalContextVit",
-        "Hiera", "HieraDet", "HighPerfGpuNet", "HighResolutionNet", "IFormer", "InceptionResnetV2",
+        "FastVit", "FasterNet", "FocalNet", "Gemma4VitClassifier", "Gemma4VitEncoder", "GlobalContextVit",
+        "Hiera", "HieraDet", "HighPerfGpuNet", "IFormer", "InceptionResnetV2",
         "LCNetV2", "Levit", "LevitDistilled", "LowFormer", "MambaOut", "MaxxVit", "MetaFormer", "MetaNeXt",
         "MobileNetV5", "MultiScaleVit", "NASNetALarge", "NaFlexVit", "Nest", "NextViT", "PNASNet5Large",
         "PoolingVisionTransformer", "PyramidVisionTransformerV2", "Qwen3VitClassifier", "RDNet", "RepGhostNet",
         "RepVit", "SHViT", "SelecSls", "Sequencer2d", "StarNet", "SwiftFormer", "SwinTransformerV2",
-        "SwinTransformerV2Cr", "TNT", "TResNet", "TinyVit", "Twins", "VOLO", "Visformer", "VisionTransformerDistilled",
-        "VisionTransformerRelPos", "VisionTransformerSAM", "Xception", "XceptionAligned", "Xcit",
+        "SwinTransformerV2Cr", "TNT", "TinyVit", "Twins", "VOLO", "Visformer",
+        "VisionTransformerRelPos", "VisionTransformerSAM", "Xception", "Xcit",
     ),
     "timm blocks": (
         "CondConvResidual", "CrossStage", "CrossStage3", "GlobalContext",
@@ -716,6 +858,18 @@ def expand(cls: str, given: dict, builder: Any) -> dict | list[dict]:
         pad = builder.same_pad(args.get("kernel_size", 1), args.get("stride", args.get("kernel_size", 1)),
                                args.get("dilation", 1))
         return [pad, {"type": engine, "name": "pool", **args}]
+    if kind == "space_to_depth":
+        bs = given.get("block_size", 4)
+        return [{"type": "unflatten", "name": "rows", "dim": 2, "unflattened_size": [-1, bs]},
+                {"type": "unflatten", "name": "columns", "dim": 4, "unflattened_size": [-1, bs]},
+                {"type": "permute", "name": "permute", "dims": [0, 3, 5, 1, 2, 4]},
+                {"type": "flatten", "name": "to_channels", "start_dim": 1, "end_dim": 3}]
+    if kind == "blurpool":
+        filt, stride = given.get("filt_size", 3), given.get("stride", 2)
+        return [{"type": "avgpool2d", "name": "blur", "kernel_size": filt, "stride": stride,
+                 "padding": ((stride - 1) + (filt - 1)) // 2, "ceil_mode": False},
+                builder.param({"mode": "none", "params": 0, "buffers": 0, "buffers_per_channel": filt * filt,
+                               "label": "filt"}, "filt")]
     if kind == "select_pool":
         pool_type = given.get("pool_type", "avg")
         flatten = given.get("flatten")
