@@ -968,13 +968,78 @@ def _ghost_bottleneck(m: Module, origin: str) -> list:
     return steps
 
 
+def _printed_before(m: Module, origin: str) -> Any:
+    """The output channels of the convolution printed last before ``m`` (what ``m`` reads where the printed order
+    is the forward order), or None."""
+    root = m
+    while root.parent is not None:
+        root = root.parent
+    first = next(_convs(m), None)
+    last = None
+    for c in _convs(root):
+        if c is first:
+            return _channels(last, "out_channels", origin) if last is not None else None
+        last = c
+    return None
+
+
+def _selective_kernel(m: Module, origin: str) -> list:
+    """timm's SelectiveKernel: each path (on its share of the input channels when built with split_input, not
+    printed: read from the channels the previous conv writes) → their sum, pooled, gives the attention (fc_reduce,
+    bn, act, fc_select, a softmax over the paths) that weighs each path before they are summed again."""
+    paths = _members(m, "paths")
+    cin = [_channels(next(_convs(m.child("paths").children[i]), None), "in_channels", origin)
+           if next(_convs(m.child("paths").children[i]), None) is not None else None for i in range(len(paths))]
+    channels = resolve(m, "attn.fc_reduce.in_channels", origin)
+    before = _printed_before(m, origin)
+    n = len(paths)
+    if not paths or not isinstance(channels, int) or not all(isinstance(v, int) for v in cin):
+        raise _Unplaceable(m, "SelectiveKernel without printed paths and attention")
+    if before == cin[0] or n == 1:
+        sources = ["input"] * n
+        steps: list = []
+    elif before == sum(cin):
+        steps = [{"op": {"type": "split", "split_size_or_sections": cin, "dim": 1, "name": "x_split"}}]
+        sources = [f"x_split[{i}]" for i in range(n)]
+    else:
+        raise _Unplaceable(m, "SelectiveKernel: whether each path reads all input channels or its share "
+                              "(split_input) is not printed, and the previous conv does not tell")
+    for i, key in enumerate(paths):
+        steps.append({"call": key, "from": sources[i], "as": f"p{i}"})
+    total = "p0"
+    for i in range(1, n):
+        steps.append({"add": [total, f"p{i}"], "name": f"path_sum{i}", "as": f"s{i}"})
+        total = f"s{i}"
+    steps += [{"op": {"type": "mean", "dim": [2, 3], "keepdim": True, "name": "gap", "from": total}},
+              "attn.fc_reduce", "attn.bn", "attn.act", "attn.fc_select",
+              {"op": {"type": "unflatten", "dim": 1, "unflattened_size": [n, channels], "name": "per_path"}},
+              {"op": {"type": "softmax", "dim": 1, "name": "softmax"}},
+              {"op": {"type": "chunk", "chunks": n, "dim": 1, "name": "weights"}}]
+    for i in range(n):
+        steps += [{"op": {"type": "squeeze", "dim": 1, "name": f"weight{i}", "from": f"weights[{i}]"}},
+                  {"mul": [f"p{i}", "@"], "name": f"weighted{i}", "as": f"w{i}"}]
+    total = "w0"
+    for i in range(1, n):
+        steps.append({"add": [total, f"w{i}"], "name": f"sum{i}", "as": f"t{i}"})
+        total = f"t{i}"
+    return steps
+
+
+def _outside(p: Module, key: str, reader: Module) -> str:
+    """The full id of child ``key`` of ``p``, for a module under ``p`` that reads it (its torch path)."""
+    if not p.path:  # a bare name would be read in the reader's own scope first: print the tree inside its model
+        raise _Unplaceable(reader, f"{reader.cls} reads {p.cls}'s {key}, which has no name when {p.cls} is printed "
+                                   "alone")
+    return f"{p.path}.{key}"
+
+
 def _dla_block(m: Module, origin: str) -> list:
     """timm's DlaBasic/DlaBottleneck/DlaBottle2neck: ``relu(main(x) + shortcut)``; the shortcut is the parent tree's
     ``project(downsample(x))`` for its first block, the input otherwise."""
     main = _res2net(m, origin) if m.cls == "DlaBottle2neck" else list(_DLA_MAIN[m.cls])
     p = m.parent
-    shortcut = f"{p.path}.project" if (p is not None and p.cls == "DlaTree" and m.key == "tree1"
-                                       and p.present("root")) else "input"
+    shortcut = _outside(p, "project", m) if (p is not None and p.cls == "DlaTree" and m.key == "tree1"
+                                             and p.present("root")) else "input"
     return main + [{"add": ["@", shortcut]}, "relu"]
 
 
@@ -983,8 +1048,8 @@ def _dla_passed(t: Module, origin: str) -> list[str]:
     p = t.parent
     if p is None or p.cls != "DlaTree" or t.key != "tree2" or p.present("root"):
         return []
-    return _dla_passed(p, origin) + ([f"{p.path}.downsample"] if _dla_level_root(p, origin) else []) + \
-        [f"{p.path}.tree1"]
+    return _dla_passed(p, origin) + ([_outside(p, "downsample", t)] if _dla_level_root(p, origin) else []) + \
+        [_outside(p, "tree1", t)]
 
 
 def _dla_level_root(t: Module, origin: str) -> bool:
@@ -1089,7 +1154,8 @@ def _residual_steps(main: list, after: list) -> list:
 #: forward patterns computed from the printed tree (a loop over a ModuleList, a group count)
 PATTERNS = {"res2net": _res2net_block, "split_attention": _split_attention, "mobileone": _mobileone,
             "mixed_conv": _mixed_conv, "dla_block": _dla_block, "dla_tree": _dla_tree, "dpn": _dpn,
-            "hrnet": _hrnet, "ghost_module": _ghost_module, "ghost_bottleneck": _ghost_bottleneck}
+            "hrnet": _hrnet, "ghost_module": _ghost_module, "ghost_bottleneck": _ghost_bottleneck,
+            "selective_kernel": _selective_kernel}
 
 
 def _key_name(key: str, position: int) -> str | None:
@@ -1371,6 +1437,8 @@ class _Steps:
             settings.update(params=p, buffers=b, unknown=unknown)
         else:
             settings.update(params=None, buffers=0, unknown=False, per=(hidden or {}).get("per"))
+        if step.get("type"):  # the row's type (timm's RmsNorm: a weight per feature, shown as rmsnorm)
+            settings["type"] = step["type"]
         self.placed_params.add(step["param"])
         item = self.b.param(settings, self.fresh(step["param"]))
         source = self.current
@@ -1457,7 +1525,7 @@ class HiddenParameter(L.Layer):
         if self.params is not None:
             n = self.params
         else:
-            n = x[0] if self.per == "channel" else math.prod(x)
+            n = x[0] if self.per == "channel" else x[-1] if self.per == "last" else math.prod(x)
         return L.Effect(output_shape=x, extra_params=n, buffers=self.buffers + self.buffers_per_channel * x[0])
 
 
@@ -1619,7 +1687,8 @@ def network(reading: Reading, origin: str = "<repr>", input_shape: L.Shape | Non
     patch: dict[str, Any] = {}  #: element path → a function(layer) → layer
     for marker, settings in build.hidden.items():
         patch[by_path[marker]] = lambda layer, s=settings: HiddenParameter(
-            type={"cat": "concat", "none": "parameter"}.get(s["mode"], s["mode"]), path=layer.path, name=layer.name,
+            type=s.get("type") or {"cat": "concat", "none": "parameter"}.get(s["mode"], s["mode"]), path=layer.path,
+            name=layer.name,
             mode=s["mode"], params=s.get("params"), buffers=s.get("buffers", 0), tokens=s.get("tokens", 0),
             label=s["label"], per=s.get("per"), buffers_per_channel=s.get("buffers_per_channel", 0))
     for marker, settings in build.samepad.items():

@@ -605,13 +605,13 @@ _TIMM: dict[str, dict] = {
                               "GlobalResponseNormMlp, as timm builds them (ConvNeXt-V2 passes ls_init_value=None); "
                               "print(model) does not show ls_init_value",
                       "variants": [
-                          {"when": {"child_class": {"norm": ["LayerNorm"]}},
+                          {"when": {"child_class": {"norm": ["LayerNorm", "RmsNorm", "SimpleNorm"]}},
                            "forward": ["conv_dw", _op("permute", dims=[0, 2, 3, 1]), "norm", "mlp",
                                        {"param": "gamma", "mode": "mul"}, _op("permute", dims=[0, 3, 1, 2],
                                                                              name="permute_back"),
                                        {"call": "shortcut", "from": "input", "as": "sc", "optional": True},
                                        "drop_path?", {"set": "y"}, {"add": ["y", "sc"]}]},
-                          {"when": {"child_class": {"norm": ["LayerNorm2d"]}},
+                          {"when": {"child_class": {"norm": ["LayerNorm2d", "RmsNorm2d", "SimpleNorm2d"]}},
                            "forward": ["conv_dw", "norm", "mlp", {"param": "gamma", "mode": "mul"},
                                        {"set": "y"},
                                        {"call": "shortcut", "from": "input", "as": "sc", "optional": True},
@@ -663,9 +663,15 @@ _TIMM: dict[str, dict] = {
         {"when": {"has": ["conv1_1x1", "conv2_kxk", "conv3_1x1", "act"]},
          "forward": _byob_residual(["conv1_1x1", "conv2_kxk", "conv2b_kxk?", "attn?", "conv3_1x1", "attn_last?",
                                     "drop_path?"])},
+        {"when": {"has": ["conv1", "conv2", "conv3", "act3"], "lacks": ["shortcut"]},  # timm CSPNet
+         "forward": ["conv1", "conv2", "attn2?", "conv3", "attn3?", "drop_path?", {"add": ["@", "input"]}, "act3"]},
     ]},
-    "EdgeBlock": {"kind": "block", "forward": _byob_residual(
-        ["conv1_kxk", "attn?", "conv2_1x1", "attn_last?", "drop_path?"])},
+    "EdgeBlock": {"variants": [
+        {"when": {"has": ["conv1_kxk", "conv2_1x1"]}, "kind": "block", "forward": _byob_residual(
+            ["conv1_kxk", "attn?", "conv2_1x1", "attn_last?", "drop_path?"])},
+        {"when": {"has": ["conv1", "conv2"], "lacks": ["shortcut"]},  # timm CSPNet
+         "kind": "block", "forward": ["conv1", "attn?", "conv2", "drop_path?", {"add": ["@", "input"]}]},
+    ]},
     "RepVggBlock": {"kind": "block", "forward": [
         {"call": "conv_1x1", "from": "input"}, {"call": "conv_kxk", "from": "input"},
         {"add": ["conv_1x1", "conv_kxk"], "name": "sum"},
@@ -719,6 +725,19 @@ _TIMM: dict[str, dict] = {
     # timm CSPNet / DarkNet
     "CspNet": {"kind": "block", "forward": ["stem", "stages", "head"]},
     "DarkStage": {"kind": "block", "forward": ["conv_down", "blocks"]},
+    # timm SKNet: selective kernel convs (paths weighed by an attention over them)
+    "SelectiveKernel": {"kind": "block", "forward": "selective_kernel"},
+    "SelectiveKernelBasic": {"kind": "block", "forward": _residual(["conv1", "conv2", "se?", "drop_path?"],
+                                                                   after=["act"])},
+    "SelectiveKernelBottleneck": {"kind": "block", "forward": _residual(
+        ["conv1", "conv2", "conv3", "se?", "drop_path?"], after=["act"])},
+    # timm CSPNet's cross stages: conv_exp's output split in two halves, one through the blocks
+    "CrossStage": {"kind": "block", "forward": [
+        "conv_down", "conv_exp", _op("chunk", chunks=2, dim=1, name="split"), {"call": "blocks", "from": "split[1]"},
+        "conv_transition_b", {"cat": ["split[0]", "conv_transition_b"]}, "conv_transition"]},
+    "CrossStage3": {"kind": "block", "forward": [
+        "conv_down", "conv_exp", _op("chunk", chunks=2, dim=1, name="split"), {"call": "blocks", "from": "split[0]"},
+        {"cat": ["blocks", "split[1]"]}, "conv_transition"]},
     "DarkBlock": {"kind": "block", "variants": [
         {"when": {"has": ["conv1", "conv2"], "lacks": ["shortcut"]},
          "forward": ["conv1", "attn?", "conv2", "drop_path?", {"add": ["@", "input"]}]},
@@ -757,6 +776,31 @@ _TIMM: dict[str, dict] = {
                      {"uses": ["q", "k"]},
                      "norm?", "proj", "proj_drop?"]},
     ]},
+    # timm's attention pool as VisionTransformer builds it (global_pool='map'): one learned latent query reads every
+    # token. Its output has the latent's one row: drawn as the mean of v over the tokens (the shape of a weighted sum);
+    # q projects the latent (one row: its MACs and parameters), not the tokens.
+    "AttentionPoolLatent": {"kind": "block", "variants": [
+        {"when": {"has": ["q", "kv", "q_norm", "k_norm", "proj", "norm", "mlp"], "lacks": ["pos_embed"]},
+         "hidden": [{"name": "latent", "count": "q.in_features"}],
+         "note": "timm's AttentionPoolLatent is read as VisionTransformer builds it: one latent query (latent_len=1), "
+                 "no position embedding, the token pooled",
+         "forward": [{"call": "kv", "from": "input"}, _op("chunk", chunks=2, dim=-1, name="kv_split"),
+                     {"if": {"not": "class:k_norm=Identity"}, "then": [
+                         {"op": {"type": "reshape", "from": "kv_split[0]", "name": "k_heads",
+                                 "shape": [-1, {"resolve": "k_norm.normalized_shape.0|k_norm.num_channels"}]}},
+                         "k_norm", {"set": "k"}]},
+                     {"op": {"type": "mean", "from": "kv_split[1]", "dim": [1], "keepdim": True,
+                             "name": "attention"}},
+                     {"set": "x"}, {"call": "q", "from": "x", "as": "q_proj"},
+                     {"if": {"not": "class:q_norm=Identity"}, "then": [
+                         {"op": {"type": "reshape", "from": "q_proj", "name": "q_heads",
+                                 "shape": [-1, {"resolve": "q_norm.normalized_shape.0|q_norm.num_channels"}]}},
+                         "q_norm", {"set": "qn"}]},
+                     {"uses": ["k", "q_proj", "qn"]},
+                     {"call": "proj", "from": "x"}, "proj_drop?", {"set": "y"}, "norm", "mlp", {"add": ["@", "y"]},
+                     _op("split", split_size_or_sections=1, dim=1, name="tokens"),
+                     {"op": {"type": "flatten", "from": "tokens[0]", "name": "pooled"}}]},
+    ]},
     "SwiGLU": {"kind": "block", "variants": [
         {"when": {"has": ["fc1_g", "fc1_x", "act", "fc2"]},
          "forward": [{"call": "fc1_g", "from": "input", "as": "gate"}, {"call": "act", "from": "gate"},
@@ -785,6 +829,14 @@ _TIMM: dict[str, dict] = {
                      {"add": ["head", "head_dist"], "name": "average"}],
          "note": "timm's VisionTransformerDistilled in eval mode: (head(x[:, 0]) + head_dist(x[:, 1])) / 2"},
     ]},
+    # timm's RMS norms print no argument (``RmsNorm()``): the weight is one per feature of the tensor they meet (the
+    # last dim; the channels for the 2d forms), present unless built with affine=False
+    **{name: {"kind": "block", "assume": {"affine": True},
+              "hidden": [{"name": "weight", "count": None, "per": per, "when": "assume:affine"}],
+              "forward": [{"param": "weight", "mode": "mul", "type": "rmsnorm"}]}
+       for name, per in (("RmsNorm", "last"), ("RmsNormFp32", "last"), ("SimpleNorm", "last"),
+                         ("RmsNorm2d", "channel"), ("SimpleNorm2d", "channel"))},
+    "GroupNorm1": _leaf("groupnorm", "groupnorm", ("num_groups", "num_channels")),
     "LayerScale": {"kind": "block", "hidden": [{"name": "gamma", "count": "^.norm1.normalized_shape.0"}],
                    "forward": [{"param": "gamma", "mode": "mul"}]},
     "LayerScale2d": {"kind": "block", "hidden": [{"name": "gamma", "count": None, "per": "channel"}],
@@ -809,8 +861,8 @@ UNMODELLED: dict[str, tuple[str, ...]] = {
         "VisionTransformerRelPos", "VisionTransformerSAM", "Xception", "Xcit",
     ),
     "timm blocks": (
-        "CondConvResidual", "CrossStage", "CrossStage3", "GlobalContext",
-        "MobileAttention", "PreBottleneck", "SelectiveKernelBasic", "SelectiveKernelBottleneck",
+        "CondConvResidual", "GlobalContext",
+        "MobileAttention", "PreBottleneck",
     ),
 }
 #: classes that print a module they share at every place it is used (torch counts its parameters once)
