@@ -10,8 +10,11 @@ Text written for translation calls :func:`_` with a ``str.format`` template (``_
 Messages built elsewhere in English (the engine's errors, warnings and hints, which carry their
 numbers inside) are translated where they are printed, by :func:`translate`: an exact catalog
 entry, else a catalog template whose literal parts match — ``{n}`` takes a number, ``{x}`` one
-value without spaces (a shape, a name), ``{w_x}`` several words, and ``{t_x}`` words that are
-translated in turn — else the text after a ``layers[3] conv2d: `` prefix, else the English as it is.
+value without spaces (a shape, a name), ``{w_x}`` several words kept as they are, ``{t_x}`` words that
+are translated in turn, ``{l_x}``/``{c_x}`` sentences or items each translated, ``{q_x}`` a quotation —
+else the text after a ``layers[3] conv2d: `` prefix (the prefix too), else each sentence, else the
+English as it is. ``tests/test_i18n_coverage.py`` checks that every message the engine composes has a
+template.
 """
 
 from __future__ import annotations
@@ -71,18 +74,19 @@ def _(message: str) -> str:
 
 # -- messages composed in English elsewhere ----------------------------------------------------
 
-_FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_FIELD = r"\{([A-Za-z_][A-Za-z0-9_]*)\}"  # patterns as text: compiled (and cached by re) in Chinese only
 
 
 @cache
-def _templates(lang: str) -> tuple[tuple[re.Pattern, str], ...]:
-    """The catalog's msgids with ``{fields}``, as patterns, most literal text first."""
+def _templates(lang: str) -> tuple[tuple[str, str, str, bool, frozenset], ...]:
+    """The catalog's msgids with ``{fields}``, as (longest literal piece, pattern, msgstr, starts with a
+    field, fields that must not hold English words), most literal text first."""
     catalog = getattr(_catalog(lang), "_catalog", {})
     found = []
     for msgid, msgstr in catalog.items():
         if not isinstance(msgid, str) or not msgid or "{" not in msgid or not msgstr:
             continue
-        parts = _FIELD.split(msgid)
+        parts = re.split(_FIELD, msgid)
         literal = "".join(parts[0::2])
         if not literal.strip():
             continue
@@ -96,31 +100,71 @@ def _templates(lang: str) -> tuple[tuple[re.Pattern, str], ...]:
             else:
                 seen.add(part)
                 pattern.append(f"(?P<{part}>{_field_pattern(part)})")
-        found.append((len(literal), re.compile("".join(pattern), re.DOTALL), msgstr, msgid.startswith("{")))
+        piece = max(parts[0::2], key=len)  # a text without it cannot match: skip the regex
+        # the words of a t_ field must translate, a w_ field holds no English sentence (unless quoted code)
+        worded = frozenset(name for i, name in enumerate(parts) if i % 2 and (
+            name.startswith("t_") or name.startswith("w_") and not parts[i - 1].endswith(("`", "'", '"'))))
+        found.append((len(literal), piece, "".join(pattern), msgstr, msgid.startswith("{"), worded))
     found.sort(key=lambda t: -t[0])
-    return tuple((p, s, loose) for _, p, s, loose in found)
+    return tuple(t[1:] for t in found)
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern:
+    """A template's pattern, compiled the first time a text could match it (hundreds of templates: compiling
+    them all would take longer than translating the messages of a run)."""
+    return re.compile(pattern, re.DOTALL)
 
 
 def _field_pattern(name: str) -> str:
     """What a field may hold, by its name: ``n`` a number; ``t_…`` words translated in turn; ``w_…`` words
-    (a call, a list of paths); any other one value without spaces (a shape, a name, ``in_features=400``)."""
+    kept as they are (a call, a list of paths); ``l_…`` sentences joined by ``; `` and ``c_…`` items joined by
+    ``, ``, each translated in turn; ``q_…`` any text, quoted as it is (a library's own message); any other
+    one value without spaces (a shape, a name, ``in_features=400``)."""
     if name == "n" or name.startswith("n_"):
         return r"-?[\d,]+(?:\.\d+)?"
     if name.startswith("t_"):
-        return r"[^:]+?"
+        return r"(?:[^:]|:(?=\S))+?"  # no "prefix: " inside
     if name.startswith("w_"):
         return r"[^;]+?"
+    if name.startswith(("l_", "c_", "q_")):
+        return r".+?"
     return r"\S+?"
 
 
+def _field_value(name: str, value: str, lang: str, depth: int) -> str:
+    if name.startswith("t_"):
+        return _translate(value, lang, depth + 1)
+    if name.startswith("l_"):
+        return "; ".join(_translate(p, lang, depth + 1) for p in value.split("; "))
+    if name.startswith("c_"):
+        return ", ".join(_translate(p, lang, depth + 1) for p in _items(value))
+    return value
+
+
+def _items(text: str) -> list[str]:
+    """``a (b, c), d`` → ``a (b, c)``, ``d``: split at the commas outside brackets."""
+    out, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "," and depth == 0 and text[i + 1:i + 2] == " ":
+            out.append(text[start:i])
+            start = i + 2
+    return out + [text[start:]]
+
+
 def _by_template(text: str, lang: str, depth: int, *, loose: bool) -> str | None:
-    for pattern, msgstr, starts_with_field in _templates(lang):
-        if starts_with_field != loose:
+    for piece, pattern, msgstr, starts_with_field, worded in _templates(lang):
+        if starts_with_field != loose or piece not in text:
             continue
-        m = pattern.fullmatch(text)
+        m = _compiled(pattern).fullmatch(text)
         if m and all(_balanced(v) for v in m.groupdict().values()):
-            values = {k: (_translate(v, lang, depth + 1) if k.startswith("t_") else v)
-                      for k, v in m.groupdict().items()}
+            values = {k: _field_value(k, v, lang, depth) for k, v in m.groupdict().items()}
+            if any(values[k] == v and _english(k, v) for k, v in m.groupdict().items() if k in worded):
+                continue  # English words the template cannot translate: it is the wrong template
             try:
                 return msgstr.format(**values)
             except (KeyError, IndexError, ValueError):
@@ -128,14 +172,29 @@ def _by_template(text: str, lang: str, depth: int, *, loose: bool) -> str | None
     return None
 
 
-_CODE = re.compile(r" \[[a-z][a-z0-9-]*\]$")
+_CODE = r" \[[a-z][a-z0-9-]*\]$"
+_QUOTED = r"(?<![A-Za-z])'[^']*'(?![A-Za-z])|`[^`]*`"
+_WORD = r"(?<![\w.'`(\[-])[a-z]{2,}(?![\w'`(\[.-])"  #: an English word, not an identifier
+_WORDS = r"(?<![\w.'`(\[-])[a-z]{2,} [a-z]{2,}(?![\w'`(\[.-])"  #: two of them in a row
+#: a spec path before a message without a type: ``layers[0].branches[0][1] unknown layer type 'x'``
+_PATH = r"(?s)^(?P<path>[A-Za-z_]\w*(?:\.\w+|\[\d+\])*\[\d+\](?:\.\w+|\[\d+\])*) (?P<rest>.+)$"
+_WITHIN = r"(?s)^(?P<body>.*?)(?P<within> \(in [^()]*›?[^()]*\))$"
+
+
+def _english(field: str, value: str) -> bool:
+    """Whether a field's value left as it is would be English: a t_ field's two words or more (not a name, a
+    shape, ``layers[3]``), a w_ field's two words in a row (``the arguments of``, not ``unet › dec``)."""
+    value = re.sub(_QUOTED, "", value)
+    if field.startswith("t_"):
+        return len(re.findall(_WORD, value)) >= 2
+    return re.search(_WORDS, value) is not None
 
 
 def _balanced(value: str) -> bool:
     """A field's value never leaves a bracket open: ``(28 + 2·0 − 5`` is half of the message's own
-    parentheses, not a value."""
+    parentheses, not a value. A quoted bracket (``'(' is never closed``) is a value's own."""
     depth = 0
-    for ch in value:
+    for ch in re.sub(_QUOTED, "", value) if "'" in value or "`" in value else value:
         if ch in "([{":
             depth += 1
         elif ch in ")]}":
@@ -143,9 +202,6 @@ def _balanced(value: str) -> bool:
             if depth < 0:
                 return False
     return depth == 0
-
-
-_WITHIN = re.compile(r"^(?P<body>.*?)(?P<within> \(in [^()]*›?[^()]*\))$", re.DOTALL)
 
 
 def translate(text: str | None) -> str | None:
@@ -157,11 +213,16 @@ def translate(text: str | None) -> str | None:
 
 
 def _translate(text: str, lang: str, depth: int) -> str:
+    """``text`` by the first of: its catalog entry; a template of the catalog that starts with words; the
+    same without the spec path before it, without the blocks it sits in, or split at its first ``: `` (each
+    side in turn); a template that starts with a field; its sentences (``; ``, `` — ``) one by one."""
+    if not text:
+        return text
     catalog = _catalog(lang)
     exact = catalog.gettext(text)
-    if exact != text or depth > 4:
+    if exact != text or depth > 12:
         return exact
-    code = _CODE.search(text)  # "… [inexact-division]": a stable code, never translated
+    code = re.search(_CODE, text)  # "… [inexact-division]": a stable code, never translated
     if code and code.start() > 0:
         body = _translate(text[:code.start()], lang, depth + 1)
         return body + code.group(0)
@@ -170,16 +231,27 @@ def _translate(text: str, lang: str, depth: int) -> str:
     done = _by_template(text, lang, depth, loose=False)
     if done is not None:
         return done
-    within = _WITHIN.match(text)  # "… (in Mixed_7a › branch3x3_2)": the named blocks it sits in
+    path = re.match(_PATH, text)  # "layers[1] unknown layer type 'rleu'"
+    if path:
+        rest = _translate(path.group("rest"), lang, depth + 1)
+        if rest != path.group("rest"):
+            return f"{path.group('path')} {rest}"
+    within = re.match(_WITHIN, text)  # "… (in Mixed_7a › branch3x3_2)": the named blocks (or the call) it sits in
     if within and within.group("body"):
         body = _translate(within.group("body"), lang, depth + 1)
         if body != within.group("body"):
-            return body + within.group("within")
-    head, sep, tail = text.partition(": ")  # "layers[3] conv2d: …", "--input: …"
-    if sep and tail:
+            return body + _translate(within.group("within").lstrip(), lang, depth + 1)
+    if "; " in text:  # several sentences, each a template of its own: when every one translates
+        pieces = text.split("; ")
+        done = [_translate(p, lang, depth + 1) for p in pieces]
+        if all(d != p for d, p in zip(done, pieces)):
+            return "; ".join(done)
+    head, sep, tail = text.partition(": ")  # "layers[3] conv2d: …", "--input: …", "what is unknown: why"
+    if sep:
         rest = _translate(tail, lang, depth + 1)
-        if rest != tail:
-            return f"{head}: {rest}"
+        first = _translate(head, lang, depth + 1) if re.search("[a-z]{2,}", head) else head
+        if rest != tail or first != head:
+            return f"{first}: {rest}"
     done = _by_template(text, lang, depth, loose=True)
     if done is not None:
         return done

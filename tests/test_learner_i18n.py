@@ -98,7 +98,7 @@ def chinese():
      "of 4; 10 + 2·0 − 3 = 7 is not a multiple of 4)",
      "layers[0] conv2d: 填充后的输入的最后 2 行从未被覆盖（9 + 2·0 − 3 = 6 不是 4 的倍数; 10 + 2·0 − 3 = 7 不是 4 的倍数）"),
     ("layers[4] concat: enc1 gives 8x62x62 but up1 gives 8x58x58; all dims but dim 1 must agree (in unet › dec)",
-     "layers[4] concat: enc1 给出 8x62x62，而 up1 给出 8x58x58；除第 1 维外其他维度必须一致 (in unet › dec)"),
+     "layers[4] concat: enc1 给出 8x62x62，而 up1 给出 8x58x58；除第 1 维外其他维度必须一致（位于 unet › dec）"),
     ("did you mean 'lenet'?", "你是不是想写 'lenet'？"),
     ("something convcalc has no words for", "something convcalc has no words for"),
 ])

@@ -54,9 +54,12 @@ def judge(model: dict, assume: dict | None = None) -> tuple[str, str]:
         cls = _class_named(exc)
         counts = getattr(exc, "counts", None)
         if counts is not None and not counts.shared and (counts.params > model["params"] or (
-                not (counts.lower_bound or counts.unknown) and counts.params != model["params"])):
-            return "wrong", f"refused, but counted {counts.params:,} params against torch's {model['params']:,}"
-        return ("refused" if cls else "wrong"), f"{cls}: {exc}"
+                not (counts.lower_bound or counts.unknown) and (counts.params, counts.buffers) != (
+                    model["params"], model["buffers"]))):
+            return "wrong", (f"refused, but counted {counts.params:,} params / {counts.buffers:,} buffers against "
+                             f"torch's {model['params']:,} / {model['buffers']:,}")
+        exact_counts = counts is not None and not (counts.lower_bound or counts.unknown or counts.shared)
+        return ("refused" if cls else "wrong"), f"{cls}: {exc}" + (" [params exact]" if exact_counts else "")
     counts = reading.counts
     bound = counts.lower_bound or bool(counts.unknown)
     if counts.shared:
@@ -70,7 +73,10 @@ def judge(model: dict, assume: dict | None = None) -> tuple[str, str]:
         with_aux = analyze(torchrepr.checked_network(reading, origin, input_shape=shape, aux=True))
     except SpecError as exc:
         cls = _class_named(exc)
-        return ("refused" if cls else "wrong"), f"{cls}: {exc}"
+        exact_counts = not (bound or counts.shared)  # then `params` reports them, module by module
+        if exact_counts and not isinstance(exc, torchrepr.ShapesUnknown):
+            return "wrong", f"counts exact, but refused other than as shapes unknown: {exc}"
+        return ("refused" if cls else "wrong"), f"{cls}: {exc}" + (" [params exact]" if exact_counts else "")
     if not report.ok:
         return "invalid", report.errors[0].line
     got = {"params": with_aux.totals.params, "buffers": with_aux.totals.buffers,
@@ -100,7 +106,8 @@ def _assumed_defaults(model: dict) -> bool:
         reading = torchrepr.read(model["text"], model["name"])
     except SpecError:
         return False
-    return any("print(model) does not show" in note and "(default)" in note for _, note in reading.notes)
+    return any("print(model) does not show" in note and "assumed (the library's defaults)" in note
+               for _, note in reading.notes)
 
 
 @lru_cache(maxsize=1)
@@ -133,12 +140,14 @@ def fractions() -> str:
         for key in (m["source"], f"{m['source']}/{m['family']}", "all"):
             by[key][status] += 1
             by[key]["assume"] += detail == "with --assume"
+            by[key]["counted"] += status == "refused" and detail.endswith("[params exact]")
     lines = []
     for key in sorted(by, key=lambda k: (k != "all", "/" in k, k)):
         c = by[key]
         n = sum(c.values())
-        n -= c["assume"]
+        n -= c["assume"] + c["counted"]
         lines.append(f"{key:40} exact {c['exact']:4}/{n:<4} {100 * c['exact'] / n:5.1f}%  refused {c['refused']:3}"
+                     + (f" (params exact {c['counted']})" if c["counted"] else "")
                      + (f"  (with --assume {c['assume']})" if c["assume"] else "")
                      + (f"  WRONG {c['wrong']}" if c["wrong"] else "") + (f"  EXIT-1 {c['invalid']}" if c["invalid"]
                                                                          else ""))

@@ -38,6 +38,7 @@ from .. import layers as L
 from .. import shapes as S
 from ..errors import NetworkError, SpecError, did_you_mean
 from . import vocabulary as V
+from .no_own_parameters import NAMES as NO_OWN_PARAMETERS
 
 MAX_MODULES = 100_000
 AVGPOOL_NOTE = ("print(model) does not show AvgPool's ceil_mode and count_include_pad: torch's defaults (False, True) "
@@ -422,7 +423,8 @@ def count(m: Module, origin: str = "<repr>") -> Counts:
         if spec is None:
             if node.container and not (node.args or "").strip():
                 stack.extend(node.children)  # a container of known children: its parameters are theirs
-                out.unknown.add(node.cls)
+                if node.cls not in NO_OWN_PARAMETERS:
+                    out.unknown.add(node.cls)
                 continue
             what = ("prints arguments of its own and children" if node.children
                     else "is a leaf convcalc does not know")
@@ -434,7 +436,7 @@ def count(m: Module, origin: str = "<repr>") -> Counts:
         except (TypeError, ValueError, ZeroDivisionError):
             raise Refused(f"{node.cls}: cannot count the parameters of {node.cls}({node.args or ''})", cls=node.cls,
                           path=node.path or None) from None
-        if spec.get("open"):  # a library class whose own parameters, if it has any, print nowhere
+        if spec.get("open") and node.cls not in NO_OWN_PARAMETERS:  # its own parameters, if any, print nowhere
             out.unknown.add(node.cls)
         if spec.get("shared"):
             out.shared.append(spec["shared"])
@@ -1033,6 +1035,33 @@ def _outside(p: Module, key: str, reader: Module) -> str:
     return f"{p.path}.{key}"
 
 
+def _selecsls(m: Module, origin: str) -> list:
+    """timm's SelecSls: its blocks pass ``[x, skip]`` (forwards unrolled): ``d1 = conv1(x)``, ``d2 = conv3(conv2(d1))``,
+    ``d3 = conv5(conv4(d2))``, ``out = conv6(cat([d1, d2, d3] (+ [skip])))``; a first block (is_first, read from
+    conv6's input channels) makes ``out`` the skip; ``from_seq`` takes ``x`` (SelectSeq's index 0, as SelecSls
+    builds it)."""
+    steps: list = ["stem", {"set": "x"}]
+    x, skip = "x", None
+    for block in (m.child("features").children if m.present("features") else []):
+        base = f"features.{block.key}"
+        d = [_last_out(block.child(k), origin) for k in ("conv1", "conv3", "conv5")]
+        cin = _channels(next(_convs(block.child("conv6")), None), "in_channels", origin) \
+            if block.present("conv6") else None
+        if block.cls != "SelecSlsBlock" or not all(isinstance(v, int) for v in (*d, cin)):
+            raise _Unplaceable(m, f"{base} is not a SelecSlsBlock with printed convs")
+        first = cin == sum(d)
+        if not first and skip is None:
+            raise _Unplaceable(m, f"{base} reads a skip no earlier block gives")
+        b = f"b{block.key}_"
+        steps += [{"call": f"{base}.conv1", "from": x, "as": b + "d1"}, f"{base}.conv2",
+                  {"call": f"{base}.conv3", "as": b + "d2"}, f"{base}.conv4", {"call": f"{base}.conv5", "as": b + "d3"},
+                  {"cat": [b + "d1", b + "d2", b + "d3", *([] if first else [skip])], "name": b + "cat"},
+                  {"call": f"{base}.conv6", "as": b + "out"}]
+        x = b + "out"
+        skip = x if first else skip
+    return steps + [{"call": "from_seq", "from": x}, "head", "global_pool", "head_drop?", "fc"]
+
+
 def _dla_block(m: Module, origin: str) -> list:
     """timm's DlaBasic/DlaBottleneck/DlaBottle2neck: ``relu(main(x) + shortcut)``; the shortcut is the parent tree's
     ``project(downsample(x))`` for its first block, the input otherwise."""
@@ -1155,7 +1184,7 @@ def _residual_steps(main: list, after: list) -> list:
 PATTERNS = {"res2net": _res2net_block, "split_attention": _split_attention, "mobileone": _mobileone,
             "mixed_conv": _mixed_conv, "dla_block": _dla_block, "dla_tree": _dla_tree, "dpn": _dpn,
             "hrnet": _hrnet, "ghost_module": _ghost_module, "ghost_bottleneck": _ghost_bottleneck,
-            "selective_kernel": _selective_kernel}
+            "selective_kernel": _selective_kernel, "selecsls": _selecsls}
 
 
 def _key_name(key: str, position: int) -> str | None:
@@ -1248,17 +1277,23 @@ def _assume_value(key: str, text: Any, default: Any, origin: str) -> Any:
 
 
 def assume_note(m: Module, origin: str) -> str:
-    """What reading ``m`` assumed: each of its class's unshown arguments, the user's or the default."""
+    """What reading ``m`` assumed: each of its class's unshown arguments, the library's default or the user's."""
     defaults = (entry(m) or {}).get("assume", {})
     given = _root(m).assume or {}
-    parts = []
-    for key in defaults:
+
+    def shown(key: str) -> str:
         value = assumed(m, key, origin)
-        shown = repr(value) if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else value
-        parts.append(f"{key}={shown}" + ("" if key in given else " (default)"))
-    return (f"{m.cls}: print(model) does not show {', '.join(defaults)}; read with {', '.join(parts)}"
-            + ("" if set(defaults) <= set(given) else
-               "; where the model was built otherwise, say so: --assume KEY=VALUE,… (e.g. --assume reg_tokens=4)"))
+        text = repr(value) if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else value
+        return f"{key}={text}"
+    note = f"{m.cls}: print(model) does not show {', '.join(defaults)}"
+    assumed_here = [shown(k) for k in defaults if k not in given]
+    if assumed_here:
+        note += f"; assumed (the library's defaults): {', '.join(assumed_here)}"
+    if given.keys() & defaults.keys():
+        note += f"; as given with --assume: {', '.join(shown(k) for k in defaults if k in given)}"
+    if assumed_here:
+        note += "; where the model was built otherwise, say so: --assume KEY=VALUE,… (e.g. --assume reg_tokens=4)"
+    return note
 
 
 def _leaves(m: Module):
@@ -1556,7 +1591,11 @@ def _per_dim(v, n: int) -> tuple[int, ...]:
 
 
 class ShapesUnknown(Refused):
-    """The forward pass could not be followed (exit 2): parameters are known, shapes are not."""
+    """The forward pass could not be followed (exit 2): parameters are known, shapes are not. ``reading`` and
+    ``where`` (path, class, why) let ``params`` report the counts module by module."""
+
+    reading: Reading | None = None
+    where: tuple[str, str, str] | None = None
 
 
 def _guarded_class(base: type) -> type:
@@ -1584,6 +1623,7 @@ def _guarded_class(base: type) -> type:
 
 _GUARDED: dict[type, type] = {}
 _GUESSES: dict[int, str] = {}  #: id(layer) → the note on the guess it rests on
+_READINGS: dict[int, "Reading"] = {}  #: id(guarded layer) → the reading it came from (its counts, for `params`)
 
 
 def _guess_failed(layer: L.Layer, exc: NetworkError) -> ShapesUnknown:
@@ -1591,10 +1631,14 @@ def _guess_failed(layer: L.Layer, exc: NetworkError) -> ShapesUnknown:
     classes = [g.split("'", 1)[0] for g in guesses]
     why = (f"{' and '.join(c + chr(39) + 's' for c in classes)} forward(), which convcalc guessed"
            if all(g.endswith("which convcalc guessed") for g in guesses) else guesses[0])
-    return ShapesUnknown(f"shapes unknown from here: they rest on {why}, and the guess does not fit: {exc.message}",
-                         path=layer.path or None, cls=classes[0],
-                         hint="torch runs this network; convcalc cannot follow its forward() (the parameters are "
-                              "still counted: convcalc params)")
+    reading = _READINGS.get(id(layer))
+    failed = ShapesUnknown(f"shapes unknown from here: they rest on {why}, and the guess does not fit: {exc.message}",
+                           path=layer.path or None, cls=classes[0], counts=reading.counts if reading else None,
+                           hint="torch runs this network; convcalc cannot follow its forward() (the parameters are "
+                                "still counted: convcalc params)")
+    failed.reading = reading
+    failed.where = (layer.path or classes[0], classes[0], f"{why}, and the guess does not fit: {exc.message}")
+    return failed
 
 
 class _AvgPoolCeilUnknown(L.AvgPool):
@@ -1716,6 +1760,7 @@ def network(reading: Reading, origin: str = "<repr>", input_shape: L.Shape | Non
             cls = _GUARDED.setdefault(base, _guarded_class(base))
             layer = cls(**_fields(layer))
             _GUESSES[id(layer)] = within[::-1] or [why for _, why in guesses[:1]]
+            _READINGS[id(layer)] = reading
         nodes.append(dataclasses.replace(node, layer=layer) if layer is not node.layer else node)
     notes = []
     for marker, message in build.notes:
@@ -1803,8 +1848,10 @@ def checked_network(reading: Reading, origin: str, *, input_shape: L.Shape | Non
     counts = reading.counts
     if reading.unplaced is not None:
         path, cls, why = reading.unplaced
-        raise ShapesUnknown(f"{path}: shapes unknown from {cls}: {why}", cls=cls, counts=counts,
+        exc = ShapesUnknown(f"{path}: shapes unknown from {cls}: {why}", cls=cls, counts=counts,
                             hint=counts_text(counts))
+        exc.reading, exc.where = reading, (path, cls, why)  # for `params`: the counts module by module
+        raise exc
     if counts.shared:
         raise Refused(f"{reading.name}: the printed total counts shared modules more than once", cls=reading.name,
                       counts=counts, hint=counts_text(counts))

@@ -725,6 +725,10 @@ _TIMM: dict[str, dict] = {
     # timm CSPNet / DarkNet
     "CspNet": {"kind": "block", "forward": ["stem", "stages", "head"]},
     "DarkStage": {"kind": "block", "forward": ["conv_down", "blocks"]},
+    # timm SelecSLS: blocks passing [x, skip], unrolled from the printed tree
+    "SelecSls": {"kind": "block", "forward": "selecsls"},
+    "SelectSeq": _identity(note="SelectSeq prints no arguments: read as SelecSls builds it (mode='index', index=0: "
+                                "the first of the [x, skip] pair)"),
     # timm SKNet: selective kernel convs (paths weighed by an attention over them)
     "SelectiveKernel": {"kind": "block", "forward": "selective_kernel"},
     "SelectiveKernelBasic": {"kind": "block", "forward": _residual(["conv1", "conv2", "se?", "drop_path?"],
@@ -856,7 +860,7 @@ UNMODELLED: dict[str, tuple[str, ...]] = {
         "LCNetV2", "Levit", "LevitDistilled", "LowFormer", "MambaOut", "MaxxVit", "MetaFormer", "MetaNeXt",
         "MobileNetV5", "MultiScaleVit", "NASNetALarge", "NaFlexVit", "Nest", "NextViT", "PNASNet5Large",
         "PoolingVisionTransformer", "PyramidVisionTransformerV2", "Qwen3VitClassifier", "RDNet", "RepGhostNet",
-        "RepVit", "SHViT", "SelecSls", "Sequencer2d", "StarNet", "SwiftFormer", "SwinTransformerV2",
+        "RepVit", "SHViT", "Sequencer2d", "StarNet", "SwiftFormer", "SwinTransformerV2",
         "SwinTransformerV2Cr", "TNT", "TinyVit", "Twins", "VOLO", "Visformer",
         "VisionTransformerRelPos", "VisionTransformerSAM", "Xception", "Xcit",
     ),

@@ -1,0 +1,99 @@
+"""print(model) of timm's convolutional families read back: the vocabulary's timm classes against torch.
+
+tests/data/timm_blocks.json.xz was written by tools/timm_blocks_reference.py (torch 2.14.1, timm 1.0.31 in a
+scratch venv; neither is needed here): small instances of each class, with torch's parameters, buffers and output
+shape. The recorded models of tests/data/repr_reference.json.xz give one full model of each family besides.
+"""
+
+from __future__ import annotations
+
+import json
+import lzma
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+
+from convcalc import analyze
+from convcalc.readers import torchrepr as T
+from convcalc.readers import vocabulary as V
+
+DATA = Path(__file__).parent / "data" / "timm_blocks.json.xz"
+
+#: the timm classes these cases stand for (each must be printed in at least one case)
+CLASSES = ("BlurPool2d", "SpaceToDepth", "SelectAdaptivePool2d", "TResNet", "NormFreeBlock", "DLA", "DlaTree",
+           "DlaBasic", "DlaBottleneck", "DlaBottle2neck", "DlaRoot", "DPN", "DualPathBlock", "BnAct", "BnActConv2d",
+           "HighResolutionNet", "GhostNet", "GhostModule", "GhostModuleV2", "GhostModuleV3", "GhostBottleneck",
+           "GhostBottleneckV3", "XceptionAligned", "XceptionModule", "PreXceptionModule", "SeparableConv2d",
+           "PreSeparableConv2d", "CrossStage", "CrossStage3", "BottleneckBlock", "DarkBlock", "EdgeBlock",
+           "SelectiveKernel", "SelectiveKernelBasic", "SelectiveKernelBottleneck")
+
+
+@lru_cache(maxsize=1)
+def cases() -> list[dict]:
+    with lzma.open(DATA, "rt", encoding="utf-8") as f:
+        return json.load(f)["cases"]
+
+
+def test_every_timm_class_added_is_in_the_vocabulary_and_printed_in_a_case():
+    printed = "\n".join(c["text"] for c in cases())
+    for cls in CLASSES:
+        assert cls in V.CLASSES and V.CLASSES[cls].get("kind") != "unsupported", cls
+        assert f"{cls}(" in printed, cls
+
+
+@pytest.mark.parametrize("case", range(len(cases())), ids=[f"{c['class']}-{i}" for i, c in enumerate(cases())])
+def test_a_printed_timm_module_reads_back_to_torchs_parameters_buffers_and_output(case):
+    c = cases()[case]
+    counts = T.count(T.parse(c["text"]))
+    assert counts.params == c["params"]  # leaf by leaf, before any shape is known
+    assert counts.buffers <= c["buffers"] and (counts.buffers == c["buffers"] or counts.lower_bound)
+    report = analyze(T.read_network(c["text"], "<test>", input_shape=tuple(c["input"])))
+    assert report.ok, [d.line for d in report.errors]
+    assert (report.totals.params, report.totals.buffers) == (c["params"], c["buffers"])
+    assert list(report.output_shape) == c["output"]
+
+
+def test_blurpool_is_a_fixed_filter_sized_by_its_input():
+    """BlurPool2d() prints nothing: a 3×3 binomial filter per channel (a buffer, no parameter), stride 2, pad 1."""
+    text = "Sequential(\n  (0): Conv2d(3, 8, kernel_size=(1, 1), stride=(1, 1))\n  (1): BlurPool2d()\n)"
+    counts = T.count(T.parse(text))
+    assert (counts.params, counts.buffers, counts.lower_bound) == (32, 0, True)  # the filter waits for the input
+    report = analyze(T.read_network(text, "<t>", input_shape=(3, 9, 9)))
+    assert report.ok and report.output_shape == (8, 5, 5)
+    assert report.totals.buffers == 8 * 9 and report.totals.macs == 3 * 8 * 81
+
+
+def test_normfree_skipinit_gain_follows_timms_construction():
+    """skipinit is not printed: timm builds its gain (one parameter) exactly for the DeepMind NFNets, whose convs are
+    ScaledStdConv2dSame."""
+    same = [c for c in cases() if c["class"] == "NormFreeBlock" and "ScaledStdConv2dSame" in c["text"]]
+    plain = [c for c in cases() if c["class"] == "NormFreeBlock" and "ScaledStdConv2dSame" not in c["text"]]
+    assert same and plain
+    for c in same + plain:
+        assert T.count(T.parse(c["text"])).params == c["params"]
+
+
+def test_a_dla_tree_printed_alone_is_refused_not_guessed():
+    """A DlaTree's blocks read its projected input by torch path; printed as the root it has none."""
+    dla = next(c for c in cases() if c["class"] == "DLA")
+    root = T.parse(dla["text"])
+    level = root.child("level3")
+    lines = dla["text"].splitlines()
+    text = "\n".join(line[2:] for line in lines[level.line - 1:]).split("\n(level4)")[0]
+    text = "DlaTree(" + text.split("DlaTree(", 1)[1]
+    reading = T.read(text, "<t>")
+    assert reading.unplaced is not None and reading.unplaced[1] in ("DlaBasic", "DlaTree")
+
+
+RECORDED = ("dla34", "dla60_res2net", "dpn68b", "hrnet_w18_small_v2", "ghostnetv2_130", "ghostnetv3_100",
+            "xception41p", "cs3darknet_focus_s", "cspresnext50", "skresnet18", "dm_nfnet_f0", "nf_regnet_b2",
+            "tresnet_m", "resnetblur18", "densenetblur121d", "selecsls42b")
+
+
+@pytest.mark.parametrize("name", RECORDED)
+def test_recorded_timm_models_of_these_families_are_exact(name):
+    from tests.test_torchrepr_reference import judge, reference
+
+    model = next(m for m in reference()["models"] if m["name"] == name)
+    assert judge(model) == ("exact", "")

@@ -1,0 +1,126 @@
+"""Record small instances of the timm classes convcalc's vocabulary reads, for tests/test_torchrepr_timm.py.
+
+Run it in a scratch venv OUTSIDE the repo, never in CI (timm is not a test dependency)::
+
+    /work/scratch/tvenv/bin/python tools/timm_blocks_reference.py -o tests/data/timm_blocks.json.xz
+
+For every case (a class, built small, wrapped where its forward reads tensors from its parent) it stores what
+``print(module)`` shows, the input shape (C, H, W), torch's parameters and buffers and the output shape (batch 1,
+eval mode, CPU).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import lzma
+
+
+def cases():
+    """(class, a function building the module, input shape)."""
+    from functools import partial
+
+    import torch.nn as nn
+    from timm.layers import BlurPool2d, SelectAdaptivePool2d, SelectiveKernel
+    from timm.layers.space_to_depth import SpaceToDepth
+    from timm.models import cspnet, dla, dpn, ghostnet, hrnet, nfnet, sknet, tresnet, xception_aligned
+
+    def seq(*modules):
+        return lambda: nn.Sequential(*modules)
+
+    yield "BlurPool2d", seq(nn.Conv2d(3, 8, 3, padding=1), BlurPool2d(8)), (3, 15, 15)
+    yield "BlurPool2d", seq(BlurPool2d(3, pad_mode="constant")), (3, 16, 16)
+    yield "SpaceToDepth", seq(SpaceToDepth(), nn.Conv2d(48, 8, 1)), (3, 16, 16)
+    yield "SelectAdaptivePool2d", seq(nn.Conv2d(3, 8, 1), SelectAdaptivePool2d(pool_type="fast", flatten=True),
+                                      nn.Linear(8, 4)), (3, 7, 7)
+    blur = partial(BlurPool2d)
+    yield "BasicBlock", lambda: tresnet.BasicBlock(16, 16, use_se=True), (16, 8, 8)
+    yield "BasicBlock", lambda: tresnet.BasicBlock(16, 32, stride=2, aa_layer=blur, downsample=nn.Sequential(
+        nn.AvgPool2d(2, 2, ceil_mode=True, count_include_pad=False), nn.Conv2d(16, 32, 1))), (16, 8, 8)
+    yield "Bottleneck", lambda: tresnet.Bottleneck(32, 8, use_se=True, downsample=nn.Conv2d(32, 32, 1)), (32, 8, 8)
+    yield "TResNet", lambda: tresnet.TResNet([1, 1, 1, 1], num_classes=10, width_factor=0.25), (3, 64, 64)
+    yield "NormFreeBlock", lambda: nfnet.NormFreeBlock(16, 32, stride=2, skipinit=True, act_layer=nn.ReLU,
+                                                       conv_layer=nfnet.ScaledStdConv2dSame), (16, 8, 8)
+    yield "NormFreeBlock", lambda: nfnet.NormFreeBlock(16, 16, act_layer=nn.ReLU, conv_layer=nfnet.ScaledStdConv2d), (16, 8, 8)
+    yield "DLA", lambda: dla.DLA(levels=(1, 1, 1, 2, 2, 1), channels=(4, 8, 8, 16, 16, 32), num_classes=10,
+                                 block=dla.DlaBasic), (3, 64, 64)
+    yield "DLA", lambda: dla.DLA(levels=(1, 1, 1, 2, 1, 1), channels=(4, 8, 16, 32, 32, 64), num_classes=10,
+                                 block=dla.DlaBottle2neck, cardinality=1, base_width=64), (3, 64, 64)
+    yield "DLA", lambda: dla.DLA(levels=(1, 1, 1, 1, 1, 1), channels=(4, 8, 16, 16, 32, 32), num_classes=10,
+                                 block=dla.DlaBottleneck, cardinality=2, base_width=16), (3, 64, 64)
+    yield "DPN", lambda: dpn.DPN(k_sec=(1, 2, 1, 1), inc_sec=(4, 8, 8, 8), k_r=16, groups=4, num_classes=10,
+                                 small=True, num_init_features=8), (3, 64, 64)
+    yield "DPN", lambda: dpn.DPN(k_sec=(1, 2, 1, 1), inc_sec=(4, 8, 8, 8), k_r=16, groups=4, num_classes=10,
+                                 small=True, num_init_features=8, b=True), (3, 64, 64)
+    yield "HighResolutionNet", lambda: hrnet.HighResolutionNet(dict(
+        stem_width=16,
+        stage1=dict(num_modules=1, num_branches=1, block_type='BOTTLENECK', num_blocks=(1,), num_channels=(8,),
+                    fuse_method='SUM'),
+        stage2=dict(num_modules=1, num_branches=2, block_type='BASIC', num_blocks=(1, 1), num_channels=(4, 8),
+                    fuse_method='SUM'),
+        stage3=dict(num_modules=2, num_branches=3, block_type='BASIC', num_blocks=(1, 1, 1),
+                    num_channels=(4, 8, 16), fuse_method='SUM'),
+        stage4=dict(num_modules=1, num_branches=4, block_type='BASIC', num_blocks=(1, 1, 1, 1),
+                    num_channels=(4, 8, 16, 32), fuse_method='SUM')), num_classes=10), (3, 64, 64)
+    for version in ("v1", "v2", "v3"):
+        yield "GhostNet", partial(ghostnet.GhostNet, cfgs=[[[3, 16, 16, 0, 1]], [[3, 24, 12, 0, 2]],
+                                                           [[5, 36, 20, 0.25, 2]], [[3, 60, 20, 0, 1]]],
+                                  num_classes=10, width=1.0, version=version), (3, 32, 32)
+    yield "XceptionAligned", lambda: xception_aligned.XceptionAligned([
+        dict(in_chs=64, out_chs=32, stride=2), dict(in_chs=32, out_chs=32, stride=1),
+        dict(in_chs=32, out_chs=(32, 48, 48), stride=1, no_skip=True, start_with_relu=False)],
+        num_classes=10), (3, 32, 32)
+    yield "XceptionAligned", lambda: xception_aligned.XceptionAligned([
+        dict(in_chs=64, out_chs=32, stride=2), dict(in_chs=32, out_chs=32, stride=1),
+        dict(in_chs=32, out_chs=(32, 48, 48), stride=1, no_skip=True)], num_classes=10, preact=True), (3, 32, 32)
+    yield "CrossStage", lambda: cspnet.CrossStage(16, 32, stride=2, dilation=1, depth=2, block_ratio=1.0,
+                                                  bottle_ratio=0.5, expand_ratio=2.0,
+                                                  block_fn=cspnet.BottleneckBlock, act_layer=nn.ReLU,
+                                                  norm_layer=nn.BatchNorm2d), (16, 16, 16)
+    yield "CrossStage3", lambda: cspnet.CrossStage3(16, 32, stride=2, dilation=1, depth=2, block_ratio=1.0,
+                                                    bottle_ratio=1.0, expand_ratio=2.0,
+                                                    block_fn=cspnet.DarkBlock, act_layer=nn.ReLU,
+                                                    norm_layer=nn.BatchNorm2d), (16, 16, 16)
+    yield "CrossStage3", lambda: cspnet.CrossStage3(16, 32, stride=2, dilation=1, depth=1, expand_ratio=2.0,
+                                                    block_fn=cspnet.EdgeBlock, act_layer=nn.ReLU,
+                                                    norm_layer=nn.BatchNorm2d), (16, 16, 16)
+    yield "SelectiveKernel", seq(nn.Conv2d(3, 16, 1), SelectiveKernel(16, 16)), (3, 8, 8)
+    yield "SelectiveKernel", seq(nn.Conv2d(3, 16, 1), SelectiveKernel(16, 24, split_input=False,
+                                                                      kernel_size=[3, 5, 7])), (3, 8, 8)
+    yield "SelectiveKernelBasic", seq(nn.Conv2d(3, 16, 1), sknet.SelectiveKernelBasic(16, 16)), (3, 8, 8)
+    yield "SelectiveKernelBottleneck", seq(nn.Conv2d(3, 32, 1), sknet.SelectiveKernelBottleneck(
+        32, 8, stride=2, downsample=nn.Conv2d(32, 32, 1, stride=2))), (3, 8, 8)
+
+
+def measure(build, shape) -> dict:
+    import torch
+
+    torch.manual_seed(0)
+    model = build()
+    model.eval()
+    with torch.no_grad():
+        out = model(torch.zeros(1, *shape))
+    return {"text": str(model), "input": list(shape),
+            "params": sum(p.numel() for p in model.parameters()),
+            "buffers": sum(b.numel() for b in model.buffers()),
+            "output": list(out.shape[1:])}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-o", "--output", required=True)
+    args = parser.parse_args()
+    import timm
+    import torch
+
+    records = []
+    for cls, build, shape in cases():
+        records.append({"class": cls, **measure(build, shape)})
+        print(cls, records[-1]["params"], records[-1]["output"])
+    data = {"torch": torch.__version__, "timm": timm.__version__, "cases": records}
+    with lzma.open(args.output, "wt", encoding="utf-8") as f:
+        json.dump(data, f, separators=(",", ":"))
+
+
+if __name__ == "__main__":
+    main()
