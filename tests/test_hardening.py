@@ -89,7 +89,7 @@ def test_a_usage_error_is_one_line():
     result = proc("shape", "--xyzzy")
     assert result.returncode == 2
     assert result.stderr.splitlines() == ["error: No such option '--xyzzy'.",
-                                          "hint: convcalc shape --help shows the options"]
+                                          "hint: see the options with convcalc shape --help"]
 
 
 @pytest.mark.parametrize("encoding", ["ascii", "latin-1", "cp1252"])

@@ -143,7 +143,7 @@ def _indent(text: str) -> str:
 RULES = {"conv", "convtranspose", "linear", "bilinear", "batchnorm", "instancenorm", "layernorm", "groupnorm",
          "prelu", "embedding", "scaledstdconv", "mha", "none", None}
 STEP_KEYS = {"call", "uses", "op", "add", "mul", "cat", "set", "if", "param", "aux", "children", "self", "in_proj",
-             "unsupported"}
+             "unsupported", "windows"}
 
 
 def _entries():

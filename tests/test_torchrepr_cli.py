@@ -64,7 +64,8 @@ def _params_exact_refusals() -> list[str]:
 
 
 def test_some_refused_models_have_exact_counts():
-    assert len(_params_exact_refusals()) >= 10
+    # the sample's refusals with exact counts, which the params tests below read: fewer as more forwards are modelled
+    assert len(_params_exact_refusals()) >= 5
 
 
 @pytest.mark.parametrize("name", _params_exact_refusals()[:8])

@@ -1,4 +1,4 @@
-"""Record the constructor arguments print(model) does not show, for the recorded timm ViT-family models.
+"""Record the constructor arguments print(model) does not show, for the recorded timm ViT-family models and Swins.
 
 timm's VisionTransformer prints no line for its class token, register tokens, position embedding or global pool;
 convcalc reads them with timm's defaults unless the user states them (``--assume reg_tokens=4``). This records each
@@ -21,12 +21,51 @@ import torch
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 
 
+def per_stage(values: list[int]) -> int | str:
+    """One value for all stages, else ``3/6/12/24`` as --assume takes it."""
+    return values[0] if len(set(values)) == 1 else "/".join(str(v) for v in values)
+
+
+def swin_facts(name: str) -> dict:
+    """torchvision's Swin: the window size and (V1: V2 prints them) the heads of each stage's attention."""
+    import torchvision
+
+    with torch.device("meta"):
+        m = torchvision.models.get_model(name, weights=None)
+    attns = [stage[0].attn for stage in m.features if isinstance(stage, torch.nn.Sequential) and
+             hasattr(stage[0], "attn")]
+    windows = [a.window_size for a in attns]
+    assert all(w[0] == w[1] for w in windows), windows
+    facts = {"window_size": per_stage([w[0] for w in windows])}
+    if type(attns[0]).__name__ == "ShiftedWindowAttention":
+        facts["num_heads"] = per_stage([a.num_heads for a in attns])
+    return facts
+
+
+def timm_swin_facts(name: str) -> dict:
+    """timm's Swin: each stage's window size and heads (what its first block's attention holds)."""
+    with torch.device("meta"):
+        m = timm.create_model(name, pretrained=False)
+    attns = [stage.blocks[0].attn for stage in m.layers]
+    windows = [a.window_size for a in attns]
+    assert all(w[0] == w[1] for w in windows), windows
+    blocks = [b for stage in m.layers for b in stage.blocks]
+    return {"window_size": per_stage([w[0] for w in windows]), "num_heads": per_stage([a.num_heads for a in attns]),
+            "always_partition": bool(blocks[0].always_partition), "strict_img_size": not blocks[0].dynamic_mask}
+
+
 def main() -> None:
     with lzma.open(DATA / "repr_reference.json.xz", "rt", encoding="utf-8") as f:
         models = json.load(f)["models"]
     out = {}
     for record in models:
         text = record["text"]
+        if record["source"] == "torchvision" and text.startswith("SwinTransformer("):
+            out[record["name"]] = swin_facts(record["name"])
+            continue
+        if record["source"] == "timm" and text.startswith("SwinTransformer("):
+            out[record["name"]] = timm_swin_facts(record["name"])
+            continue
         if record["source"] != "timm" or not text.startswith(("VisionTransformer(", "VisionTransformerDistilled(")):
             continue
         with torch.device("meta"):

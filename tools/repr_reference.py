@@ -96,6 +96,11 @@ class MacCounter:
                 self.handles.append(module.register_forward_hook(self.linear))
             elif isinstance(module, nn.MultiheadAttention):
                 self.handles.append(module.register_forward_hook(self.attention, with_kwargs=True))
+            elif type(module).__name__ in ("ShiftedWindowAttention", "ShiftedWindowAttentionV2"):
+                # torchvision's Swin runs qkv and proj with F.linear inside (no Linear hook sees them): counted as
+                # they run, on the tokens they get (the windows padded to a multiple of the window size)
+                self.handles.append(module.register_forward_pre_hook(self.functional_start))
+                self.handles.append(module.register_forward_hook(self.functional_end))
             elif type(module).__name__ in ("CondConv2d",):
                 self.unknown.add(type(module).__name__)
 
@@ -121,6 +126,26 @@ class MacCounter:
             for t, w in zip(tensors, (module.q_proj_weight, module.k_proj_weight, module.v_proj_weight)):
                 self.total += (t.numel() // t.shape[-1]) * w.numel()
         self.total += (tensors[0].numel() // tensors[0].shape[-1]) * e * e  # out_proj
+
+    def functional_start(self, module, inputs):
+        from torch.overrides import TorchFunctionMode
+
+        counter, weights = self, {id(module.qkv.weight), id(module.proj.weight)}
+
+        class Linears(TorchFunctionMode):
+            def __torch_function__(self, func, types, args=(), kwargs=None):
+                kwargs = kwargs or {}
+                if func is torch.nn.functional.linear and id(args[1]) in weights:
+                    counter.total += args[1].numel() * (args[0].numel() // args[0].shape[-1])
+                return func(*args, **kwargs)
+
+        import torch
+
+        self.mode = Linears()
+        self.mode.__enter__()
+
+    def functional_end(self, module, inputs, output):
+        self.mode.__exit__(None, None, None)
 
     def close(self):
         for h in self.handles:
@@ -223,7 +248,8 @@ def main() -> None:
                   f"{rec.get('output')} {rec.get('macs')} {rec.get('error', '')[:80]}", file=sys.stderr, flush=True)
     data = {"torch": torch.__version__, "torchvision": torchvision.__version__, "timm": timm.__version__,
             "macs_convention": "conv weight.numel() x output positions; convtranspose x input positions; "
-                               "linear in x out x rows; multiheadattention in/out projections as linear",
+                               "linear in x out x rows; multiheadattention in/out projections as linear; "
+                               "torchvision's ShiftedWindowAttention qkv/proj (F.linear) as linear",
             "models": models}
     with lzma.open(args.output, "wt", encoding="utf-8", preset=9 | lzma.PRESET_EXTREME) as f:
         json.dump(data, f, separators=(",", ":"))

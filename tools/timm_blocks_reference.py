@@ -17,7 +17,7 @@ import lzma
 
 
 def cases():
-    """(class, a function building the module, input shape)."""
+    """(class, a function building the module, input shape[, what a user states with --assume])."""
     from functools import partial
 
     import torch.nn as nn
@@ -91,6 +91,63 @@ def cases():
     yield "SelectiveKernelBottleneck", seq(nn.Conv2d(3, 32, 1), sknet.SelectiveKernelBottleneck(
         32, 8, stride=2, downsample=nn.Conv2d(32, 32, 1, stride=2))), (3, 8, 8)
 
+    yield from metaformer_family_cases()
+
+
+def metaformer_family_cases():
+    """timm's other convolutional and MetaFormer families (RepViT, MobileViT, StarNet, MetaFormer, ResMLP, gMLP,
+    RegNetV, GCNet, VoVNet's reduced OsaBlock, RepGhostNet)."""
+    from functools import partial
+
+    from timm.layers import GlobalContext
+    from timm.models import fasternet, metaformer, mlp_mixer, mobilevit, regnet, repghost, repvit, starnet, vovnet
+    from timm.models.byobnet import LayerFn
+    from torch import nn
+
+    def seq(*modules):
+        return lambda: nn.Sequential(*modules)
+
+    for distillation, legacy in ((True, False), (False, True)):
+        yield "RepVit", partial(repvit.RepVit, embed_dim=(16, 32), depth=(2, 1), num_classes=10,
+                                distillation=distillation, legacy=legacy), (3, 64, 64)
+    layers = LayerFn(act=nn.SiLU)
+    yield "MobileVitBlock", seq(nn.Conv2d(3, 16, 1), mobilevit.MobileVitBlock(
+        16, 24, transformer_dim=24, transformer_depth=2, patch_size=2, num_heads=2, layers=layers)), (3, 8, 8)
+    yield "MobileVitBlock", seq(nn.Conv2d(3, 16, 1), mobilevit.MobileVitBlock(
+        16, 16, stride=2, transformer_dim=24, transformer_depth=1, patch_size=2, num_heads=2, no_fusion=True,
+        layers=layers)), (3, 8, 8)
+    yield "MobileVitV2Block", seq(nn.Conv2d(3, 16, 1), mobilevit.MobileVitV2Block(
+        16, 24, transformer_depth=2, patch_size=2, layers=layers)), (3, 8, 8)
+    yield "StarNet", partial(starnet.StarNet, base_dim=8, depths=[1, 2], num_classes=10), (3, 32, 32)
+    yield "MetaFormer", partial(metaformer.MetaFormer, depths=(1, 1), dims=(16, 32), num_classes=10,
+                                token_mixers=metaformer.Pooling, norm_layers=metaformer.GroupNorm1NoBias,
+                                layer_scale_init_values=1e-5, res_scale_init_values=None), (3, 64, 64)
+    yield "MetaFormer", partial(metaformer.MetaFormer, depths=(1, 2), dims=(16, 32), num_classes=10,
+                                token_mixers=(metaformer.SepConv, metaformer.Attention),
+                                norm_layers=(metaformer.LayerNorm2dNoBias, metaformer.LayerNormNoBias),
+                                head_dim=8, layer_scale_init_values=None, res_scale_init_values=(None, 1.0),
+                                use_mlp_head=True), (3, 64, 64)
+    yield "MlpMixer", partial(mlp_mixer.MlpMixer, img_size=32, patch_size=8, num_blocks=2, embed_dim=16,
+                              mlp_ratio=4, block_layer=mlp_mixer.ResBlock, norm_layer=mlp_mixer.Affine,
+                              num_classes=10), (3, 32, 32)
+    yield "MlpMixer", partial(mlp_mixer.MlpMixer, img_size=32, patch_size=8, num_blocks=2, embed_dim=16,
+                              mlp_ratio=6, block_layer=mlp_mixer.SpatialGatingBlock, mlp_layer=mlp_mixer.GatedMlp,
+                              num_classes=10), (3, 32, 32)
+    yield "PreBottleneck", seq(nn.Conv2d(3, 16, 1), regnet.PreBottleneck(16, 32, stride=2, group_size=8),
+                               regnet.PreBottleneck(32, 32, group_size=8, se_ratio=0),
+                               regnet.PreBottleneck(32, 32, group_size=8, downsample=None)), (3, 8, 8)
+    yield "GlobalContext", seq(nn.Conv2d(3, 16, 1), GlobalContext(16)), (3, 8, 8)
+    yield "GlobalContext", seq(nn.Conv2d(3, 16, 1), GlobalContext(16, use_attn=False, fuse_add=False,
+                                                                  fuse_scale=True)), (3, 8, 8)
+    yield "OsaBlock", seq(nn.Conv2d(3, 16, 1), vovnet.OsaBlock(16, 8, 24, layer_per_block=2, depthwise=True,
+                                                               attn="ese")), (3, 8, 8)
+    yield "RepGhostNet", partial(repghost.RepGhostNet, cfgs=[[[3, 8, 8, 0, 1]], [[3, 24, 12, 0.25, 2]],
+                                                             [[5, 36, 20, 0, 1]]], num_classes=10), (3, 32, 32)
+    yield "FasterNet", partial(fasternet.FasterNet, embed_dim=16, depths=(1, 2), feature_dim=64, num_classes=10),\
+        (3, 32, 32)
+    yield "FasterNet", partial(fasternet.FasterNet, embed_dim=16, depths=(1, 1), feature_dim=64, num_classes=10,
+                               layer_scale_init_value=1e-6, n_div=2), (3, 32, 32), {"layer_scale": "true"}
+
 
 def measure(build, shape) -> dict:
     import torch
@@ -114,8 +171,8 @@ def main() -> None:
     import torch
 
     records = []
-    for cls, build, shape in cases():
-        records.append({"class": cls, **measure(build, shape)})
+    for cls, build, shape, *assume in cases():  # assume: the --assume a user states (arguments not printed)
+        records.append({"class": cls, **measure(build, shape), **({"assume": assume[0]} if assume else {})})
         print(cls, records[-1]["params"], records[-1]["output"])
     data = {"torch": torch.__version__, "timm": timm.__version__, "cases": records}
     with lzma.open(args.output, "wt", encoding="utf-8") as f:

@@ -300,6 +300,8 @@ def _matches(m: Module, when: dict) -> bool:
         return False
     if "lacks" in when and set(when["lacks"]) & keys:
         return False
+    if "parent_class" in when and (m.parent is None or m.parent.cls not in when["parent_class"]):
+        return False
     if "child_class" in when:
         for key, classes in when["child_class"].items():
             c = m.child(key)
@@ -467,7 +469,12 @@ def _hidden_count(m: Module, hidden: dict, origin: str) -> tuple[int, int, bool]
         return 0, 0, True  # its size comes from the input: known once the shapes are
     n = 1
     for factor in (hidden["count"] if isinstance(hidden["count"], list) else [hidden["count"]]):
-        v = resolve(m, factor, origin)
+        if isinstance(factor, dict):  # {"assume": "window_size"} (``"span": True``: 2·w − 1 relative positions)
+            v = assumed(m, factor["assume"], origin)
+            if isinstance(v, int) and factor.get("span"):
+                v = 2 * v - 1
+        else:
+            v = resolve(m, factor, origin)
         if not isinstance(v, int) or isinstance(v, bool):
             return 0, 0, True
         n *= v
@@ -517,6 +524,8 @@ class _Builder:
         self.layout_last = False  #: channels-last (after torchvision's/timm's Permute to NHWC)
         self.aux: list[str] = []
         self.ignores: list[str] = []  #: ``unused-node@ID`` for tensors forward() reads that the graph leaves open
+        self.windows: dict[str, dict] = {}  #: element key → Windows settings (Swin's window padding and merging)
+        self.grids: dict[str, dict] = {}  #: element key → PatchGrid settings (a size forward() needs to divide)
 
     def mark(self, element: dict) -> str:
         self.marker += 1
@@ -1175,6 +1184,53 @@ def _mixed_conv(m: Module, origin: str) -> list:
     return steps + [{"cat": keys}]
 
 
+def _osa_reduction(m: Module, origin: str) -> list:
+    """timm's OsaBlock with conv_reduction: conv_mid (a SequentialAppendList) runs on the reduced input, but its
+    concatenation starts with the block's own input: ``cat([x, m0(r), m1(m0(r)), …])``."""
+    members = _members(m, "conv_mid")
+    if not members or m.child("conv_mid").cls != "SequentialAppendList":
+        raise _Unplaceable(m, "OsaBlock without a printed SequentialAppendList conv_mid")
+    steps: list = ["conv_reduction"] + members
+    return steps + [{"cat": ["input", *(k.replace(".", "_") for k in members)], "name": "aggregate"},
+                    "conv_concat", "attn?", "drop_path?"]
+
+
+def _repghost_module(m: Module, origin: str) -> list:
+    """timm's RepGhostModule (unfused): ``x1 = primary_conv(x)``; ``x2 = cheap_operation(x1) + Σ fusion_bn[i](
+    fusion_conv[i](x1))``; ``relu(x2)``."""
+    convs, bns = _members(m, "fusion_conv"), _members(m, "fusion_bn")
+    if len(convs) != len(bns):
+        raise _Unplaceable(m, "RepGhostModule: fusion_conv and fusion_bn differ in length")
+    steps: list = ["primary_conv", {"set": "x1"}, {"call": "cheap_operation", "from": "x1", "as": "x2"}]
+    for i, (conv, bn) in enumerate(zip(convs, bns)):
+        steps += [{"call": conv, "from": "x1"}, bn, {"add": ["x2", "@"], "name": f"fusion_sum{i}", "as": "x2"}]
+    return steps + [{"call": "relu", "from": "x2"}]
+
+
+def _timm_swin(m: Module, origin: str) -> list:
+    """timm's SwinTransformer: PatchEmbed's output kept channels-last (output_fmt='NHWC'), and the head's average
+    pool over H and W (input_fmt='NHWC'; print(model) shows neither)."""
+    pool = resolve(m, "head.global_pool.pool_type", origin)
+    if pool != "avg" or not m.present("patch_embed") or not m.child("patch_embed").present("proj"):
+        raise _Unplaceable(m, f"{m.cls}: read with PatchEmbed and an average-pool ClassifierHead only")
+    return ["patch_embed.proj", {"op": {"type": "permute", "dims": [0, 2, 3, 1], "name": "to_channels_last"}},
+            "patch_embed.norm?", "layers", "norm?", {"op": {"type": "mean", "dim": [1, 2], "name": "global_pool"}},
+            "head.drop?", "head.fc", "head.flatten?"]
+
+
+def _partial_conv(m: Module, origin: str) -> list:
+    """timm FasterNet's Partial_conv3: the first ``dim // n_div`` channels through partial_conv3, the rest passed on,
+    concatenated. ``dim`` is not printed: it is what the MLPBlock's mlp reads."""
+    part = resolve(m, "partial_conv3.in_channels", origin)
+    dim = resolve(m, "^.mlp.0.in_channels", origin) if m.parent is not None and m.parent.cls == "MLPBlock" else None
+    if not isinstance(part, int) or not isinstance(dim, int) or not 0 < part <= dim:
+        raise _Unplaceable(m, "Partial_conv3: how many channels it passes on untouched is not printed")
+    if part == dim:
+        return ["partial_conv3"]
+    return [{"op": {"type": "split", "split_size_or_sections": [part, dim - part], "dim": 1, "name": "x_split"}},
+            {"call": "partial_conv3", "from": "x_split[0]"}, {"cat": ["partial_conv3", "x_split[1]"]}]
+
+
 def _residual_steps(main: list, after: list) -> list:
     return list(main) + [{"set": "out"}, {"call": "downsample", "from": "input", "as": "identity", "optional": True},
                          {"add": ["out", "identity"]}, *after]
@@ -1184,7 +1240,11 @@ def _residual_steps(main: list, after: list) -> list:
 PATTERNS = {"res2net": _res2net_block, "split_attention": _split_attention, "mobileone": _mobileone,
             "mixed_conv": _mixed_conv, "dla_block": _dla_block, "dla_tree": _dla_tree, "dpn": _dpn,
             "hrnet": _hrnet, "ghost_module": _ghost_module, "ghost_bottleneck": _ghost_bottleneck,
-            "selective_kernel": _selective_kernel, "selecsls": _selecsls}
+            "selective_kernel": _selective_kernel, "selecsls": _selecsls, "osa_reduction": _osa_reduction,
+            "repghost_module": _repghost_module, "partial_conv": _partial_conv}
+
+
+PATTERNS["timm_swin"] = _timm_swin
 
 
 def _key_name(key: str, position: int) -> str | None:
@@ -1255,14 +1315,39 @@ def assumed(m: Module, key: str, origin: str = "") -> Any:
     default = defaults[key]
     given = (_root(m).assume or {}).get(key)
     if given is None:
-        return default
-    return _assume_value(key, given, default, origin)
+        return default  # None: required (no library default), refused by checked_network until stated
+    value = _assume_value(key, given, default, origin)
+    if isinstance(value, list):  # one value per stage (``num_heads=3/6/12/24``)
+        stages = _stages(m)
+        if len(value) != len(stages):
+            raise SpecError(f"--assume {key}={given}: {len(value)} values, but {m.cls} is in {len(stages)} stages",
+                            hint=f"give one value for every stage, or one for all: {key}="
+                                 + "/".join(["N"] * len(stages)))
+        return value[next(i for i, group in enumerate(stages) if m in group)]
+    return value
+
+
+def _stages(m: Module) -> list[list[Module]]:
+    """The modules of ``m``'s class grouped by stage: by the container their block is in (torchvision's
+    ``features.1``, timm's ``layers.0.blocks``), in printed order."""
+    groups: dict[str, list[Module]] = {}
+    for x in _root(m).walk():
+        if x.cls == m.cls:
+            holder = x.parent.parent if x.parent is not None and x.parent.parent is not None else x.parent
+            groups.setdefault(holder.path if holder is not None else "", []).append(x)
+    return list(groups.values())
 
 
 def _assume_value(key: str, text: Any, default: Any, origin: str) -> Any:
     if not isinstance(text, str):
         return text
     t = text.strip()
+    if default is None:  # a size with no library default: one whole number, or one per stage (3/6/12/24)
+        parts = t.split("/")
+        if not all(v.isdigit() and 0 < int(v) < 1_000_000 for v in parts):
+            raise SpecError(f"--assume {key}={text}: expected a whole number, or one per stage separated by / "
+                            "(e.g. 3/6/12/24)")
+        return int(parts[0]) if len(parts) == 1 else [int(v) for v in parts]
     if isinstance(default, bool):
         if t.lower() in ("true", "1", "yes", "on"):
             return True
@@ -1282,11 +1367,13 @@ def assume_note(m: Module, origin: str) -> str:
     given = _root(m).assume or {}
 
     def shown(key: str) -> str:
+        if defaults[key] is None:  # as the user typed it (one value per stage)
+            return f"{key}={given[key]}"
         value = assumed(m, key, origin)
         text = repr(value) if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else value
         return f"{key}={text}"
     note = f"{m.cls}: print(model) does not show {', '.join(defaults)}"
-    assumed_here = [shown(k) for k in defaults if k not in given]
+    assumed_here = [shown(k) for k in defaults if k not in given and defaults[k] is not None]
     if assumed_here:
         note += f"; assumed (the library's defaults): {', '.join(assumed_here)}"
     if given.keys() & defaults.keys():
@@ -1401,6 +1488,8 @@ class _Steps:
                 base = op.pop("name", None) or op["type"]
                 op = {"type": op.pop("type"), "name": self.fresh(base), **op}
                 self.b.layout(op["type"], op)
+                if step.get("multiple_of") is not None:  # the spatial size must divide into patches
+                    self.grid(op, step)
                 if isinstance(reads, list):
                     self.emit(op, [self.ref(r) for r in reads])
                 else:
@@ -1422,6 +1511,8 @@ class _Steps:
                     self.alias[step["as"]] = self.current
             elif "set" in step:
                 self.alias[step["set"]] = self.ref(step.get("to", "@"))
+            elif "windows" in step:
+                self.window_op(step)
             elif "uses" in step:  # tensors forward() reads off the graph's path (attention's q and k)
                 for name in step["uses"]:
                     if name in self.alias:
@@ -1458,6 +1549,43 @@ class _Steps:
                 raise _Unplaceable(self.m, f"{self.m.cls}: {value['resolve']} is not printed")
             return found
         return value
+
+    def grid(self, op: dict, step: dict) -> None:
+        """A check that the tensor's spatial dims divide by ``multiple_of`` (a number, a path, or ``assume:KEY``):
+        where they do not, the class resizes the input in a way convcalc does not model (shapes unknown)."""
+        spec = step["multiple_of"]
+        if isinstance(spec, str) and spec.startswith("assume:"):
+            value = assumed(self.m, spec.partition(":")[2], self.b.origin)
+        else:
+            value = resolve(self.m, spec, self.b.origin)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise _Unplaceable(self.m, f"{self.m.cls}: {spec} is not known")
+        self.b.grids[self.b.mark(op)] = {"multiple": value, "why": f"{self.m.cls}: {step.get('why', '')}"}
+
+    def window_op(self, step: dict) -> None:
+        """Swin's window steps (:class:`Windows`): ``pad`` to a multiple of the window (``{"assume": KEY}``, or a
+        number), ``crop`` back to the size of ``like``, ``merge`` 2 × 2 patches, ``table`` (a fixed
+        (2w − 1) × (2w − 1) × 2 tensor of relative coordinates, read by Swin-V2's cpb_mlp)."""
+        mode = step["windows"]
+        window = step.get("window", 1)
+        if isinstance(window, dict):
+            window = assumed(self.m, window["assume"], self.b.origin)
+        if not isinstance(window, int) or isinstance(window, bool) or window < 1:
+            raise _Unplaceable(self.m, f"{self.m.cls}: its window size is not known (--assume window_size=…)")
+        item = {"type": "pad" if mode == "crop" else "identity", "name": self.fresh(step.get("name", f"window_{mode}"))}
+        settings: dict[str, Any] = {"mode": mode, "window": window}
+        if step.get("timm"):  # timm's Swin: the window fitted to the feature map, its tables and mask held here
+            heads = assumed(self.m, "num_heads", self.b.origin)
+            block = self.m.parent
+            if not isinstance(heads, int) or block is None or not block.key.isdigit():
+                raise _Unplaceable(self.m, f"{self.m.cls}: its heads are not known (--assume num_heads=…)")
+            settings.update(clamp=not assumed(self.m, "always_partition", self.b.origin), heads=heads,
+                            mask=bool(int(block.key) % 2) and assumed(self.m, "strict_img_size", self.b.origin))
+        self.b.windows[self.b.mark(item)] = settings
+        reads = self.ref(step["from"]) if step.get("from") else None
+        self.emit(item, [self.current, self.ref(step["like"])] if mode == "crop" else reads)
+        if step.get("as"):
+            self.alias[step["as"]] = self.current
 
     def hidden_param(self, step: dict) -> None:
         hidden = next((h for h in (entry(self.m) or {}).get("hidden", ()) if h["name"] == step["param"]), None)
@@ -1583,6 +1711,69 @@ class TfSamePad(L.Layer):
         out = (x[0], *(i + a + b for i, (a, b) in zip(spatial, pairs)))
         return L.Effect(output_shape=out, receptive=L.Window((1,) * n, (1,) * n, tuple(a for a, _ in pairs),
                                                              (1,) * n))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PatchGrid(L.Layer):
+    """The identity where the spatial dims divide by ``multiple`` (a patch size); elsewhere the class resizes its
+    input (timm's MobileViT interpolates), which convcalc does not model: shapes unknown, never a guess."""
+
+    TYPES: ClassVar = {}
+    multiple: int = 1
+    why: str = ""
+
+    def apply(self, x: L.Shape, convention: str = "torch") -> L.Effect:
+        if any(v % self.multiple for v in x[1:]):
+            raise ShapesUnknown(f"{self.why} ({L.dims(x)} is not a multiple of {self.multiple})",
+                                path=self.path or None, cls=self.why.split(":", 1)[0] or None,
+                                hint="pass an input whose size divides evenly, or write the spec by hand")
+        return L.Effect(output_shape=x)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Windows(L.Layer):
+    """Swin's windows on a channels-last (H, W, C) tensor: ``pad`` H and W up to multiples of ``window`` (torchvision
+    pads before the attention, so qkv and proj run on the padded tokens), ``crop`` back to a second tensor's H and
+    W, ``merge`` 2 × 2 neighbours into 4·C channels (PatchMerging: an odd H or W padded by one), ``table`` a
+    (2·window − 1) × (2·window − 1) × 2 tensor of relative coordinates whatever the input (Swin-V2's cpb_mlp
+    reads it)."""
+
+    TYPES: ClassVar = {}
+    REFERENCE: ClassVar = True
+    mode: str = "pad"
+    window: int = 1
+    #: timm's Swin (``pad``): the window is cut to the feature map where it is smaller (``clamp``: timm's default,
+    #: always_partition=False), and the module holds the relative position bias table ((2·wh − 1)(2·ww − 1) ×
+    #: ``heads`` parameters), its index ((wh·ww)² buffers) and, in a shifted block (``mask``), the attention mask
+    #: (windows × (wh·ww)² buffers) where the map is larger than the window
+    clamp: bool = False
+    heads: int = 0
+    mask: bool = False
+
+    def apply(self, x: L.Shape, convention: str = "torch") -> L.Effect:
+        if self.mode == "table":
+            n = 2 * self.window - 1
+            return L.Effect(output_shape=(n, n, 2), receptive=L.UNKNOWN)
+        if len(x) != 3:
+            raise self.fail(f"expects a channels-last H x W x C input, got {L.dims(x)}")
+        h, w, c = x
+        if self.mode == "merge":
+            return L.Effect(output_shape=(-(-h // 2), -(-w // 2), 4 * c), receptive=L.UNKNOWN)
+        kh = min(self.window, h) if self.clamp else self.window
+        kw = min(self.window, w) if self.clamp else self.window
+        out = (-(-h // kh) * kh, -(-w // kw) * kw, c)
+        params = (2 * kh - 1) * (2 * kw - 1) * self.heads
+        n = kh * kw
+        buffers = n * n if self.heads else 0
+        if self.mask and (h > kh or w > kw or not self.clamp):
+            buffers += (out[0] // kh) * (out[1] // kw) * n * n
+        return L.Effect(output_shape=out, extra_params=params, buffers=buffers)
+
+    def apply_many(self, xs: list[L.Shape], names: list[str], convention: str = "torch") -> L.Effect:
+        x, like = xs
+        if self.mode != "crop" or len(x) != 3 or len(like) != 3 or x[0] < like[0] or x[1] < like[1]:
+            raise self.fail(f"cannot crop {L.dims(x)} to the size of {L.dims(like)}")
+        return L.Effect(output_shape=(like[0], like[1], x[2]))
 
 
 def _per_dim(v, n: int) -> tuple[int, ...]:
@@ -1713,6 +1904,8 @@ def read(text: str, origin: str = "<repr>", assume: dict[str, str] | None = None
         build = Build(data=data, notes=builder.notes, hidden=builder.hidden, samepad=builder.samepad,
                       guessed_from=builder.guessed[0] if builder.guessed else None, aux=builder.aux)
         build.avgpools = builder.avgpools  # type: ignore[attr-defined]
+        build.windows = builder.windows  # type: ignore[attr-defined]
+        build.grids = builder.grids  # type: ignore[attr-defined]
         build.guessed = builder.guessed  # type: ignore[attr-defined]
     notes = list(builder.notes)
     return Reading(name=root.cls, root=root, counts=counts, build=build, unplaced=unplaced, notes=notes)
@@ -1739,6 +1932,13 @@ def network(reading: Reading, origin: str = "<repr>", input_shape: L.Shape | Non
         patch[by_path[marker]] = lambda layer, s=settings: TfSamePad(
             type="pad", path=layer.path, name=layer.name, kernel=tuple(_listify(s["kernel"])),
             stride=tuple(_listify(s["stride"])), dilation=tuple(_listify(s["dilation"])))
+    for marker, settings in getattr(build, "grids", {}).items():
+        patch[by_path[marker]] = lambda layer, s=settings: PatchGrid(type="identity", path=layer.path,
+                                                                     name=layer.name, multiple=s["multiple"],
+                                                                     why=s["why"])
+    for marker, settings in getattr(build, "windows", {}).items():
+        patch[by_path[marker]] = lambda layer, s=settings: Windows(type="window", path=layer.path, name=layer.name,
+                                                                   **s)
     for marker in getattr(build, "avgpools", {}):
         patch[by_path[marker]] = lambda layer: _AvgPoolCeilUnknown(**_fields(layer))
     guessed_paths = [by_path.get(k, "") for k in getattr(build, "guessed", [])]  # "": the model itself
@@ -1846,6 +2046,10 @@ def read_network(text: str, origin: str, *, input_shape: L.Shape | None = None, 
 def checked_network(reading: Reading, origin: str, *, input_shape: L.Shape | None = None, aux: bool = False):
     """:func:`read_network` for a :class:`Reading` already made."""
     counts = reading.counts
+    missing = _unstated(reading.root)
+    if missing is not None:
+        cls, message, hint = missing
+        raise Refused(message, cls=cls, counts=counts, hint=hint)
     if reading.unplaced is not None:
         path, cls, why = reading.unplaced
         exc = ShapesUnknown(f"{path}: shapes unknown from {cls}: {why}", cls=cls, counts=counts,
@@ -1861,6 +2065,31 @@ def checked_network(reading: Reading, origin: str, *, input_shape: L.Shape | Non
         raise Refused(f"{cls}: the total is only a lower bound: {'; '.join(open_)}", cls=cls, counts=counts,
                       hint=counts_text(counts, placed=True))
     return network(reading, origin, input_shape, aux)
+
+
+def _unstated(root: Module) -> tuple[str, str, str] | None:
+    """The first class whose sizes print(model) does not show and that have no library default (Swin's window
+    size and heads), when ``--assume`` does not state them: (class, message, hint saying what to state and where
+    to read it in the model)."""
+    given = root.assume or {}
+    for m in root.walk():
+        defaults = (entry(m) or {}).get("assume", {})
+        keys = [k for k, v in defaults.items() if v is None and k not in given]
+        if not keys:
+            continue
+        stages = _stages(m)
+        example = ",".join(f"{k}=" + "/".join(["N"] * len(stages)) for k in keys)
+        where = "; ".join(f"{k}: " + ", ".join(f"{_python_path(g[0])}.{k}" for g in stages) for k in keys)
+        return (m.cls, f"{m.cls}: print(model) does not show {', '.join(keys)}, and no library default fits "
+                       f"every model: state with --assume {example} (one value for every stage, or one for all; "
+                       f"stages here: {len(stages)})",
+                f"read from the model in Python: {where}")
+    return None
+
+
+def _python_path(m: Module) -> str:
+    """``features.1.0.attn`` → ``model.features[1][0].attn``."""
+    return "model" + "".join(f"[{k}]" if k.isdigit() else f".{k}" for k in m.path.split(".") if k)
 
 
 def _input_sized(why: str, reading: Reading) -> bool:

@@ -42,16 +42,24 @@
       ``"assume:KEY"``);
     * ``{"uses": [NAME, …]}`` — tensors forward() reads that the graph leaves open (attention's normed q and k):
       not reported as unused;
+    * ``{"windows": "pad"|"crop"|"merge"|"table", "window": {"assume": "window_size"}}`` — Swin's windows on a
+      channels-last tensor (:class:`.torchrepr.Windows`): pad to a multiple of the window, crop back to ``like``,
+      merge 2 × 2 patches, the relative-coordinate table; ``"timm": True``: timm's window cut to the feature map,
+      its bias table, index and attention mask held there;
     * an op's argument ``{"resolve": "q_norm.normalized_shape.0"}`` — a value read from the printed tree;
     * ``{"aux": KEY}`` — an auxiliary head reading the current tensor (``--aux``);
     * ``{"children": "rest"}`` — every child not called yet, in order.
 ``assume``
     constructor arguments print(model) does not show, with the library's defaults (timm's VisionTransformer:
     ``class_token``, ``reg_tokens``, …); the user states the model's own with ``--assume KEY=VALUE``, a note says
-    what was assumed; conditions read them as ``assume:KEY`` (true, non-zero) or ``assume:KEY=A|B``.
+    what was assumed; conditions read them as ``assume:KEY`` (true, non-zero) or ``assume:KEY=A|B``. A default of
+    ``None`` has no library default (Swin's ``window_size``, ``num_heads``): the model is refused until the user
+    states it, one value or one per stage (``num_heads=3/6/12/24``); a hidden count's factor
+    ``{"assume": KEY}`` reads it (``"span": True``: 2·v − 1).
 ``variants``
-    entries chosen by the children a module prints (``when: {"has": [...], "lacks": [...]}``): torchvision and
-    timm use the same class names (``ResNet``, ``BasicBlock``, ``InvertedResidual``) for different blocks.
+    entries chosen by the children a module prints (``when: {"has": [...], "lacks": [...]}``; ``"parent_class":
+    [...]``: only inside a parent of these classes): torchvision and timm use the same class names (``ResNet``,
+    ``BasicBlock``, ``InvertedResidual``, ``Attention``) for different blocks.
 
 The test ``tests/test_torchrepr.py`` instantiates every torch.nn class here and checks that its printed line
 gives torch's parameters and buffers; ``tests/test_torchrepr_reference.py`` reads the printed torchvision and
@@ -98,6 +106,8 @@ AVGPOOL_CONTEXTS = (
     {"parent_class": "Bottle2neck", "set": {"ceil_mode": False}},
     {"parent_class": "ResNestBottleneck", "set": {"ceil_mode": False}},
     {"parent_class": "DlaBottle2neck", "set": {"ceil_mode": False}},
+    # timm PoolFormer's Pooling: AvgPool2d(pool_size, stride=1, padding=pool_size // 2, count_include_pad=False)
+    {"parent_class": "Pooling", "set": {"ceil_mode": False, "count_include_pad": False}},
     {"parent_class": "Sequential", "parent_key": "downsample", "first": True,
      "set": {"ceil_mode": True, "count_include_pad": False}},
 )
@@ -437,15 +447,6 @@ _TORCHVISION: dict[str, dict] = {
     "EncoderBlock": {"kind": "block", "forward": [
         "ln_1", "self_attention", "dropout", {"add": ["@", "input"], "as": "x"}, "ln_2", "mlp", {"add": ["@", "x"]}]},
     "MLPBlock": {"kind": "block", "forward": "sequential"},
-    "SwinTransformer": {"kind": "unsupported",
-                        "why": "ShiftedWindowAttention's relative position bias table ((2·window − 1)² × heads) and "
-                               "its window size are not printed; the windows need reshapes convcalc does not model"},
-    "ShiftedWindowAttention": {"kind": "unsupported", "count": "none",
-                               "hidden": [{"name": "relative_position_bias_table", "count": None,
-                                           "why": "window size and heads are not printed"}]},
-    "ShiftedWindowAttentionV2": {"kind": "unsupported", "count": "none",
-                                 "hidden": [{"name": "logit_scale", "count": None,
-                                             "why": "the number of heads is not printed"}]},
     "SwapAxes": _leaf(None, why="SwapAxes does not print which axes it swaps"),
     "WindowPartition": _leaf(None, why="WindowPartition does not print its window size"),
     "WindowDepartition": _leaf(None, why="WindowDepartition does not print its window size"),
@@ -628,10 +629,11 @@ _TIMM: dict[str, dict] = {
     "RegStage": {"kind": "block", "forward": [{"children": "rest"}]},
     # timm MLP-Mixer: token mixing is an MLP over the transposed tokens
     "MlpMixer": {"kind": "block", "variants": [
-        {"when": {"child_class": {"norm": ["LayerNorm"]}},
+        {"when": {"child_class": {"norm": ["LayerNorm", "Affine"]}},
          "forward": ["stem", "blocks", "norm", _op("mean", dim=[1], name="pool"), "head_drop?", "head"]},
     ]},
     "PatchEmbed": {"kind": "block", "variants": [
+        {"when": {"has": ["proj", "norm"], "parent_class": ["FasterNet"]}, "forward": ["proj", "norm"]},
         {"when": {"has": ["proj"], "lacks": ["pool", "conv"]},
          "forward": ["proj", _op("flatten", start_dim=2), _op("transpose", dim0=1, dim1=2, name="to_tokens"),
                      "norm?"],
@@ -652,10 +654,12 @@ _TIMM: dict[str, dict] = {
          "forward": ["conv_mid", "conv_concat", "attn?", "drop_path?"],
          "note": "OsaBlock: timm adds the identity when built with residual=True, which print(model) does not "
                  "show; it changes no count or shape"},
-        {"when": {"has": ["conv_reduction"]}, "kind": "unsupported",
-         "why": "its aggregation reads the input from before conv_reduction"},
+        {"when": {"has": ["conv_reduction", "conv_mid", "conv_concat"]}, "forward": "osa_reduction",
+         "note": "OsaBlock: timm adds the identity when built with residual=True, which print(model) does not "
+                 "show; it changes no count or shape"},
     ]},
     "SequentialAppendList": {"kind": "block", "forward": "append"},
+    "SeparableConvNormAct": {"kind": "block", "forward": ["conv_dw", "conv_pw", "bn"]},
     # timm ByobNet ("bring your own blocks"): a block adds its ``shortcut`` where it has one (printed, even Identity)
     "ByobNet": {"kind": "block", "forward": ["stem", "stages", "final_conv", "head"]},
     "Stem": {"kind": "block", "forward": "sequential"},
@@ -758,11 +762,23 @@ _TIMM: dict[str, dict] = {
     # Block: gamma_1, gamma_2; LeViT's Attention: attention_biases): only the children ViT's classes print match,
     # anything else is "open" (its own parameters would print nowhere).
     "Block": {"kind": "block", "open": True, "variants": [
+        {"when": {"has": ["blocks", "downsample"]}, "open": False,  # timm FasterNet's stage: downsample first
+         "forward": ["downsample", "blocks"]},
+        {"when": {"has": ["dwconv", "f1", "f2", "g", "dwconv2", "act"]}, "open": False,  # timm StarNet
+         "forward": ["dwconv", {"set": "x"}, {"call": "f1", "from": "x"}, "act", {"set": "a"},
+                     {"call": "f2", "from": "x"}, {"mul": ["a", "@"], "name": "star"}, "g", "dwconv2", "drop_path?",
+                     {"add": ["@", "input"]}]},
         {"when": {"has": ["norm1", "attn", "ls1", "drop_path1", "norm2", "mlp", "ls2", "drop_path2"]}, "open": False,
          "forward": ["norm1", "attn", "ls1?", "drop_path1?", {"add": ["@", "input"], "as": "x"},
                      {"call": "norm2", "from": "x"}, "mlp", "ls2?", "drop_path2?", {"add": ["@", "x"]}]},
     ]},
     "Attention": {"kind": "block", "open": True, "variants": [
+        # timm MetaFormer's (CAFormer's) Attention: qkv and proj only, no parameter of its own
+        {"when": {"has": ["qkv", "attn_drop", "proj", "proj_drop"], "parent_class": ["MetaFormerBlock"]},
+         "open": False,
+         "forward": ["qkv", _op("chunk", chunks=3, dim=-1, name="qkv_split"),
+                     {"op": {"type": "identity", "from": "qkv_split[2]", "name": "attention"}}, "proj",
+                     "proj_drop?"]},
         {"when": {"has": ["qkv", "q_norm", "k_norm", "attn_drop", "proj", "proj_drop"], "lacks": ["gate"]},
          "open": False,
          "note": "timm's Attention: q·kᵀ and the weighted sum of v are not counted as MACs (as torchvision's "
@@ -847,6 +863,236 @@ _TIMM: dict[str, dict] = {
                      "forward": [{"param": "gamma", "mode": "mul"}]},
 }
 
+# ----------------------------------------------------------------------------
+# timm's other convolutional and MetaFormer families
+# ----------------------------------------------------------------------------
+_TIMM_CNN: dict[str, dict] = {
+    # timm RepViT (unfused): RepVggDw is ``bn(conv(x) + conv1(x) + x)``; blocks and downsamples add their mixer's input
+    "RepVit": {"kind": "block", "forward": ["stem", "stages", _op("mean", dim=[2, 3], name="pool"), "head_drop?",
+                                            "head"]},
+    "RepVitStem": {"kind": "block", "forward": ["conv1", "act1", "conv2"]},
+    "RepVitStage": {"kind": "block", "forward": ["downsample", "blocks"]},
+    "RepVitDownsample": {"kind": "block", "forward": [
+        "pre_block", "spatial_downsample", "channel_downsample", {"set": "x"}, "ffn", {"add": ["@", "x"]}]},
+    "RepViTBlock": {"kind": "block", "forward": [
+        "token_mixer", "se", {"set": "x"}, "channel_mixer", {"add": ["x", "@"]}]},
+    "RepVggDw": {"kind": "block", "forward": [
+        {"call": "conv", "from": "input"}, {"call": "conv1", "from": "input"},
+        {"add": ["conv", "conv1", "input"], "name": "sum"}, "bn"]},
+    "RepVitMlp": {"kind": "block", "forward": ["conv1", "act", "conv2"]},
+    "ConvNorm": {"kind": "block", "variants": [{"when": {"has": ["c", "bn"]}, "forward": ["c", "bn"]}]},
+    "NormLinear": {"kind": "block", "variants": [{"when": {"has": ["bn", "l"]}, "forward": ["bn", "drop?", "l"]}]},
+    "RepVitClassifier": {"kind": "block", "variants": [
+        {"when": {"has": ["head", "head_dist"]},
+         "note": "timm's RepVitClassifier with head_dist in eval mode: (head(x) + head_dist(x)) / 2",
+         "forward": ["head_drop?", {"set": "x"}, {"call": "head", "from": "x"}, {"call": "head_dist", "from": "x"},
+                     {"add": ["head", "head_dist"], "name": "average"}]},
+        {"when": {"has": ["head"], "lacks": ["head_dist"]}, "forward": ["head_drop?", "head"]}]},
+    # timm MobileViT: the transformer runs on the unfolded patches. Linear, LayerNorm (v1) and 1x1 convs, GroupNorm1
+    # (v2) see every position once whatever the patch grid, so they are read on the feature map as it is (v1: channels
+    # last); where the size is not a multiple of patch_size timm interpolates (not modelled: shapes unknown)
+    **{name: {"kind": "block", "assume": {"patch_size": 2},
+              "note": f"timm's {name}: print(model) does not show patch_size (timm's mobilevit models build 2); it "
+                      "changes no count, only whether timm interpolates (refused where the size does not divide)",
+              "forward": forward}
+       for name, forward in (
+           ("MobileVitBlock", [
+               "conv_kxk", "conv_1x1",
+               {"op": {"type": "identity", "name": "unfold"}, "multiple_of": "assume:patch_size",
+                "why": "timm interpolates a feature map that is not a multiple of patch_size"},
+               _op("permute", dims=[0, 2, 3, 1], name="to_patches"), "transformer", "norm",
+               _op("permute", dims=[0, 3, 1, 2], name="fold"), "conv_proj",
+               {"if": "has:conv_fusion", "then": [{"cat": ["input", "@"], "name": "fusion_input"}, "conv_fusion"]}]),
+           ("MobileVitV2Block", [
+               {"op": {"type": "identity", "name": "unfold"}, "multiple_of": "assume:patch_size",
+                "why": "timm interpolates an input that is not a multiple of patch_size"},
+               "conv_kxk", "conv_1x1", "transformer", "norm", "conv_proj"]))},
+    "LinearTransformerBlock": {"kind": "block", "forward": [
+        "norm1", "attn", "drop_path1?", {"add": ["@", "input"], "as": "x"}, {"call": "norm2", "from": "x"}, "mlp",
+        "drop_path2?", {"add": ["@", "x"]}]},
+    "LinearSelfAttention": {"kind": "block", "variants": [
+        {"when": {"has": ["qkv_proj", "out_proj"]},
+         "note": "timm's LinearSelfAttention: the context vector (key weighted by softmax(query), summed over the "
+                 "patches) scales relu(value): no MACs counted for it, as for attention's q·k",
+         "forward": ["qkv_proj",
+                     {"op": {"type": "split", "name": "qkv", "dim": 1, "split_size_or_sections": [
+                         1, {"resolve": "out_proj.in_channels"}, {"resolve": "out_proj.in_channels"}]}},
+                     {"op": {"type": "softmax", "dim": -1, "from": "qkv[0]", "name": "context_scores"}},
+                     "attn_drop?", {"set": "scores"}, {"uses": ["scores"]},
+                     {"op": {"type": "relu", "from": "qkv[2]", "name": "value"}}, "out_proj", "out_drop?"]}]},
+    # timm StarNet: act(f1(x)) * f2(x) (the "star" operation)
+    "StarNet": {"kind": "block", "forward": ["stem", "stages", "norm", "global_pool", "flatten?", "head"]},
+    "ConvBN": {"kind": "block", "forward": "sequential"},
+    # timm MetaFormer (PoolFormer v1/v2, ConvFormer, CAFormer): attention stages run on tokens (B, N, C); read
+    # channels-last block by block (the same counts: Linear and LayerNorm see every position once)
+    "MetaFormer": {"kind": "block", "forward": ["stem", "stages", "head"]},
+    "MetaFormerStage": {"kind": "block", "forward": ["downsample", "blocks"]},
+    "MetaFormerBlock": {"kind": "block", "forward": [
+        {"if": "class:token_mixer=Attention", "then": [_op("permute", dims=[0, 2, 3, 1], name="to_tokens")]},
+        {"set": "x"}, "norm1", "token_mixer", "drop_path1?", "layer_scale1?", {"set": "y"},
+        {"call": "res_scale1", "from": "x", "as": "r"}, {"add": ["r", "y"], "as": "x"},
+        {"call": "norm2", "from": "x"}, "mlp", "drop_path2?", "layer_scale2?", {"set": "y"},
+        {"call": "res_scale2", "from": "x", "as": "r"}, {"add": ["r", "y"]},
+        {"if": "class:token_mixer=Attention", "then": [_op("permute", dims=[0, 3, 1, 2], name="to_channels")]}]},
+    "Downsampling": {"kind": "block", "forward": ["norm", "conv"]},
+    "SepConv": {"kind": "block", "forward": ["pwconv1", "act1", "dwconv", "act2", "pwconv2"]},
+    # PoolFormer's and EfficientFormer's Pooling: pool(x) - x (PiT's Pooling, with conv and fc, is another class)
+    "Pooling": {"kind": "block", "variants": [
+        {"when": {"has": ["pool"], "lacks": ["conv", "fc"]},
+         "forward": [{"call": "pool", "from": "input"}, {"op": {"type": "sub", "from": ["pool", "input"],
+                                                                "name": "minus_input"}}]}]},
+    "Scale": {"kind": "block", "hidden": [{"name": "scale", "count": "^.norm1.normalized_shape.0|^.norm1.num_channels"}],
+              "forward": [{"param": "scale", "mode": "mul"}]},
+    "StarReLU": {"kind": "block", "hidden": [{"name": "scale", "count": 1}, {"name": "bias", "count": 1}],
+                 "forward": ["relu", {"param": "scale", "mode": "mul"}, {"param": "bias", "mode": "add"}]},
+    "SquaredReLU": {"kind": "block", "forward": ["relu"]},
+    "MlpHead": {"kind": "block", "forward": ["fc1", "act", "norm", "head_drop?", "fc2"]},
+    "LayerNorm2dNoBias": _leaf("layernorm", "layernorm", ("normalized_shape",), elements="layernorm2d"),
+    "LayerNormNoBias": _leaf("layernorm", "layernorm", ("normalized_shape",)),
+    "GroupNorm1NoBias": _leaf("groupnorm", "groupnorm", ("num_groups", "num_channels")),
+    # timm ResMLP: Affine is alpha * x + beta (a weight and a bias per feature, of the tensor it meets)
+    "Affine": {"kind": "block", "hidden": [{"name": "alpha", "count": None, "per": "last"},
+                                           {"name": "beta", "count": None, "per": "last"}],
+               "forward": [{"param": "alpha", "mode": "mul"}, {"param": "beta", "mode": "add"}]},
+    "ResBlock": {"kind": "block", "variants": [
+        {"when": {"has": ["norm1", "linear_tokens", "norm2", "mlp_channels"]},
+         "hidden": [{"name": "ls1", "count": "mlp_channels.fc1.in_features"},
+                    {"name": "ls2", "count": "mlp_channels.fc1.in_features"}],
+         "forward": ["norm1", _op("transpose", dim0=1, dim1=2, name="to_channels"), "linear_tokens",
+                     _op("transpose", dim0=1, dim1=2, name="to_tokens"), {"param": "ls1", "mode": "mul"},
+                     "drop_path?", {"add": ["@", "input"], "as": "x"}, {"call": "norm2", "from": "x"},
+                     "mlp_channels", {"param": "ls2", "mode": "mul"}, "drop_path?", {"add": ["@", "x"]}]}]},
+    # timm gMLP: the gate's second half, normed and mixed over the tokens, multiplies the first
+    "SpatialGatingBlock": {"kind": "block", "forward": ["norm", "mlp_channels", "drop_path?", {"add": ["@", "input"]}]},
+    "GatedMlp": {"kind": "block", "forward": ["fc1", "act", "drop1?", "gate", "norm?", "fc2", "drop2?"]},
+    # timm RepGhostNet (unfused): the cheap operation plus its re-parameterisable fusion branches, added (not
+    # concatenated as in GhostNet)
+    "RepGhostNet": {"kind": "block", "forward": ["conv_stem", "bn1", "act1", "blocks", "global_pool", "conv_head",
+                                                 "act2", "flatten?", "classifier"]},
+    "RepGhostModule": {"kind": "block", "forward": "repghost_module"},
+    "RepGhostBottleneck": {"kind": "block", "forward": [
+        "ghost1", "conv_dw?", "bn_dw?", "se?", "ghost2", {"set": "out"},
+        {"call": "shortcut", "from": "input", "as": "sc", "optional": True}, {"add": ["out", "sc"]}]},
+    # timm FasterNet: a partial conv on the first channels, then a residual MLP
+    "FasterNet": {"kind": "block", "forward": ["patch_embed", "stages", "global_pool", "conv_head", "act", "flatten?",
+                                               "classifier"]},
+    "MLPBlock": {"kind": "block", "variants": [
+        {"when": {"has": ["mlp", "spatial_mixing"]},
+         "assume": {"layer_scale": False},
+         "hidden": [{"name": "layer_scale", "count": "mlp.0.in_channels", "when": "assume:layer_scale"}],
+         "forward": ["spatial_mixing", {"set": "x"}, "mlp", {"param": "layer_scale", "mode": "mul"}, "drop_path?",
+                     {"add": ["x", "@"]}]},
+        {"when": {"lacks": ["spatial_mixing"]}, "forward": "sequential"}]},  # torchvision ViT's MLPBlock
+    "Partial_conv3": {"kind": "block", "forward": "partial_conv"},
+    # timm RegNetV (pre-activation): the shortcut reads the pre-activated input; ``downsample`` None: no shortcut
+    "PreBottleneck": {"kind": "block", "forward": [
+        "norm1", {"set": "pre"}, "conv1", "norm2", "conv2", "se?", "norm3", "conv3",
+        {"if": "has:downsample", "then": ["drop_path?", {"set": "y"}, {"call": "downsample", "from": "pre", "as": "sc"},
+                                          {"add": ["y", "sc"]}]}]},
+    # timm GCNet's global context: an attention-pooled (or mean) context, through mlp_scale (a gate) and mlp_add
+    "GlobalContext": {"kind": "block",
+                      "note": "timm's GlobalContext: the context (the input weighted by softmax(conv_attn(x)) over the "
+                              "positions) is shown as a mean over the positions, its shape; no MACs counted for the "
+                              "weighting",
+                      "forward": [
+        {"if": "has:conv_attn", "then": [{"call": "conv_attn", "from": "input", "as": "attn"}, {"uses": ["attn"]}]},
+        {"op": {"type": "mean", "from": "input", "dim": [2, 3], "keepdim": True, "name": "context"}, "as": "context"},
+        {"set": "x", "to": "input"},
+        {"if": "has:mlp_scale", "then": [{"call": "mlp_scale", "from": "context"}, "gate",
+                                         {"mul": ["x", "@"], "name": "scale", "as": "x"}]},
+        {"if": "has:mlp_add", "then": [{"call": "mlp_add", "from": "context"}, {"add": ["x", "@"], "name": "add"}]}]},
+    "SpatialGatingUnit": {"kind": "block", "forward": [
+        _op("chunk", chunks=2, dim=-1, name="uv"), {"call": "norm", "from": "uv[1]"},
+        _op("transpose", dim0=1, dim1=2, name="to_channels"), "proj", _op("transpose", dim0=1, dim1=2, name="back"),
+        {"mul": ["uv[0]", "@"], "name": "gate"}]},
+}
+
+# ----------------------------------------------------------------------------
+# transformers: Swin (torchvision, timm), …
+# ----------------------------------------------------------------------------
+#: Swin's window size and heads (per stage) are constructor arguments print(model) does not show, and no library
+#: default fits every model: required (None), stated with ``--assume window_size=7,num_heads=3/6/12/24``
+SWIN_ASSUME = {"window_size": None, "num_heads": None}
+_WINDOW = {"assume": "window_size"}
+_SPAN = {"assume": "window_size", "span": True}  # 2·w − 1 relative positions along one axis
+#: q·kᵀ, the bias and the weighted sum of v carry no weights: shown as v passed on (no MACs, as the reference counts)
+_ATTEND = [_op("chunk", chunks=3, dim=-1, name="qkv_split"),
+           {"op": {"type": "identity", "from": "qkv_split[2]", "name": "attention"}}]
+#: torchvision's shifted_window_attention: the feature map padded to a multiple of the window (qkv and proj run on
+#: the padded tokens, with F.linear), cropped back after proj
+_TV_WINDOWS = [{"windows": "pad", "window": _WINDOW}, "qkv", *_ATTEND, "proj", {"windows": "crop", "like": "input"}]
+
+_TRANSFORMERS: dict[str, dict] = {
+    "SwinTransformer": {"kind": "block", "variants": [
+        {"when": {"has": ["features", "norm", "permute", "avgpool", "flatten", "head"]},  # torchvision
+         "forward": ["features", "norm", "permute", "avgpool", "flatten", "head"]},
+        {"when": {"has": ["patch_embed", "layers", "head"]}, "forward": "timm_swin"},  # timm
+    ]},
+    "SwinTransformerStage": {"kind": "block", "forward": ["downsample?", "blocks"]},  # timm
+    "SwinTransformerBlock": {"kind": "block", "variants": [
+        {"when": {"has": ["norm1", "attn", "stochastic_depth", "norm2", "mlp"]},  # torchvision
+         "forward": ["norm1", "attn", "stochastic_depth", {"add": ["@", "input"], "as": "x"},
+                     {"call": "norm2", "from": "x"}, "mlp", "stochastic_depth", {"add": ["@", "x"]}]},
+        {"when": {"has": ["norm1", "attn", "drop_path1", "norm2", "mlp", "drop_path2"]},  # timm
+         "forward": ["norm1", "attn", "drop_path1?", {"add": ["@", "input"], "as": "x"},
+                     {"call": "norm2", "from": "x"}, "mlp", "drop_path2?", {"add": ["@", "x"]}]},
+    ]},
+    # timm's Swin V1 attention: its window is cut to the feature map where that is smaller, so its relative position
+    # table (parameters), index and a shifted block's attention mask (buffers) are sized where the shapes are known
+    # (held by its window_pad); the window pad and crop are the block's (_attn), drawn here around qkv and proj
+    "WindowAttention": {"kind": "block", "open": True, "variants": [
+        {"when": {"has": ["qkv", "attn_drop", "proj", "proj_drop", "softmax"], "lacks": ["cpb_mlp"]}, "open": False,
+         "assume": {**SWIN_ASSUME, "always_partition": False, "strict_img_size": True},
+         "hidden": [{"name": "relative_position_bias_table", "count": None, "placed": True},
+                    {"name": "relative_position_index", "count": None, "buffer": True, "placed": True},
+                    {"name": "attn_mask", "count": None, "buffer": True, "placed": True}],
+         "note": "timm's WindowAttention (Swin): the window cut to the feature map where that is smaller "
+                 "(always_partition=False); a shifted block's attention mask is a buffer (strict_img_size=True); "
+                 "qkv and proj run on the windows, the feature map padded to a multiple of the window size",
+         "forward": [{"windows": "pad", "window": _WINDOW, "timm": True}, "qkv", *_ATTEND, "proj", "proj_drop?",
+                     {"windows": "crop", "like": "input"}]},
+    ]},
+    "SwinTransformerBlockV2": {"kind": "block", "variants": [
+        {"when": {"has": ["norm1", "attn", "stochastic_depth", "norm2", "mlp"]},  # torchvision: norms after
+         "forward": ["attn", "norm1", "stochastic_depth", {"add": ["@", "input"], "as": "x"},
+                     {"call": "mlp", "from": "x"}, "norm2", "stochastic_depth", {"add": ["@", "x"]}]},
+    ]},
+    "ShiftedWindowAttention": {"kind": "block", "variants": [
+        {"when": {"has": ["qkv", "proj"], "lacks": ["cpb_mlp"]},
+         "assume": SWIN_ASSUME,
+         "hidden": [{"name": "relative_position_bias_table", "count": [_SPAN, _SPAN, {"assume": "num_heads"}],
+                     "why": "its size, (2·window − 1)² × heads, needs --assume window_size=…,num_heads=…"},
+                    {"name": "relative_position_index", "count": [_WINDOW] * 4, "buffer": True,
+                     "why": "its size, window⁴, needs --assume window_size=…"}],
+         "note": "torchvision's ShiftedWindowAttention: qkv and proj run on the windows, the feature map padded to a "
+                 "multiple of the window size; q·kᵀ and the weighted sum of v are not counted as MACs",
+         "forward": _TV_WINDOWS},
+    ]},
+    "ShiftedWindowAttentionV2": {"kind": "block", "variants": [
+        {"when": {"has": ["qkv", "proj", "cpb_mlp"]},
+         "assume": {"window_size": None},
+         "hidden": [{"name": "logit_scale", "count": "cpb_mlp.2.out_features"},
+                    {"name": "relative_coords_table", "count": [_SPAN, _SPAN, 2], "buffer": True,
+                     "why": "its size, (2·window − 1)² × 2, needs --assume window_size=…"},
+                    {"name": "relative_position_index", "count": [_WINDOW] * 4, "buffer": True,
+                     "why": "its size, window⁴, needs --assume window_size=…"}],
+         "note": "torchvision's ShiftedWindowAttentionV2: cpb_mlp reads the (2·window − 1)² relative coordinates; "
+                 "qkv and proj run on the windows, the feature map padded to a multiple of the window size",
+         "forward": [{"windows": "table", "window": _WINDOW, "from": "input"}, "cpb_mlp", {"set": "bias"},
+                     {"uses": ["bias"]}, {"windows": "pad", "window": _WINDOW, "from": "input"}, "qkv", *_ATTEND,
+                     "proj", {"windows": "crop", "like": "input"}]},
+    ]},
+    "PatchMerging": {"kind": "block", "variants": [
+        {"when": {"has": ["reduction", "norm"], "child_class": {"reduction": ["Conv2d"]}},  # timm FasterNet
+         "forward": ["reduction", "norm"]},
+        {"when": {"has": ["reduction", "norm"]},  # torchvision and timm: 2 × 2 neighbours → norm → reduction
+         "forward": [{"windows": "merge"}, "norm", "reduction"]},
+    ]},
+    "PatchMergingV2": {"kind": "block", "variants": [
+        {"when": {"has": ["reduction", "norm"]}, "forward": [{"windows": "merge"}, "reduction", "norm"]},
+    ]},
+}
+
 #: torchvision and timm classes whose forward() convcalc does not model (yet): counted (their own parameters, if
 #: any, print nowhere: a lower bound), never guessed. The models of the reference sample that use them are refused
 #: naming the class. A user's class of the same name is refused too: rename it, or write the spec.
@@ -855,25 +1101,26 @@ UNMODELLED: dict[str, tuple[str, ...]] = {
         "Beit", "CPUBone", "CSATv2", "Cait", "CoaT", "ConVit", "CrossVit", "CspNext", "DaVit",
         "DeepseekVitClassifier", "DeepseekVitEncoder", "EdgeNeXt", "EfficientFormer", "EfficientFormerV2",
         "EfficientViM", "EfficientViMDistilled", "EfficientVit", "EfficientVitLarge", "EfficientVitMsra", "Eva",
-        "FastVit", "FasterNet", "FocalNet", "Gemma4VitClassifier", "Gemma4VitEncoder", "GlobalContextVit",
+        "FastVit", "FocalNet", "Gemma4VitClassifier", "Gemma4VitEncoder", "GlobalContextVit",
         "Hiera", "HieraDet", "HighPerfGpuNet", "IFormer", "InceptionResnetV2",
-        "LCNetV2", "Levit", "LevitDistilled", "LowFormer", "MambaOut", "MaxxVit", "MetaFormer", "MetaNeXt",
+        "LCNetV2", "Levit", "LevitDistilled", "LowFormer", "MambaOut", "MaxxVit", "MetaNeXt",
         "MobileNetV5", "MultiScaleVit", "NASNetALarge", "NaFlexVit", "Nest", "NextViT", "PNASNet5Large",
-        "PoolingVisionTransformer", "PyramidVisionTransformerV2", "Qwen3VitClassifier", "RDNet", "RepGhostNet",
-        "RepVit", "SHViT", "Sequencer2d", "StarNet", "SwiftFormer", "SwinTransformerV2",
+        "PoolingVisionTransformer", "PyramidVisionTransformerV2", "Qwen3VitClassifier", "RDNet", 
+        "SHViT", "Sequencer2d", "SwiftFormer", "SwinTransformerV2",
         "SwinTransformerV2Cr", "TNT", "TinyVit", "Twins", "VOLO", "Visformer",
         "VisionTransformerRelPos", "VisionTransformerSAM", "Xception", "Xcit",
     ),
     "timm blocks": (
-        "CondConvResidual", "GlobalContext",
-        "MobileAttention", "PreBottleneck",
+        "CondConvResidual", 
+        "MobileAttention", 
     ),
 }
 #: classes that print a module they share at every place it is used (torch counts its parameters once)
 SHARED = {"CoaT": "CoaT shares its convolutional position encodings and relative position encodings between "
                   "blocks, and print(model) shows them at every block"}
 
-CLASSES: dict[str, dict] = {**_TORCH_NN, **_TORCHVISION, **_TIMM}
+CLASSES: dict[str, dict] = {**_TORCH_NN, **_TORCHVISION, **_TIMM, **_TIMM_CNN}
+CLASSES.update(_TRANSFORMERS)
 for _group, _names in UNMODELLED.items():
     for _name in _names:
         CLASSES.setdefault(_name, {"kind": "unsupported", "open": True,

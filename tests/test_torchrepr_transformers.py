@@ -1,0 +1,92 @@
+"""print(model) of transformer families read back (Swin, …): the vocabulary's classes against torch.
+
+tests/data/transformer_blocks.json.xz was written by tools/transformer_blocks_reference.py (torch 2.14.1,
+torchvision 0.29.1, timm 1.0.31 in a scratch venv; none is needed here): small instances at input sizes that are
+no multiple of their windows, with torch's parameters, buffers, output shape and MACs, and the constructor
+arguments print(model) does not show (``assume``). The recorded models of tests/data/repr_reference.json.xz give
+the full models besides (tests/test_torchrepr_reference.py).
+"""
+
+from __future__ import annotations
+
+import json
+import lzma
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+
+from convcalc import analyze
+from convcalc.errors import SpecError
+from convcalc.readers import torchrepr as T
+from convcalc.readers import vocabulary as V
+
+DATA = Path(__file__).parent / "data" / "transformer_blocks.json.xz"
+
+#: the classes these cases stand for (each must be printed in at least one case)
+CLASSES = ("SwinTransformer", "SwinTransformerBlock", "SwinTransformerBlockV2", "ShiftedWindowAttention",
+           "ShiftedWindowAttentionV2", "PatchMerging", "PatchMergingV2", "SwinTransformerStage", "WindowAttention")
+
+
+@lru_cache(maxsize=1)
+def cases() -> list[dict]:
+    with lzma.open(DATA, "rt", encoding="utf-8") as f:
+        return json.load(f)["cases"]
+
+
+def _stated(case: dict) -> dict[str, str]:
+    return {k: str(v) for k, v in case["assume"].items()}
+
+
+def test_every_class_added_is_in_the_vocabulary_and_printed_in_a_case():
+    printed = "\n".join(c["text"] for c in cases())
+    for cls in CLASSES:
+        assert cls in V.CLASSES and V.CLASSES[cls].get("kind") != "unsupported", cls
+        assert f"{cls}(" in printed, cls
+
+
+@pytest.mark.parametrize("case", range(len(cases())), ids=[f"{c['class']}-{i}" for i, c in enumerate(cases())])
+def test_a_printed_transformer_reads_back_to_torchs_numbers_with_the_stated_arguments(case):
+    c = cases()[case]
+    reading = T.read(c["text"], "<test>", _stated(c))
+    counts = reading.counts
+    if counts.lower_bound:  # timm's Swin: its window is cut to the feature map, its tables sized with the shapes
+        assert all(w.endswith("(its size depends on the input)") for w in counts.why), counts.why
+        assert counts.params <= c["params"] and counts.buffers <= c["buffers"]
+    else:  # torchvision's: known before any shape
+        assert (counts.params, counts.buffers) == (c["params"], c["buffers"])
+    report = analyze(T.checked_network(reading, "<test>", input_shape=tuple(c["input"])))
+    assert report.ok, [d.line for d in report.errors]
+    assert (report.totals.params, report.totals.buffers) == (c["params"], c["buffers"])
+    assert list(report.output_shape) == c["output"]
+    assert report.totals.macs == c["macs"]  # qkv and proj on the padded windows
+
+
+@pytest.mark.parametrize("case", range(len(cases())), ids=[f"{c['class']}-{i}" for i, c in enumerate(cases())])
+def test_without_the_window_size_it_is_refused_saying_what_to_state_and_where_to_read_it(case):
+    c = cases()[case]
+    reading = T.read(c["text"], "<test>")
+    assert reading.counts.lower_bound and reading.counts.params <= c["params"]  # never silently low
+    with pytest.raises(T.Refused) as exc:
+        T.checked_network(reading, "<test>", input_shape=tuple(c["input"]))
+    message = str(exc.value)
+    assert "--assume window_size=" in message and "WindowAttention" in exc.value.cls
+    first = "model.features[1][0].attn" if "(features)" in c["text"] else "model.layers[0].blocks[0].attn"
+    second = "model.features[3][0].attn" if "(features)" in c["text"] else "model.layers[1].blocks[0].attn"
+    assert f"{first}.window_size" in exc.value.hint
+    if "num_heads" in c["assume"]:
+        assert "num_heads=" in message and f"{second}.num_heads" in exc.value.hint
+
+
+def test_per_stage_values_must_match_the_stages():
+    c = next(c for c in cases() if "num_heads" in c["assume"] and "/" in str(c["assume"]["num_heads"]))
+    with pytest.raises(SpecError, match="2 values, but ShiftedWindowAttention is in 3 stages"):
+        T.read(c["text"], "<test>", {"window_size": "7", "num_heads": "2/4"})
+    with pytest.raises(SpecError, match="expected a whole number, or one per stage"):
+        T.read(c["text"], "<test>", {"window_size": "7x7", "num_heads": "2"})
+
+
+def test_swin_v2_prints_its_heads_so_only_the_window_is_stated():
+    c = next(c for c in cases() if "ShiftedWindowAttentionV2(" in c["text"])
+    with pytest.raises(SpecError, match="--assume num_heads: no class of this model reads it"):
+        T.read(c["text"], "<test>", {"window_size": "8", "num_heads": "2"})
