@@ -65,7 +65,7 @@ def _params_exact_refusals() -> list[str]:
 
 def test_some_refused_models_have_exact_counts():
     # the sample's refusals with exact counts, which the params tests below read: fewer as more forwards are modelled
-    assert len(_params_exact_refusals()) >= 5
+    assert len(_params_exact_refusals()) >= 3
 
 
 @pytest.mark.parametrize("name", _params_exact_refusals()[:8])

@@ -34,7 +34,17 @@ CLASSES = ("BlurPool2d", "SpaceToDepth", "SelectAdaptivePool2d", "TResNet", "Nor
            "MetaFormerBlock", "Downsampling", "SepConv", "Pooling", "Scale", "StarReLU", "MlpHead",
            "LayerNorm2dNoBias", "LayerNormNoBias", "GroupNorm1NoBias", "Affine", "ResBlock", "SpatialGatingBlock",
            "GatedMlp", "SpatialGatingUnit", "PreBottleneck", "GlobalContext", "OsaBlock", "SeparableConvNormAct",
-           "RepGhostNet", "RepGhostModule", "RepGhostBottleneck", "FasterNet", "MLPBlock", "Partial_conv3")
+           "RepGhostNet", "RepGhostModule", "RepGhostBottleneck", "FasterNet", "MLPBlock", "Partial_conv3",
+           # RDNet, LCNetV2, HGNet, CSPNeXt, Inception-ResNet-v2, legacy Xception, CLIP's attention pool
+           "RDNet", "DenseStage", "DenseBlock", "BlockESE", "LCNetV2", "RepDepthwiseSeparable", "HighPerfGpuNet",
+           "HighPerfGpuStage", "HighPerfGpuBlock", "StemV1", "StemV2", "ConvBNAct", "LightConvBNAct",
+           "LearnableAffineBlock", "EseModule", "CspNext", "CspNextLayer", "CspNextBlock", "SPPBottleneck",
+           "InceptionResnetV2", "Mixed_5b", "Mixed_6a", "Mixed_7a", "Block35", "Block17", "Block8", "Xception",
+           "AttentionPool2d",
+           # MambaOut, InceptionNeXt (MetaNeXt)
+           "MambaOut", "MambaOutStage", "DownsampleNormFirst", "Downsample", "GatedConvBlock", "LayerScale",
+           "ClNormMlpClassifierHead", "MlpHead", "MetaNeXt", "MetaNeXtStage", "MetaNeXtBlock", "InceptionDWConv2d",
+           "MlpClassifierHead")
 
 
 @lru_cache(maxsize=1)
@@ -112,7 +122,9 @@ RECORDED = ("dla34", "dla60_res2net", "dpn68b", "hrnet_w18_small_v2", "ghostnetv
             "tresnet_m", "resnetblur18", "densenetblur121d", "selecsls42b", "repvit_m0_9", "repvit_m3",
             "mobilevit_s", "mobilevitv2_050", "starnet_s050", "caformer_b36", "poolformerv2_s36", "resmlp_24_224",
             "gmlp_ti16_224", "regnetv_040", "gcresnext26ts", "gc_efficientnetv2_rw_t", "ese_vovnet19b_dw",
-            "repghostnet_050", "fasternet_t2")
+            "repghostnet_050", "fasternet_t2", "rdnet_tiny", "lcnetv2_small", "hgnet_base", "hgnetv2_b6",
+            "cspnext_l", "inception_resnet_v2", "legacy_xception", "resnet50_clip", "mambaout_base", "test_mambaout",
+            "inception_next_atto")
 
 
 @pytest.mark.parametrize("name", RECORDED)
@@ -142,3 +154,36 @@ def test_condconv_prints_no_arguments_and_is_refused_by_name():
     with pytest.raises(T.Refused) as exc:
         T.count(T.parse(text))
     assert exc.value.cls == "CondConv2d"
+
+
+def test_rdnet_layer_scale_is_assumed_present_as_timm_builds_it_and_said():
+    """RDNet's ls_init_value is not printed (timm's default 1e-6: a gamma of growth_rate parameters per block); a
+    model built without one is read exactly with --assume layer_scale=false, and without it the note says so."""
+    case = next(c for c in cases() if c["class"] == "RDNet" and c.get("assume"))
+    reading = T.read(case["text"], "<t>")
+    assert any("layer_scale=true" in note for _, note in reading.notes)
+    assert T.count(T.parse(case["text"])).params > case["params"]
+
+
+def test_attention_pool_position_embedding_follows_the_stated_feat_size():
+    """timm's AttentionPool2d holds (feat_size² + 1) × C position embeddings; feat_size is not printed: timm's
+    default 7 assumed and said, the model's own stated with --assume feat_size=…; resampled for another input."""
+    case = next(c for c in cases() if c["class"] == "AttentionPool2d" and "class_token" in c["assume"])
+    reading = T.read(case["text"], "<t>")
+    assert any("feat_size=7" in note for _, note in reading.notes)
+    report = analyze(T.read_network(case["text"], "<t>", input_shape=tuple(case["input"]), assume=case["assume"]))
+    assert report.totals.params == case["params"]
+    c = 16
+    plain = analyze(T.read_network(case["text"], "<t>", input_shape=tuple(case["input"])))
+    assert plain.totals.params == case["params"] - c + (49 - 16) * c  # no class token, a 7 × 7 grid
+
+
+def test_cspnext_last_stage_adds_no_identity():
+    """CSPNeXt builds its last stage's blocks (after the SPP bottleneck) with add_identity=False (not printed)."""
+    case = next(c for c in cases() if c["class"] == "CspNext")
+    root = T.parse(case["text"])
+    stages = root.child("stages").children
+    last_block = stages[-1].children[-1].child("blocks").children[0]
+    first_block = stages[0].children[-1].child("blocks").children[0]
+    assert not any("add" in step for step in T.PATTERNS["cspnext_block"](last_block, "<t>") if isinstance(step, dict))
+    assert any("add" in step for step in T.PATTERNS["cspnext_block"](first_block, "<t>") if isinstance(step, dict))

@@ -25,7 +25,8 @@ DATA = Path(__file__).parent / "data" / "transformer_blocks.json.xz"
 
 #: the classes these cases stand for (each must be printed in at least one case)
 CLASSES = ("SwinTransformer", "SwinTransformerBlock", "SwinTransformerBlockV2", "ShiftedWindowAttention",
-           "ShiftedWindowAttentionV2", "PatchMerging", "PatchMergingV2", "SwinTransformerStage", "WindowAttention")
+           "ShiftedWindowAttentionV2", "PatchMerging", "PatchMergingV2", "SwinTransformerStage", "WindowAttention",
+           "Beit")
 
 
 @lru_cache(maxsize=1)
@@ -50,7 +51,7 @@ def test_a_printed_transformer_reads_back_to_torchs_numbers_with_the_stated_argu
     c = cases()[case]
     reading = T.read(c["text"], "<test>", _stated(c))
     counts = reading.counts
-    if counts.lower_bound:  # timm's Swin: its window is cut to the feature map, its tables sized with the shapes
+    if counts.lower_bound:  # timm's Swin and BEiT: tables sized with the shapes (the window, the patch grid)
         assert all(w.endswith("(its size depends on the input)") for w in counts.why), counts.why
         assert counts.params <= c["params"] and counts.buffers <= c["buffers"]
     else:  # torchvision's: known before any shape
@@ -62,7 +63,12 @@ def test_a_printed_transformer_reads_back_to_torchs_numbers_with_the_stated_argu
     assert report.totals.macs == c["macs"]  # qkv and proj on the padded windows
 
 
-@pytest.mark.parametrize("case", range(len(cases())), ids=[f"{c['class']}-{i}" for i, c in enumerate(cases())])
+def _swin(case: int) -> bool:
+    return cases()[case]["class"] == "SwinTransformer"
+
+
+@pytest.mark.parametrize("case", [i for i in range(len(cases())) if _swin(i)],
+                         ids=[f"{c['class']}-{i}" for i, c in enumerate(cases()) if _swin(i)])
 def test_without_the_window_size_it_is_refused_saying_what_to_state_and_where_to_read_it(case):
     c = cases()[case]
     reading = T.read(c["text"], "<test>")
@@ -90,3 +96,26 @@ def test_swin_v2_prints_its_heads_so_only_the_window_is_stated():
     c = next(c for c in cases() if "ShiftedWindowAttentionV2(" in c["text"])
     with pytest.raises(SpecError, match="--assume num_heads: no class of this model reads it"):
         T.read(c["text"], "<test>", {"window_size": "8", "num_heads": "2"})
+
+
+def test_beit_without_its_heads_is_refused_saying_where_to_read_them():
+    for c in (c for c in cases() if c["class"] == "Beit"):
+        reading = T.read(c["text"], "<test>")
+        if c["assume"].keys() == {"num_heads"}:  # built as timm's BEiTs are: a lower bound until the grid is known
+            assert reading.counts.lower_bound and reading.counts.params <= c["params"]
+        with pytest.raises(T.Refused) as exc:
+            T.checked_network(reading, "<test>", input_shape=tuple(c["input"]))
+        assert "--assume num_heads=" in str(exc.value) and exc.value.cls == "Attention"
+        assert "model.blocks[0].attn.num_heads" in exc.value.hint
+
+
+def test_beit_read_with_timms_builds_says_what_it_assumed():
+    c = next(c for c in cases() if c["class"] == "Beit" and c["assume"].get("use_abs_pos_emb"))
+    # the second case was built otherwise: with only the heads stated, its numbers differ and the notes say why
+    reading = T.read(c["text"], "<test>", {"num_heads": str(c["assume"]["num_heads"])})
+    notes = " ".join(n for _, n in reading.notes)
+    for key in ("use_abs_pos_emb=false", "use_rel_pos_bias=true", "global_pool='avg'", "layer_scale=true",
+                "qkv_bias=true"):
+        assert key in notes, key
+    report = analyze(T.checked_network(reading, "<test>", input_shape=tuple(c["input"])))
+    assert report.totals.params != c["params"]

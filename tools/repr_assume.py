@@ -54,6 +54,17 @@ def timm_swin_facts(name: str) -> dict:
             "always_partition": bool(blocks[0].always_partition), "strict_img_size": not blocks[0].dynamic_mask}
 
 
+def beit_facts(name: str) -> dict:
+    """timm's BEiT: the heads, and the constructor choices print(model) does not show."""
+    with torch.device("meta"):
+        m = timm.create_model(name, pretrained=False)
+    attn = m.blocks[0].attn
+    return {"num_heads": attn.num_heads, "qkv_bias": attn.q_bias is not None,
+            "use_rel_pos_bias": attn.relative_position_bias_table is not None,
+            "use_abs_pos_emb": m.pos_embed is not None, "layer_scale": m.blocks[0].gamma_1 is not None,
+            "global_pool": m.global_pool}
+
+
 def main() -> None:
     with lzma.open(DATA / "repr_reference.json.xz", "rt", encoding="utf-8") as f:
         models = json.load(f)["models"]
@@ -65,6 +76,15 @@ def main() -> None:
             continue
         if record["source"] == "timm" and text.startswith("SwinTransformer("):
             out[record["name"]] = timm_swin_facts(record["name"])
+            continue
+        if record["source"] == "timm" and text.startswith("Beit("):
+            out[record["name"]] = beit_facts(record["name"])
+            continue
+        if record["source"] == "timm" and "AttentionPool2d(" in text:  # CLIP ResNets: the pos embed's grid
+            with torch.device("meta"):
+                m = timm.create_model(record["name"], pretrained=False)
+            out[record["name"]] = {"feat_size": int(m.head.feat_size[0]),
+                                   "class_token": m.head.cls_token is not None}
             continue
         if record["source"] != "timm" or not text.startswith(("VisionTransformer(", "VisionTransformerDistilled(")):
             continue

@@ -101,6 +101,12 @@ class MacCounter:
                 # they run, on the tokens they get (the windows padded to a multiple of the window size)
                 self.handles.append(module.register_forward_pre_hook(self.functional_start))
                 self.handles.append(module.register_forward_hook(self.functional_end))
+            elif type(module).__name__ == "Attention" and type(module).__module__ == "timm.models.beit":
+                # timm's BEiT runs qkv with F.linear where it has q/k/v biases (else as a Linear); proj as a Linear
+                self.handles.append(module.register_forward_pre_hook(
+                    lambda mod, inputs: self.functional_start(mod, inputs, ("qkv",) if mod.q_bias is not None
+                                                              else ())))
+                self.handles.append(module.register_forward_hook(self.functional_end))
             elif type(module).__name__ in ("CondConv2d",):
                 self.unknown.add(type(module).__name__)
 
@@ -127,16 +133,19 @@ class MacCounter:
                 self.total += (t.numel() // t.shape[-1]) * w.numel()
         self.total += (tensors[0].numel() // tensors[0].shape[-1]) * e * e  # out_proj
 
-    def functional_start(self, module, inputs):
+    def functional_start(self, module, inputs, names=("qkv", "proj")):
         from torch.overrides import TorchFunctionMode
 
-        counter, weights = self, {id(module.qkv.weight), id(module.proj.weight)}
+        counter, weights = self, {id(getattr(module, n).weight) for n in names}
 
         class Linears(TorchFunctionMode):
             def __torch_function__(self, func, types, args=(), kwargs=None):
                 kwargs = kwargs or {}
-                if func is torch.nn.functional.linear and id(args[1]) in weights:
-                    counter.total += args[1].numel() * (args[0].numel() // args[0].shape[-1])
+                if func is torch.nn.functional.linear:
+                    x = args[0] if args else kwargs["input"]
+                    w = args[1] if len(args) > 1 else kwargs.get("weight")
+                    if id(w) in weights:  # BEiT passes weight= by keyword
+                        counter.total += w.numel() * (x.numel() // x.shape[-1])
                 return func(*args, **kwargs)
 
         import torch
@@ -249,7 +258,8 @@ def main() -> None:
     data = {"torch": torch.__version__, "torchvision": torchvision.__version__, "timm": timm.__version__,
             "macs_convention": "conv weight.numel() x output positions; convtranspose x input positions; "
                                "linear in x out x rows; multiheadattention in/out projections as linear; "
-                               "torchvision's ShiftedWindowAttention qkv/proj (F.linear) as linear",
+                               "torchvision's ShiftedWindowAttention qkv/proj (F.linear) as linear; "
+                               "timm BEiT's qkv (F.linear) as linear",
             "models": models}
     with lzma.open(args.output, "wt", encoding="utf-8", preset=9 | lzma.PRESET_EXTREME) as f:
         json.dump(data, f, separators=(",", ":"))

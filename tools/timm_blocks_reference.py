@@ -92,6 +92,7 @@ def cases():
         32, 8, stride=2, downsample=nn.Conv2d(32, 32, 1, stride=2))), (3, 8, 8)
 
     yield from metaformer_family_cases()
+    yield from cnn2_family_cases()
 
 
 def metaformer_family_cases():
@@ -147,6 +148,61 @@ def metaformer_family_cases():
         (3, 32, 32)
     yield "FasterNet", partial(fasternet.FasterNet, embed_dim=16, depths=(1, 1), feature_dim=64, num_classes=10,
                                layer_scale_init_value=1e-6, n_div=2), (3, 32, 32), {"layer_scale": "true"}
+
+
+def cnn2_family_cases():
+    """timm's RDNet, LCNetV2, HGNet, CSPNeXt, Inception-ResNet-v2, legacy Xception and CLIP's AttentionPool2d."""
+    from functools import partial
+
+    from timm.layers import AttentionPool2d
+    from importlib import import_module
+
+    from timm.models import cspnext, hgnet, lcnetv2, rdnet
+    from torch import nn
+
+    irv2 = import_module("timm.models.inception_resnet_v2")  # the package also registers a function of that name
+    xception = import_module("timm.models.xception")
+
+    def seq(*modules):
+        return lambda: nn.Sequential(*modules)
+
+    small_rdnet = dict(growth_rates=(8, 16), num_blocks_list=(2, 2), block_type=("Block", "BlockESE"),
+                       is_downsample_block=(None, True), num_init_features=16, num_classes=10)
+    yield "RDNet", partial(rdnet.RDNet, **small_rdnet), (3, 64, 64)
+    yield "RDNet", partial(rdnet.RDNet, **small_rdnet, ls_init_value=0), (3, 64, 64), {"layer_scale": "false"}
+    yield "LCNetV2", partial(lcnetv2.LCNetV2, scale=0.25, depths=(1, 1, 2, 2), num_classes=10), (3, 64, 64)
+
+    def hgnet_cfg(stem_type, stem_chs, light):
+        return dict(stem_type=stem_type, stem_chs=stem_chs,
+                    stage1=[16, 16, 32, 1, False, False, 3, 2], stage2=[32, 16, 48, 2, True, False, 3, 2],
+                    stage3=[48, 24, 64, 2, True, light, 5, 2], stage4=[64, 32, 64, 1, True, light, 5, 2])
+    yield "HighPerfGpuNet", partial(hgnet.HighPerfGpuNet, hgnet_cfg("v1", [8, 8, 16], False), num_classes=10,
+                                    head_hidden_size=64), (3, 64, 64)
+    yield "HighPerfGpuNet", partial(hgnet.HighPerfGpuNet, hgnet_cfg("v2", [8, 16], True), num_classes=10,
+                                    head_hidden_size=64, use_lab=True), (3, 64, 64)
+    yield "CspNext", partial(cspnext.CspNext, depths=(1, 2, 1, 1), channels=(16, 32, 48, 64), num_classes=10),\
+        (3, 64, 64)
+    yield "AttentionPool2d", seq(nn.Conv2d(3, 16, 1), AttentionPool2d(16, feat_size=4, out_features=8, num_heads=2,
+                                                                     qkv_separate=True)), (3, 4, 4),\
+        {"feat_size": "4"}
+    yield "AttentionPool2d", seq(nn.Conv2d(3, 16, 1), AttentionPool2d(16, feat_size=4, num_heads=4,
+                                                                     class_token=True)), (3, 6, 6),\
+        {"feat_size": "4", "class_token": "true"}
+    yield "Block35", seq(irv2.Block35(scale=0.17)), (320, 5, 5)
+    yield "Block17", seq(irv2.Block17(scale=0.1)), (1088, 3, 3)
+    yield "Block8", seq(irv2.Block8(scale=0.2), irv2.Block8(no_relu=True)), (2080, 3, 3)
+    yield "InceptionResnetV2", partial(irv2.InceptionResnetV2, num_classes=10), (3, 75, 75)
+    yield "Xception", partial(xception.Xception, num_classes=10), (3, 71, 71)
+    from timm.models import inception_next, mambaout
+    yield "MambaOut", partial(mambaout.MambaOut, depths=(1, 1, 2, 1), dims=(16, 24, 32, 48), num_classes=10),\
+        (3, 64, 64)
+    yield "MambaOut", partial(mambaout.MambaOut, depths=(1, 1, 1, 2), dims=(16, 24, 32, 48), num_classes=10,
+                              stem_mid_norm=False, downsample="conv_nf", ls_init_value=1e-6, conv_ratio=0.75,
+                              head_fn="norm_mlp"), (3, 64, 64)
+    yield "MetaNeXt", partial(inception_next.MetaNeXt, depths=(1, 1, 2, 1), dims=(16, 24, 32, 48),
+                              num_classes=10), (3, 64, 64)
+    yield "MetaNeXt", partial(inception_next.MetaNeXt, depths=(1, 1, 1, 1), dims=(16, 24, 32, 48),
+                              num_classes=10, ls_init_value=0), (3, 64, 64), {"layer_scale": "false"}
 
 
 def measure(build, shape) -> dict:

@@ -57,6 +57,21 @@ def cases():
         build, shape, stated = timm_swin(*args, **more)
         yield "SwinTransformer", build, shape, stated
 
+    from timm.models import beit
+
+    def timm_beit(img, heads, **more):
+        return lambda: beit.Beit(img_size=img, patch_size=8, embed_dim=32, depth=2, num_heads=heads, num_classes=10,
+                                 **more)
+
+    # as timm's BEiT models are built (relative position bias on a non-square grid, layer scale, q/v biases)
+    yield "Beit", timm_beit((48, 64), 2, use_abs_pos_emb=False, use_rel_pos_bias=True, init_values=0.1), \
+        (3, 48, 64), {"num_heads": 2}
+    # the constructor's other choices, stated
+    yield "Beit", timm_beit(40, 4, use_abs_pos_emb=True, use_rel_pos_bias=False, init_values=None, qkv_bias=False,
+                            global_pool="token"), (3, 40, 40), \
+        {"num_heads": 4, "use_abs_pos_emb": True, "use_rel_pos_bias": False, "layer_scale": False,
+         "qkv_bias": False, "global_pool": "token"}
+
 
 def measure(build, input_shape, assume) -> dict:
     import torch

@@ -302,6 +302,8 @@ def _matches(m: Module, when: dict) -> bool:
         return False
     if "parent_class" in when and (m.parent is None or m.parent.cls not in when["parent_class"]):
         return False
+    if "root_class" in when and _root(m).cls not in when["root_class"]:  # only inside a model of these classes
+        return False
     if "child_class" in when:
         for key, classes in when["child_class"].items():
             c = m.child(key)
@@ -473,6 +475,8 @@ def _hidden_count(m: Module, hidden: dict, origin: str) -> tuple[int, int, bool]
             v = assumed(m, factor["assume"], origin)
             if isinstance(v, int) and factor.get("span"):
                 v = 2 * v - 1
+            if isinstance(v, int) and factor.get("grid_tokens"):  # feat_size² positions and one token
+                v = v * v + 1
         else:
             v = resolve(m, factor, origin)
         if not isinstance(v, int) or isinstance(v, bool):
@@ -1247,6 +1251,132 @@ PATTERNS = {"res2net": _res2net_block, "split_attention": _split_attention, "mob
 PATTERNS["timm_swin"] = _timm_swin
 
 
+def _beit(m: Module, origin: str) -> list:
+    """timm's Beit: PatchEmbed's conv, then (with relative position bias) every block's table and index, sized by
+    the patch grid (held here, where the grid is known: the blocks see tokens), the tokens, the class token, the
+    position embedding (use_abs_pos_emb), the blocks, the pool (``global_pool``: the mean of the patch tokens, or
+    the class token), fc_norm and the head."""
+    if not m.present("patch_embed") or not m.child("patch_embed").present("proj") or m.present("rel_pos_bias"):
+        raise _Unplaceable(m, f"{m.cls}: read with timm's PatchEmbed and no shared relative position bias only")
+    blocks = [b for b in m.child("blocks").children if not b.none] if m.present("blocks") else []
+    steps: list = ["patch_embed.proj"]
+    if blocks and _condition(m, "assume:use_rel_pos_bias", origin):
+        attns = [b.child("attn") for b in blocks]
+        if not all(a is not None and "num_heads" in (entry(a) or {}).get("assume", {}) for a in attns):
+            raise _Unplaceable(m, f"{m.cls}: a block's attention is not BEiT's")
+        heads = {assumed(a, "num_heads", origin) for a in attns}
+        if len(heads) != 1 or not isinstance(next(iter(heads)), int):
+            raise _Unplaceable(m, f"{m.cls}: its heads are not known (--assume num_heads=…)")
+        steps.append({"param": "relative_position_bias_table", "mode": "none", "heads": heads.pop(),
+                      "copies": len(attns)})
+    steps += [{"op": {"type": "flatten", "start_dim": 2}},
+              {"op": {"type": "transpose", "dim0": 1, "dim1": 2, "name": "to_tokens"}}, "patch_embed.norm?",
+              {"param": "cls_token", "mode": "cat", "tokens": 1},
+              {"if": "assume:use_abs_pos_emb", "then": [{"param": "pos_embed", "mode": "add"}]},
+              "pos_drop?", "blocks", "norm?",
+              {"if": "assume:global_pool=avg", "then": [
+                  {"op": {"type": "pad", "pad": [0, 0, -1, 0], "name": "patch_tokens"}},
+                  {"op": {"type": "mean", "dim": [1], "name": "pool"}}]},
+              {"if": "assume:global_pool=token", "then": [
+                  {"op": {"type": "split", "split_size_or_sections": 1, "dim": 1, "name": "tokens"}},
+                  {"op": {"type": "flatten", "from": "tokens[0]", "name": "class_output"}}]},
+              "fc_norm?", "head_drop?", "head"]
+    return steps
+
+
+PATTERNS["beit"] = _beit
+
+
+def _lcnet_rep_dw(m: Module, origin: str) -> list:
+    """timm LCNetV2's RepDepthwiseSeparable: ``dw_act(dw_conv(x))``, or unfused ``dw_act(Σ dw_conv_list[i](x))``;
+    se, pw_conv; the input added (use_shortcut, not printed) where LCNetV2 builds it: a re-parameterisable depthwise
+    conv, a pointwise conv not split, the shape kept."""
+    branches = _members(m, "dw_conv_list")
+    if m.present("dw_conv"):
+        steps: list = ["dw_conv"]
+    elif branches:
+        steps = _sum_of(branches, "input", "dw")
+    else:
+        raise _Unplaceable(m, "RepDepthwiseSeparable without a printed dw_conv or dw_conv_list")
+    steps += ["dw_act", "se", "pw_conv"]
+    pw = m.child("pw_conv")
+    if branches and pw is not None and pw.cls != "Sequential" and _keeps_shape(m, origin):
+        steps.append({"add": ["@", "input"]})
+    return steps
+
+
+def _hgnet_block(m: Module, origin: str) -> list:
+    """timm HGNet's HighPerfGpuBlock: ``cat([x, l0(x), l1(l0(x)), …])`` → aggregation; the input added (residual,
+    not printed: every block of a stage but the first) where the shape allows."""
+    layers = _members(m, "layers")
+    if not layers or not m.present("aggregation"):
+        raise _Unplaceable(m, "HighPerfGpuBlock without printed layers and aggregation")
+    steps: list = [*layers, {"cat": ["input", *(k.replace(".", "_") for k in layers)], "name": "concat"},
+                   "aggregation"]
+    if _keeps_shape(m, origin):
+        steps += ["drop_path?", {"add": ["@", "input"]}]
+    return steps
+
+
+def _cspnext_block(m: Module, origin: str) -> list:
+    """timm CSPNeXt's CspNextBlock: ``conv2(conv1(x))``, plus the input (add_identity, not printed) where the shape
+    allows, except in the last stage (its CspNextLayer follows an SPPBottleneck)."""
+    steps: list = ["conv1", "conv2"]
+    layer = m.parent.parent if m.parent is not None else None
+    stage = layer.parent if layer is not None else None
+    last = (stage is not None and layer in stage.children
+            and any(c.cls == "SPPBottleneck" for c in stage.children[:stage.children.index(layer)]))
+    if not last and _keeps_shape(m, origin):
+        steps += ["drop_path?", {"add": ["@", "input"]}]
+    return steps
+
+
+def _spp_bottleneck(m: Module, origin: str) -> list:
+    """timm's SPPBottleneck: ``conv2(cat([x, pool_i(x) …]))`` with ``x = conv1(input)``."""
+    pools = _members(m, "poolings")
+    if not pools:
+        raise _Unplaceable(m, "SPPBottleneck without printed poolings")
+    return ["conv1", {"set": "x"}, *({"call": p, "from": "x"} for p in pools),
+            {"cat": ["x", *(p.replace(".", "_") for p in pools)], "name": "concat"}, "conv2"]
+
+
+def _gated_conv_block(m: Module, origin: str) -> list:
+    """timm MambaOut's GatedConvBlock (channels-last): ``fc1(norm(x))`` split into g, i, c (hidden, hidden − conv
+    channels, conv channels: fc2 reads hidden, conv the conv channels); ``fc2(act(g) · cat(i, dwconv(c)))``, ls,
+    plus the input."""
+    hidden = resolve(m, "fc2.in_features", origin)
+    conv = resolve(m, "conv.in_channels", origin)
+    wide = resolve(m, "fc1.out_features", origin)
+    if not all(isinstance(v, int) for v in (hidden, conv, wide)) or wide != 2 * hidden or not 0 < conv <= hidden:
+        raise _Unplaceable(m, "GatedConvBlock: fc1, conv and fc2 do not fit timm's split")
+    steps: list = ["norm", "fc1", {"op": {"type": "split", "split_size_or_sections": [hidden, hidden - conv, conv],
+                                          "dim": -1, "name": "gic"}},
+                   {"op": {"type": "permute", "dims": [0, 3, 1, 2], "from": "gic[2]", "name": "to_channels_first"}},
+                   "conv", {"op": {"type": "permute", "dims": [0, 2, 3, 1], "name": "to_channels_last"}}]
+    steps.append({"cat": (["gic[1]"] if hidden > conv else []) + ["@"], "dim": -1, "name": "ic"})
+    steps += [{"set": "ic"}, {"call": "act", "from": "gic[0]"}, {"mul": ["act", "ic"], "name": "gate"}, "fc2", "ls?",
+              "drop_path?", {"add": ["@", "input"]}]
+    return steps
+
+
+def _inception_dw(m: Module, origin: str) -> list:
+    """timm InceptionNeXt's InceptionDWConv2d: the channels split (in − 3·gc, gc, gc, gc); the first passed on, the
+    others through dwconv_hw, dwconv_w, dwconv_h; concatenated. in_chs is the block's norm's."""
+    gc = resolve(m, "dwconv_hw.in_channels", origin)
+    dim = resolve(m, "^.norm.num_features|^.norm.normalized_shape.0", origin) if m.parent is not None else None
+    if not isinstance(gc, int) or not isinstance(dim, int) or dim < 3 * gc:
+        raise _Unplaceable(m, "InceptionDWConv2d: how many channels it passes on untouched is not printed")
+    return [{"op": {"type": "split", "split_size_or_sections": [dim - 3 * gc, gc, gc, gc], "dim": 1,
+                    "name": "x_split"}},
+            {"call": "dwconv_hw", "from": "x_split[1]"}, {"call": "dwconv_w", "from": "x_split[2]"},
+            {"call": "dwconv_h", "from": "x_split[3]"}, {"cat": ["x_split[0]", "dwconv_hw", "dwconv_w", "dwconv_h"]}]
+
+
+PATTERNS.update({"lcnet_rep_dw": _lcnet_rep_dw, "hgnet_block": _hgnet_block, "cspnext_block": _cspnext_block,
+                 "spp_bottleneck": _spp_bottleneck,
+                 "gated_conv_block": _gated_conv_block, "inception_dw": _inception_dw})
+
+
 def _key_name(key: str, position: int) -> str | None:
     """A child's name: its key, unless that is just its position (``(0)``)."""
     return None if key == str(position) else key
@@ -1602,6 +1732,9 @@ class _Steps:
             settings.update(params=None, buffers=0, unknown=False, per=(hidden or {}).get("per"))
         if step.get("type"):  # the row's type (timm's RmsNorm: a weight per feature, shown as rmsnorm)
             settings["type"] = step["type"]
+        for key in ("heads", "copies"):  # ``per: "relpos"``: BEiT's relative position tables, sized by the grid
+            if key in step:
+                settings[key] = step[key]
         self.placed_params.add(step["param"])
         item = self.b.param(settings, self.fresh(step["param"]))
         source = self.current
@@ -1677,6 +1810,10 @@ class HiddenParameter(L.Layer):
     label: str = ""
     per: str | None = None  #: "channel": one parameter per channel of the tensor it meets (when ``params`` is None)
     buffers_per_channel: int = 0  #: buffer elements per channel of the tensor it meets (BlurPool2d's filter)
+    #: ``per="relpos"`` on a (C, H, W) patch grid: ``copies`` BEiT relative position tables of ((2H − 1)(2W − 1) + 3)
+    #: × ``heads`` parameters, each with its (H·W + 1)² index (a buffer)
+    heads: int = 0
+    copies: int = 1
 
     def apply(self, x: L.Shape, convention: str = "torch") -> L.Effect:
         if self.mode == "cat":
@@ -1685,6 +1822,12 @@ class HiddenParameter(L.Layer):
             out = (x[0] + self.tokens, x[1])
             n = self.tokens * x[1] if self.params is None else self.params
             return L.Effect(output_shape=out, extra_params=n, buffers=self.buffers, receptive=L.UNKNOWN)
+        if self.per == "relpos":
+            if len(x) != 3:
+                raise self.fail(f"expects a C x H x W patch grid, got {L.dims(x)}")
+            h, w = x[1], x[2]
+            return L.Effect(output_shape=x, extra_params=self.copies * self.heads * ((2 * h - 1) * (2 * w - 1) + 3),
+                            buffers=self.copies * (h * w + 1) ** 2)
         if self.params is not None:
             n = self.params
         else:
@@ -1927,7 +2070,8 @@ def network(reading: Reading, origin: str = "<repr>", input_shape: L.Shape | Non
             type=s.get("type") or {"cat": "concat", "none": "parameter"}.get(s["mode"], s["mode"]), path=layer.path,
             name=layer.name,
             mode=s["mode"], params=s.get("params"), buffers=s.get("buffers", 0), tokens=s.get("tokens", 0),
-            label=s["label"], per=s.get("per"), buffers_per_channel=s.get("buffers_per_channel", 0))
+            label=s["label"], per=s.get("per"), buffers_per_channel=s.get("buffers_per_channel", 0),
+            heads=s.get("heads", 0), copies=s.get("copies", 1))
     for marker, settings in build.samepad.items():
         patch[by_path[marker]] = lambda layer, s=settings: TfSamePad(
             type="pad", path=layer.path, name=layer.name, kernel=tuple(_listify(s["kernel"])),

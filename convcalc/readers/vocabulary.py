@@ -55,7 +55,7 @@
     what was assumed; conditions read them as ``assume:KEY`` (true, non-zero) or ``assume:KEY=A|B``. A default of
     ``None`` has no library default (Swin's ``window_size``, ``num_heads``): the model is refused until the user
     states it, one value or one per stage (``num_heads=3/6/12/24``); a hidden count's factor
-    ``{"assume": KEY}`` reads it (``"span": True``: 2·v − 1).
+    ``{"assume": KEY}`` reads it (``"span": True``: 2·v − 1; ``"grid_tokens": True``: v² + 1).
 ``variants``
     entries chosen by the children a module prints (``when: {"has": [...], "lacks": [...]}``; ``"parent_class":
     [...]``: only inside a parent of these classes): torchvision and timm use the same class names (``ResNet``,
@@ -457,6 +457,29 @@ _TORCHVISION: dict[str, dict] = {
                                                          "why": "window size and heads are not printed"}]},
 }
 
+#: timm's BEiT: its Block holds the layer scales gamma_1, gamma_2 (built with init_values, as every timm BEiT is;
+#: print(model) does not show it); its Attention, q_bias and v_bias (and k_bias, a buffer: qkv_bias), and, with
+#: use_rel_pos_bias, a relative position table and index sized by the patch grid (held by Beit, where the grid is)
+BEIT_BLOCK = {
+    "open": False, "assume": {"layer_scale": True},
+    "hidden": [{"name": "gamma_1", "count": "norm1.normalized_shape.0", "when": "assume:layer_scale"},
+               {"name": "gamma_2", "count": "norm1.normalized_shape.0", "when": "assume:layer_scale"}],
+    "note": "timm's BEiT Block: print(model) does not show init_values; its layer scales gamma_1 and gamma_2 (C "
+            "parameters each) are counted, as every timm BEiT builds them (state --assume layer_scale=false for a "
+            "model built without)",
+    "forward": ["norm1", "attn", {"param": "gamma_1", "mode": "mul"}, "drop_path1?", {"add": ["@", "input"], "as": "x"},
+                {"call": "norm2", "from": "x"}, "mlp", {"param": "gamma_2", "mode": "mul"}, "drop_path2?",
+                {"add": ["@", "x"]}]}
+BEIT_ATTENTION = {
+    "open": False, "assume": {"num_heads": None, "qkv_bias": True},
+    "hidden": [{"name": "q_bias", "count": "proj.in_features", "when": "assume:qkv_bias"},
+               {"name": "v_bias", "count": "proj.in_features", "when": "assume:qkv_bias"},
+               {"name": "k_bias", "count": "proj.in_features", "buffer": True, "when": "assume:qkv_bias"}],
+    "note": "timm's BEiT Attention: qkv runs with F.linear and the biases q_bias, k_bias (a buffer), v_bias "
+            "(qkv_bias); q·kᵀ, the relative position bias and the weighted sum of v are not counted as MACs",
+    "forward": ["qkv", _op("chunk", chunks=3, dim=-1, name="qkv_split"),
+                {"op": {"type": "identity", "from": "qkv_split[2]", "name": "attention"}}, "proj", "proj_drop?"]}
+
 # ----------------------------------------------------------------------------
 # timm
 # ----------------------------------------------------------------------------
@@ -589,7 +612,9 @@ _TIMM: dict[str, dict] = {
     ]},
     "EdgeResidual": {"kind": "block", "forward": _if_residual(
         ["conv_exp", "bn1", "aa?", "se?", "conv_pwl", "bn2", "drop_path?"])},
-    "ClassifierHead": {"kind": "block", "forward": ["global_pool", "drop?", "fc", "flatten?"]},
+    "ClassifierHead": {"kind": "block", "forward": ["global_pool", "drop?", "fc", "flatten?"], "variants": [
+        {"when": {"has": ["global_pool", "last_conv", "fc"]},  # timm HGNet's own
+         "forward": ["global_pool", "last_conv", "dropout?", "flatten?", "fc"]}]},
     "NormMlpClassifierHead": {"kind": "block", "forward": ["global_pool", "norm", "flatten", "pre_logits?", "drop?",
                                                            "fc"]},
     "ConvMlp": {"kind": "block", "variants": [
@@ -620,7 +645,11 @@ _TIMM: dict[str, dict] = {
                                        {"add": ["@", "sc"]}]},
                       ]},
     "DenseLayer": {"kind": "block", "forward": ["norm1", "conv1", "norm2", "conv2"]},
-    "DenseBlock": {"kind": "block", "forward": "dense"},
+    "DenseBlock": {"kind": "block", "forward": "dense", "variants": [
+        {"when": {"has": ["drop_path", "layers"]},  # timm RDNet: its layer scale gamma (growth_rate parameters)
+         "assume": {"layer_scale": True},
+         "hidden": [{"name": "gamma", "count": "layers.layers.4.out_channels", "when": "assume:layer_scale"}],
+         "forward": ["layers", {"param": "gamma", "mode": "mul"}, "drop_path?"]}]},
     "DenseTransition": {"kind": "block", "forward": "sequential"},
     "InceptionV3": {"kind": "block", "forward": [
         "Conv2d_1a_3x3", "Conv2d_2a_3x3", "Conv2d_2b_3x3", "Pool1", "Conv2d_3b_1x1", "Conv2d_4a_3x3", "Pool2",
@@ -662,7 +691,11 @@ _TIMM: dict[str, dict] = {
     "SeparableConvNormAct": {"kind": "block", "forward": ["conv_dw", "conv_pw", "bn"]},
     # timm ByobNet ("bring your own blocks"): a block adds its ``shortcut`` where it has one (printed, even Identity)
     "ByobNet": {"kind": "block", "forward": ["stem", "stages", "final_conv", "head"]},
-    "Stem": {"kind": "block", "forward": "sequential"},
+    "Stem": {"kind": "block", "forward": "sequential", "variants": [
+        {"when": {"has": ["conv1", "act", "conv2", "norm2"], "parent_class": ["MambaOut"]},  # timm MambaOut
+         "forward": ["conv1", {"if": "has:norm1", "then": [_op("permute", dims=[0, 2, 3, 1], name="to_last"), "norm1",
+                                                         _op("permute", dims=[0, 3, 1, 2], name="to_first")]},
+                     "act", "conv2", _op("permute", dims=[0, 2, 3, 1], name="to_channels_last"), "norm2"]}]},
     "BottleneckBlock": {"kind": "block", "variants": [
         {"when": {"has": ["conv1_1x1", "conv2_kxk", "conv3_1x1", "act"]},
          "forward": _byob_residual(["conv1_1x1", "conv2_kxk", "conv2b_kxk?", "attn?", "conv3_1x1", "attn_last?",
@@ -762,6 +795,11 @@ _TIMM: dict[str, dict] = {
     # Block: gamma_1, gamma_2; LeViT's Attention: attention_biases): only the children ViT's classes print match,
     # anything else is "open" (its own parameters would print nowhere).
     "Block": {"kind": "block", "open": True, "variants": [
+        {"when": {"has": ["layers"], "parent_class": ["DenseBlock"]}, "open": False, "forward": ["layers"]},  # RDNet
+        {"when": {"has": ["rep"], "parent_class": ["Xception"]}, "open": False,  # timm's legacy Xception
+         "forward": ["rep", {"set": "y"}, {"if": "has:skip", "then": [{"call": "skip", "from": "input"}, "skipbn",
+                                                                     {"add": ["y", "@"]}],
+                                          "else": [{"add": ["y", "input"]}]}]},
         {"when": {"has": ["blocks", "downsample"]}, "open": False,  # timm FasterNet's stage: downsample first
          "forward": ["downsample", "blocks"]},
         {"when": {"has": ["dwconv", "f1", "f2", "g", "dwconv2", "act"]}, "open": False,  # timm StarNet
@@ -771,8 +809,12 @@ _TIMM: dict[str, dict] = {
         {"when": {"has": ["norm1", "attn", "ls1", "drop_path1", "norm2", "mlp", "ls2", "drop_path2"]}, "open": False,
          "forward": ["norm1", "attn", "ls1?", "drop_path1?", {"add": ["@", "input"], "as": "x"},
                      {"call": "norm2", "from": "x"}, "mlp", "ls2?", "drop_path2?", {"add": ["@", "x"]}]},
+        {**BEIT_BLOCK, "when": {"has": ["norm1", "attn", "norm2", "mlp"], "lacks": ["ls1", "ls2"],
+                                "root_class": ["Beit"]}},
     ]},
     "Attention": {"kind": "block", "open": True, "variants": [
+        {**BEIT_ATTENTION, "when": {"has": ["qkv", "attn_drop", "proj", "proj_drop"], "lacks": ["q_norm", "k_norm"],
+                                    "parent_class": ["Block"], "root_class": ["Beit"]}},
         # timm MetaFormer's (CAFormer's) Attention: qkv and proj only, no parameter of its own
         {"when": {"has": ["qkv", "attn_drop", "proj", "proj_drop"], "parent_class": ["MetaFormerBlock"]},
          "open": False,
@@ -858,7 +900,9 @@ _TIMM: dict[str, dict] = {
                          ("RmsNorm2d", "channel"), ("SimpleNorm2d", "channel"))},
     "GroupNorm1": _leaf("groupnorm", "groupnorm", ("num_groups", "num_channels")),
     "LayerScale": {"kind": "block", "hidden": [{"name": "gamma", "count": "^.norm1.normalized_shape.0"}],
-                   "forward": [{"param": "gamma", "mode": "mul"}]},
+                   "forward": [{"param": "gamma", "mode": "mul"}], "variants": [
+        {"when": {"parent_class": ["GatedConvBlock"]},  # timm MambaOut's: one gamma per feature of the block's norm
+         "hidden": [{"name": "gamma", "count": "^.norm.normalized_shape.0"}]}]},
     "LayerScale2d": {"kind": "block", "hidden": [{"name": "gamma", "count": None, "per": "channel"}],
                      "forward": [{"param": "gamma", "mode": "mul"}]},
 }
@@ -946,7 +990,9 @@ _TIMM_CNN: dict[str, dict] = {
     "StarReLU": {"kind": "block", "hidden": [{"name": "scale", "count": 1}, {"name": "bias", "count": 1}],
                  "forward": ["relu", {"param": "scale", "mode": "mul"}, {"param": "bias", "mode": "add"}]},
     "SquaredReLU": {"kind": "block", "forward": ["relu"]},
-    "MlpHead": {"kind": "block", "forward": ["fc1", "act", "norm", "head_drop?", "fc2"]},
+    "MlpHead": {"kind": "block", "forward": ["fc1", "act", "norm", "head_drop?", "fc2"], "variants": [
+        {"when": {"has": ["norm", "pre_logits", "fc"], "parent_class": ["MambaOut"]},  # timm MambaOut: avg pool
+         "forward": [_op("mean", dim=[1, 2], name="global_pool"), "norm", "pre_logits", "head_dropout?", "fc"]}]},
     "LayerNorm2dNoBias": _leaf("layernorm", "layernorm", ("normalized_shape",), elements="layernorm2d"),
     "LayerNormNoBias": _leaf("layernorm", "layernorm", ("normalized_shape",)),
     "GroupNorm1NoBias": _leaf("groupnorm", "groupnorm", ("num_groups", "num_channels")),
@@ -1008,6 +1054,116 @@ _TIMM_CNN: dict[str, dict] = {
 }
 
 # ----------------------------------------------------------------------------
+# timm's convolutional families, continued (RDNet, LCNetV2, HGNet, CSPNeXt, Inception-ResNet-v2, legacy Xception,
+# CLIP's attention pool)
+# ----------------------------------------------------------------------------
+_TIMM_CNN2: dict[str, dict] = {
+    # timm RDNet: a DenseStage concatenates its input and every DenseBlock's output (each block reads all of them)
+    "RDNet": {"kind": "block", "forward": ["stem", "dense_stages", "norm_pre?", "head"]},
+    "DenseStage": {"kind": "block", "forward": "dense"},
+    "BlockESE": {"kind": "block", "forward": ["layers"]},
+    # timm LCNetV2: the re-parameterisable depthwise branches (unfused) are summed
+    "LCNetV2": {"kind": "block", "forward": ["stem", "stages", "global_pool", "conv_head", "act2", "flatten",
+                                             "classifier"]},
+    "RepDepthwiseSeparable": {"kind": "block", "forward": "lcnet_rep_dw",
+                              "note": "timm's RepDepthwiseSeparable: use_shortcut is not printed; read as LCNetV2 "
+                                      "builds it (the input added in the stage whose depthwise conv is "
+                                      "re-parameterisable and whose pointwise conv is not split, where the shape "
+                                      "allows); it changes no count or shape"},
+    # timm HGNet (v1, v2): each block concatenates its input and every layer's output, then aggregates
+    "HighPerfGpuNet": {"kind": "block", "forward": ["stem", "stages", "head"]},
+    "HighPerfGpuStage": {"kind": "block", "forward": ["downsample", "blocks"]},
+    "HighPerfGpuBlock": {"kind": "block", "forward": "hgnet_block",
+                         "note": "timm's HighPerfGpuBlock: residual is not printed (HGNet builds it for every block "
+                                 "but a stage's first): read as an add of the input where the shape allows; it "
+                                 "changes no count or shape"},
+    "StemV1": {"kind": "block", "forward": ["stem", "pool"]},
+    "StemV2": {"kind": "block", "forward": [
+        "stem1", _op("zeropad2d", padding=[0, 1, 0, 1], name="pad"), {"set": "x"}, "stem2a",
+        _op("zeropad2d", padding=[0, 1, 0, 1], name="pad2"), "stem2b", {"set": "x2"}, {"call": "pool", "from": "x"},
+        {"cat": ["pool", "x2"]}, "stem3", "stem4"]},
+    "ConvBNAct": {"kind": "block", "forward": ["conv", "bn", "act", "lab"]},
+    "LightConvBNAct": {"kind": "block", "forward": ["conv1", "conv2"]},
+    "LearnableAffineBlock": {"kind": "block", "hidden": [{"name": "scale", "count": 1}, {"name": "bias", "count": 1}],
+                             "forward": [{"param": "scale", "mode": "mul"}, {"param": "bias", "mode": "add"}]},
+    "EseModule": {"kind": "block", "forward": [_op("mean", dim=[2, 3], keepdim=True, name="squeeze"), "conv",
+                                               "sigmoid", {"mul": ["input", "@"]}]},
+    # timm CSPNeXt: the last stage's layer (after its SPP bottleneck) is built with add_identity=False
+    "CspNext": {"kind": "block", "forward": ["stem", "stages", "head"]},
+    "CspNextLayer": {"kind": "block", "forward": [
+        {"call": "short_conv", "from": "input"}, {"call": "main_conv", "from": "input"}, "blocks",
+        {"cat": ["@", "short_conv"]}, "attention", "final_conv"]},
+    "CspNextBlock": {"kind": "block", "forward": "cspnext_block"},
+    "SPPBottleneck": {"kind": "block", "forward": "spp_bottleneck"},
+    # timm Inception-ResNet-v2: Block35/17/8 add their scaled branches to the input (the scale is a constant)
+    "InceptionResnetV2": {"kind": "block", "forward": [
+        "conv2d_1a", "conv2d_2a", "conv2d_2b", "maxpool_3a", "conv2d_3b", "conv2d_4a", "maxpool_5a", "mixed_5b",
+        "repeat", "mixed_6a", "repeat_1", "mixed_7a", "repeat_2", "block8", "conv2d_7b", "global_pool",
+        "head_drop?", "classif"]},
+    **{name: {"kind": "block", "forward": "branches"} for name in ("Mixed_5b", "Mixed_6a", "Mixed_7a")},
+    **{name: {"kind": "block", "forward": [
+        *({"call": b, "from": "input"} for b in branches), {"cat": list(branches)}, "conv2d",
+        _op("identity", name="scale"), {"add": ["@", "input"]}, act]}
+       for name, branches, act in (("Block35", ("branch0", "branch1", "branch2"), "act"),
+                                   ("Block17", ("branch0", "branch1"), "act"),
+                                   ("Block8", ("branch0", "branch1"), "relu?"))},
+    # timm's legacy Xception (its block class is ``Block``: a variant of timm's Block, chosen by its children)
+    "Xception": {"kind": "block", "forward": [
+        "conv1", "bn1", "act1", "conv2", "bn2", "act2", *(f"block{i}" for i in range(1, 13)), "conv3", "bn3", "act3",
+        "conv4", "bn4", "act4", "global_pool", "fc"]},
+    # timm's AttentionPool2d (CLIP ResNets): the mean token (or a class token) put before the flattened feature map,
+    # a position embedding of feat_size² + 1 rows (not printed: resampled to the feature map), q/k/v, the first token
+    "AttentionPool2d": {"kind": "block", "variants": [
+        {"when": {"has": ["proj"]},
+         "assume": {"feat_size": 7, "class_token": False},
+         "hidden": [{"name": "cls_token", "count": "q.in_features|qkv.in_features", "when": "assume:class_token"},
+                    {"name": "pos_embed", "count": [{"assume": "feat_size", "grid_tokens": True},
+                                                    "q.in_features|qkv.in_features"]}],
+         "note": "timm's AttentionPool2d: pool_type='token' (the first token), as timm's ByobNet builds it; q·kᵀ and "
+                 "the weighted sum of v are not counted as MACs",
+         "forward": [_op("flatten", start_dim=2), _op("transpose", dim0=1, dim1=2, name="to_tokens"),
+                     {"if": "assume:class_token", "then": [{"param": "cls_token", "mode": "cat", "tokens": 1}],
+                      "else": [{"set": "x"}, _op("mean", dim=[1], keepdim=True, name="mean_token"),
+                               {"cat": ["@", "x"], "dim": 1, "name": "with_mean"}]},
+                     {"param": "pos_embed", "mode": "add"}, {"set": "t"},
+                     {"if": "has:qkv", "then": ["qkv", _op("chunk", chunks=3, dim=-1, name="qkv_split"),
+                                                {"op": {"type": "identity", "from": "qkv_split[2]",
+                                                        "name": "attention"}}],
+                      "else": [{"call": "q", "from": "t", "as": "q"}, {"call": "k", "from": "t", "as": "k"},
+                               {"call": "v", "from": "t"}, {"uses": ["q", "k"]},
+                               _op("identity", name="attention")]},
+                     "drop?", "proj", _op("split", split_size_or_sections=1, dim=1, name="tokens"),
+                     {"op": {"type": "flatten", "from": "tokens[0]", "name": "pooled"}}]},
+    ]},
+    # timm MambaOut: channels-last from the stem's end; a gated CNN block (act(g) · [i, dwconv(c)])
+    "MambaOut": {"kind": "block", "forward": ["stem", "stages", "head"]},
+    "MambaOutStage": {"kind": "block", "forward": ["downsample", "blocks"]},
+    "DownsampleNormFirst": {"kind": "block", "forward": [
+        "norm", _op("permute", dims=[0, 3, 1, 2], name="to_channels_first"), "conv",
+        _op("permute", dims=[0, 2, 3, 1], name="to_channels_last")]},
+    "Downsample": {"kind": "block", "variants": [
+        {"when": {"has": ["conv", "norm"], "parent_class": ["MambaOutStage"]},
+         "forward": [_op("permute", dims=[0, 3, 1, 2], name="to_channels_first"), "conv",
+                     _op("permute", dims=[0, 2, 3, 1], name="to_channels_last"), "norm"]}]},
+    "GatedConvBlock": {"kind": "block", "forward": "gated_conv_block"},
+    "ClNormMlpClassifierHead": {"kind": "block", "forward": [
+        _op("mean", dim=[1, 2], name="global_pool"), "norm", "pre_logits", "drop?", "fc"],
+        "note": "timm's ClNormMlpClassifierHead: pool_type is not printed (timm's default 'avg', a mean over the "
+                "channels-last feature map); a max or avgmax pool changes no count or shape"},
+    # timm InceptionNeXt (MetaNeXt): an inception depthwise conv on a part of the channels, the rest passed on
+    "MetaNeXt": {"kind": "block", "forward": ["stem", "stages", "head"]},
+    "MetaNeXtStage": {"kind": "block", "forward": ["downsample", "blocks"]},
+    "MetaNeXtBlock": {"kind": "block", "assume": {"layer_scale": True},
+                      "hidden": [{"name": "gamma", "count": "norm.num_features|norm.normalized_shape.0",
+                                  "when": "assume:layer_scale"}],
+                      "forward": ["token_mixer", "norm", "mlp", {"param": "gamma", "mode": "mul"}, "drop_path?",
+                                  {"add": ["@", "input"]}]},
+    "InceptionDWConv2d": {"kind": "block", "forward": "inception_dw"},
+    "MlpClassifierHead": {"kind": "block", "forward": ["global_pool", "fc1", "act", "norm", "drop?", "fc2"]},
+}
+
+
+# ----------------------------------------------------------------------------
 # transformers: Swin (torchvision, timm), …
 # ----------------------------------------------------------------------------
 #: Swin's window size and heads (per stage) are constructor arguments print(model) does not show, and no library
@@ -1023,6 +1179,20 @@ _ATTEND = [_op("chunk", chunks=3, dim=-1, name="qkv_split"),
 _TV_WINDOWS = [{"windows": "pad", "window": _WINDOW}, "qkv", *_ATTEND, "proj", {"windows": "crop", "like": "input"}]
 
 _TRANSFORMERS: dict[str, dict] = {
+    # timm's BEiT (v1, v2): the class token always; use_abs_pos_emb, use_rel_pos_bias and global_pool as every timm
+    # BEiT builds them (the relative position tables are sized by the patch grid, and need the heads)
+    "Beit": {"kind": "block", "variants": [
+        {"when": {"has": ["patch_embed", "blocks", "head"]},
+         "assume": {"use_abs_pos_emb": False, "use_rel_pos_bias": True, "global_pool": "avg"},
+         "hidden": [{"name": "cls_token", "count": "patch_embed.proj.out_channels"},
+                    {"name": "pos_embed", "count": None, "when": "assume:use_abs_pos_emb"},
+                    {"name": "relative_position_bias_table", "count": None, "per": "relpos",
+                     "when": "assume:use_rel_pos_bias"}],
+         "note": "timm's Beit: read as every timm BEiT model is built (use_abs_pos_emb=False, use_rel_pos_bias=True, "
+                 "global_pool='avg'); each block's relative position table ((2·H − 1)(2·W − 1) + 3) × heads and "
+                 "its index (H·W + 1)² are sized by the H × W patch grid",
+         "forward": "beit"},
+    ]},
     "SwinTransformer": {"kind": "block", "variants": [
         {"when": {"has": ["features", "norm", "permute", "avgpool", "flatten", "head"]},  # torchvision
          "forward": ["features", "norm", "permute", "avgpool", "flatten", "head"]},
@@ -1098,17 +1268,17 @@ _TRANSFORMERS: dict[str, dict] = {
 #: naming the class. A user's class of the same name is refused too: rename it, or write the spec.
 UNMODELLED: dict[str, tuple[str, ...]] = {
     "timm models": (
-        "Beit", "CPUBone", "CSATv2", "Cait", "CoaT", "ConVit", "CrossVit", "CspNext", "DaVit",
+        "CPUBone", "CSATv2", "Cait", "CoaT", "ConVit", "CrossVit", "DaVit",
         "DeepseekVitClassifier", "DeepseekVitEncoder", "EdgeNeXt", "EfficientFormer", "EfficientFormerV2",
         "EfficientViM", "EfficientViMDistilled", "EfficientVit", "EfficientVitLarge", "EfficientVitMsra", "Eva",
         "FastVit", "FocalNet", "Gemma4VitClassifier", "Gemma4VitEncoder", "GlobalContextVit",
-        "Hiera", "HieraDet", "HighPerfGpuNet", "IFormer", "InceptionResnetV2",
-        "LCNetV2", "Levit", "LevitDistilled", "LowFormer", "MambaOut", "MaxxVit", "MetaNeXt",
+        "Hiera", "HieraDet", "IFormer", 
+        "Levit", "LevitDistilled", "LowFormer", "MaxxVit", 
         "MobileNetV5", "MultiScaleVit", "NASNetALarge", "NaFlexVit", "Nest", "NextViT", "PNASNet5Large",
-        "PoolingVisionTransformer", "PyramidVisionTransformerV2", "Qwen3VitClassifier", "RDNet", 
+        "PoolingVisionTransformer", "PyramidVisionTransformerV2", "Qwen3VitClassifier", 
         "SHViT", "Sequencer2d", "SwiftFormer", "SwinTransformerV2",
         "SwinTransformerV2Cr", "TNT", "TinyVit", "Twins", "VOLO", "Visformer",
-        "VisionTransformerRelPos", "VisionTransformerSAM", "Xception", "Xcit",
+        "VisionTransformerRelPos", "VisionTransformerSAM", "Xcit",
     ),
     "timm blocks": (
         "CondConvResidual", 
@@ -1121,6 +1291,7 @@ SHARED = {"CoaT": "CoaT shares its convolutional position encodings and relative
 
 CLASSES: dict[str, dict] = {**_TORCH_NN, **_TORCHVISION, **_TIMM, **_TIMM_CNN}
 CLASSES.update(_TRANSFORMERS)
+CLASSES.update(_TIMM_CNN2)
 for _group, _names in UNMODELLED.items():
     for _name in _names:
         CLASSES.setdefault(_name, {"kind": "unsupported", "open": True,
