@@ -44,7 +44,13 @@ CLASSES = ("BlurPool2d", "SpaceToDepth", "SelectAdaptivePool2d", "TResNet", "Nor
            # MambaOut, InceptionNeXt (MetaNeXt)
            "MambaOut", "MambaOutStage", "DownsampleNormFirst", "Downsample", "GatedConvBlock", "LayerScale",
            "ClNormMlpClassifierHead", "MlpHead", "MetaNeXt", "MetaNeXtStage", "MetaNeXtBlock", "InceptionDWConv2d",
-           "MlpClassifierHead")
+           "MlpClassifierHead",
+           # SHViT
+           "SHViT", "StageBlock", "Conv2dNorm", "FFN", "SHSA", "Residual", "PatchMerging", "BasicBlock",
+           "NormLinear",
+           # EfficientFormer (v1)
+           "EfficientFormer", "Stem4", "EfficientFormerStage", "Flat", "ConvMlpWithNorm", "MetaBlock2d",
+           "MetaBlock1d", "Attention", "Downsample", "LayerScale2d", "LayerScale")
 
 
 @lru_cache(maxsize=1)
@@ -124,7 +130,7 @@ RECORDED = ("dla34", "dla60_res2net", "dpn68b", "hrnet_w18_small_v2", "ghostnetv
             "gmlp_ti16_224", "regnetv_040", "gcresnext26ts", "gc_efficientnetv2_rw_t", "ese_vovnet19b_dw",
             "repghostnet_050", "fasternet_t2", "rdnet_tiny", "lcnetv2_small", "hgnet_base", "hgnetv2_b6",
             "cspnext_l", "inception_resnet_v2", "legacy_xception", "resnet50_clip", "mambaout_base", "test_mambaout",
-            "inception_next_atto")
+            "inception_next_atto", "shvit_s1", "shvit_s4", "efficientformer_l1", "efficientformer_l7")
 
 
 @pytest.mark.parametrize("name", RECORDED)
@@ -187,3 +193,18 @@ def test_cspnext_last_stage_adds_no_identity():
     first_block = stages[0].children[-1].child("blocks").children[0]
     assert not any("add" in step for step in T.PATTERNS["cspnext_block"](last_block, "<t>") if isinstance(step, dict))
     assert any("add" in step for step in T.PATTERNS["cspnext_block"](first_block, "<t>") if isinstance(step, dict))
+
+
+def test_efficientformer_attention_reads_only_the_tokens_its_biases_are_sized_for():
+    """EfficientFormer's Attention holds num_heads × resolution² biases (timm's defaults 8 and 7, not printed: assumed
+    and said); torch adds them to the attention, so another feature-map size is refused, never guessed; a stated
+    resolution sizes the biases and the check."""
+    case = next(c for c in cases() if c["class"] == "EfficientFormer")
+    reading = T.read(case["text"], "<t>")
+    assert any("num_heads" in note and "resolution" in note for _, note in reading.notes)
+    with pytest.raises(T.ShapesUnknown, match="not 49 tokens"):
+        analyze(T.checked_network(reading, "<t>", input_shape=(3, 256, 256)))
+    blocks = sum(c["text"].count("MetaBlock1d(") for c in [case])
+    report = analyze(T.read_network(case["text"], "<t>", input_shape=(3, 256, 256), assume={"resolution": "8"}))
+    assert report.totals.params == case["params"] + blocks * 8 * (64 - 49)
+    assert report.totals.buffers == case["buffers"] + blocks * (64 ** 2 - 49 ** 2)

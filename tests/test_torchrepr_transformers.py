@@ -26,7 +26,12 @@ DATA = Path(__file__).parent / "data" / "transformer_blocks.json.xz"
 #: the classes these cases stand for (each must be printed in at least one case)
 CLASSES = ("SwinTransformer", "SwinTransformerBlock", "SwinTransformerBlockV2", "ShiftedWindowAttention",
            "ShiftedWindowAttentionV2", "PatchMerging", "PatchMergingV2", "SwinTransformerStage", "WindowAttention",
-           "Beit")
+           "Beit", "SwinTransformerV2", "SwinTransformerV2Stage", "SwinTransformerV2Block", "SwinTransformerV2Cr",
+           "SwinTransformerV2CrStage", "SwinTransformerV2CrBlock", "WindowMultiHeadAttention", "Cait", "LayerScaleBlock",
+           "LayerScaleBlockClassAttn", "ClassAttn", "TalkingHeadAttn", "Visformer", "SpatialMlp",
+           "PyramidVisionTransformerV2", "PyramidVisionTransformerStage", "OverlapPatchEmbed", "MlpWithDepthwiseConv",
+           "Twins", "LocallyGroupedAttn", "GlobalSubSampleAttn", "PosConv", "Xcit", "ConvPatchEmbed",
+           "PositionalEncodingFourier", "XCA", "XCABlock", "LPI", "ClassAttentionBlock")
 
 
 @lru_cache(maxsize=1)
@@ -64,7 +69,7 @@ def test_a_printed_transformer_reads_back_to_torchs_numbers_with_the_stated_argu
 
 
 def _swin(case: int) -> bool:
-    return cases()[case]["class"] == "SwinTransformer"
+    return cases()[case]["class"] in ("SwinTransformer", "SwinTransformerV2", "SwinTransformerV2Cr")
 
 
 @pytest.mark.parametrize("case", [i for i in range(len(cases())) if _swin(i)],
@@ -72,12 +77,17 @@ def _swin(case: int) -> bool:
 def test_without_the_window_size_it_is_refused_saying_what_to_state_and_where_to_read_it(case):
     c = cases()[case]
     reading = T.read(c["text"], "<test>")
-    assert reading.counts.lower_bound and reading.counts.params <= c["params"]  # never silently low
+    assert reading.counts.lower_bound
+    if "qkv_bias" not in c["assume"]:  # built with the library's default (q and v biases): never silently low
+        assert reading.counts.params <= c["params"]
     with pytest.raises(T.Refused) as exc:
         T.checked_network(reading, "<test>", input_shape=tuple(c["input"]))
     message = str(exc.value)
-    assert "--assume window_size=" in message and "WindowAttention" in exc.value.cls
+    assert "--assume window_size=" in message and exc.value.cls in (
+        "ShiftedWindowAttention", "ShiftedWindowAttentionV2", "WindowAttention", "WindowMultiHeadAttention")
     first = "model.features[1][0].attn" if "(features)" in c["text"] else "model.layers[0].blocks[0].attn"
+    if c["class"] == "SwinTransformerV2Cr":
+        first = "model.stages[0].blocks[0].attn"
     second = "model.features[3][0].attn" if "(features)" in c["text"] else "model.layers[1].blocks[0].attn"
     assert f"{first}.window_size" in exc.value.hint
     if "num_heads" in c["assume"]:
@@ -96,6 +106,45 @@ def test_swin_v2_prints_its_heads_so_only_the_window_is_stated():
     c = next(c for c in cases() if "ShiftedWindowAttentionV2(" in c["text"])
     with pytest.raises(SpecError, match="--assume num_heads: no class of this model reads it"):
         T.read(c["text"], "<test>", {"window_size": "8", "num_heads": "2"})
+
+
+def test_timm_swin_v2_prints_its_heads_and_says_what_it_assumed():
+    c = next(c for c in cases() if c["class"] == "SwinTransformerV2" and c["assume"].keys() == {"window_size"})
+    with pytest.raises(SpecError, match="--assume num_heads: no class of this model reads it"):
+        T.read(c["text"], "<test>", {"window_size": "7", "num_heads": "2"})
+    notes = " ".join(n for _, n in T.read(c["text"], "<test>", _stated(c)).notes)
+    for key in ("always_partition=false", "strict_img_size=true", "qkv_bias=true"):
+        assert key in notes, key
+
+
+def test_cait_read_with_timms_global_pool_says_so():
+    c = next(c for c in cases() if c["class"] == "Cait" and c["assume"].get("global_pool") == "avg")
+    reading = T.read(c["text"], "<test>")
+    assert "global_pool='token'" in " ".join(n for _, n in reading.notes)
+    report = analyze(T.checked_network(reading, "<test>", input_shape=tuple(c["input"])))
+    assert (report.totals.params, list(report.output_shape)) == (c["params"], c["output"])  # pools keep the shape
+
+
+def test_twins_without_its_window_size_is_refused_saying_where_to_read_it():
+    c = next(c for c in cases() if c["class"] == "Twins" and "ws" in c["assume"])
+    reading = T.read(c["text"], "<test>")
+    assert (reading.counts.params, reading.counts.buffers) == (c["params"], c["buffers"])  # ws sizes no table
+    with pytest.raises(T.Refused) as exc:
+        T.checked_network(reading, "<test>", input_shape=tuple(c["input"]))
+    assert "--assume ws=" in str(exc.value) and exc.value.cls == "LocallyGroupedAttn"
+    assert "model.blocks[0][0].attn.ws" in exc.value.hint and "model.blocks[3][0].attn.ws" in exc.value.hint
+
+
+def test_xcit_without_its_heads_is_a_lower_bound_refused_saying_where_to_read_them():
+    c = next(c for c in cases() if c["class"] == "Xcit")
+    reading = T.read(c["text"], "<test>")
+    assert reading.counts.lower_bound and reading.counts.params < c["params"]  # the temperatures: never silently low
+    with pytest.raises(T.Refused) as exc:
+        T.checked_network(reading, "<test>", input_shape=tuple(c["input"]))
+    assert "--assume num_heads=" in str(exc.value) and exc.value.cls == "XCA"
+    assert "model.blocks[0].attn.num_heads" in exc.value.hint
+    notes = " ".join(n for _, n in T.read(c["text"], "<test>", _stated(c)).notes)
+    assert "global_pool='token'" in notes and "layer_scale=true" in notes
 
 
 def test_beit_without_its_heads_is_refused_saying_where_to_read_them():

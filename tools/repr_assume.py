@@ -54,6 +54,43 @@ def timm_swin_facts(name: str) -> dict:
             "always_partition": bool(blocks[0].always_partition), "strict_img_size": not blocks[0].dynamic_mask}
 
 
+def timm_swin_v2_facts(name: str) -> dict:
+    """timm's Swin V2 and V2-Cr: each stage's window size as built (before it is cut to the feature map; cpb_mlp and
+    meta_mlp print the heads), and the constructor choices print(model) does not show."""
+    with torch.device("meta"):
+        m = timm.create_model(name, pretrained=False)
+    windows = [w if isinstance(w, int) else w[0] for w in m._ref_window_sizes]
+    assert all(isinstance(w, int) or w[0] == w[1] for w in m._ref_window_sizes), m._ref_window_sizes
+    blocks = [b for stage in (m.stages if hasattr(m, "stages") else m.layers) for b in stage.blocks]
+    facts = {"window_size": per_stage(windows), "always_partition": bool(blocks[0].always_partition),
+             "strict_img_size": not blocks[0].dynamic_mask}
+    if hasattr(blocks[0].attn, "q_bias"):  # V2 (V2-Cr's qkv prints its bias)
+        facts["qkv_bias"] = blocks[0].attn.q_bias is not None
+    return facts
+
+
+def twins_facts(name: str) -> dict:
+    """timm's Twins: each stage's window size (ws) where its blocks have a LocallyGroupedAttn."""
+    with torch.device("meta"):
+        m = timm.create_model(name, pretrained=False)
+    windows = [next((b.attn.ws for b in stage if type(b.attn).__name__ == "LocallyGroupedAttn"), None)
+               for stage in m.blocks]
+    if all(w is None for w in windows):
+        return {}
+    assert all(w is not None for w in windows), windows
+    return {"ws": per_stage(windows)}
+
+
+def xcit_facts(name: str) -> dict:
+    """timm's XCiT: the heads (XCA's temperature), and the constructor choices print(model) does not show."""
+    with torch.device("meta"):
+        m = timm.create_model(name, pretrained=False)
+    heads = {b.attn.num_heads for b in m.blocks}
+    assert len(heads) == 1, heads
+    return {"num_heads": heads.pop(), "global_pool": m.global_pool,
+            "layer_scale": isinstance(m.cls_attn_blocks[0].gamma1, torch.nn.Parameter)}
+
+
 def beit_facts(name: str) -> dict:
     """timm's BEiT: the heads, and the constructor choices print(model) does not show."""
     with torch.device("meta"):
@@ -76,6 +113,17 @@ def main() -> None:
             continue
         if record["source"] == "timm" and text.startswith("SwinTransformer("):
             out[record["name"]] = timm_swin_facts(record["name"])
+            continue
+        if record["source"] == "timm" and text.startswith(("SwinTransformerV2(", "SwinTransformerV2Cr(")):
+            out[record["name"]] = timm_swin_v2_facts(record["name"])
+            continue
+        if record["source"] == "timm" and text.startswith("Xcit("):
+            out[record["name"]] = xcit_facts(record["name"])
+            continue
+        if record["source"] == "timm" and text.startswith("Twins("):
+            facts = twins_facts(record["name"])
+            if facts:
+                out[record["name"]] = facts
             continue
         if record["source"] == "timm" and text.startswith("Beit("):
             out[record["name"]] = beit_facts(record["name"])

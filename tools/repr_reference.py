@@ -107,6 +107,13 @@ class MacCounter:
                     lambda mod, inputs: self.functional_start(mod, inputs, ("qkv",) if mod.q_bias is not None
                                                               else ())))
                 self.handles.append(module.register_forward_hook(self.functional_end))
+            elif type(module).__name__ == "WindowAttention" and \
+                    type(module).__module__ == "timm.models.swin_transformer_v2":
+                # timm's Swin V2 runs qkv with F.linear where it has q/k/v biases (not qkv_bias_separate)
+                self.handles.append(module.register_forward_pre_hook(
+                    lambda mod, inputs: self.functional_start(
+                        mod, inputs, ("qkv",) if mod.q_bias is not None and not mod.qkv_bias_separate else ())))
+                self.handles.append(module.register_forward_hook(self.functional_end))
             elif type(module).__name__ in ("CondConv2d",):
                 self.unknown.add(type(module).__name__)
 
@@ -237,6 +244,8 @@ def main() -> None:
     parser.add_argument("-o", "--output", default="tests/data/repr_reference.json.xz")
     parser.add_argument("--only", nargs="*", help="just these model names")
     parser.add_argument("--source", choices=("torchvision", "timm", "all"), default="all")
+    parser.add_argument("--update", action="store_true",
+                        help="with --only: re-record just these models in the existing output, the rest kept")
     args = parser.parse_args()
     import timm
     import torch
@@ -259,8 +268,13 @@ def main() -> None:
             "macs_convention": "conv weight.numel() x output positions; convtranspose x input positions; "
                                "linear in x out x rows; multiheadattention in/out projections as linear; "
                                "torchvision's ShiftedWindowAttention qkv/proj (F.linear) as linear; "
-                               "timm BEiT's qkv (F.linear) as linear",
+                               "timm BEiT's and Swin V2's qkv (F.linear) as linear",
             "models": models}
+    if args.update:
+        with lzma.open(args.output, "rt", encoding="utf-8") as f:
+            old = json.load(f)
+        fresh = {rec["name"]: rec for rec in models}
+        data["models"] = [fresh.pop(rec["name"], rec) for rec in old["models"]] + list(fresh.values())
     with lzma.open(args.output, "wt", encoding="utf-8", preset=9 | lzma.PRESET_EXTREME) as f:
         json.dump(data, f, separators=(",", ":"))
 

@@ -93,6 +93,7 @@ def cases():
 
     yield from metaformer_family_cases()
     yield from cnn2_family_cases()
+    yield from cnn3_family_cases()
 
 
 def metaformer_family_cases():
@@ -203,6 +204,18 @@ def cnn2_family_cases():
                               num_classes=10), (3, 64, 64)
     yield "MetaNeXt", partial(inception_next.MetaNeXt, depths=(1, 1, 1, 1), dims=(16, 24, 32, 48),
                               num_classes=10, ls_init_value=0), (3, 64, 64), {"layer_scale": "false"}
+
+
+def cnn3_family_cases():
+    """timm's SHViT and EfficientFormer (v1)."""
+    from functools import partial
+
+    from timm.models import efficientformer, shvit
+
+    yield "SHViT", partial(shvit.SHViT, embed_dim=(16, 32, 48), partial_dim=(8, 8, 16), qk_dim=(4, 4, 4),
+                           depth=(1, 1, 2), types=("i", "s", "s"), num_classes=10), (3, 64, 64)
+    yield "EfficientFormer", partial(efficientformer.EfficientFormer, depths=(1, 1, 2, 3), embed_dims=(8, 16, 24, 32),
+                                     num_vit=2, num_classes=10), (3, 224, 224)
 
 
 def measure(build, shape) -> dict:

@@ -57,6 +57,86 @@ def cases():
         build, shape, stated = timm_swin(*args, **more)
         yield "SwinTransformer", build, shape, stated
 
+    from timm.models import swin_transformer_v2 as ts2
+
+    def timm_swin_v2(img, depths, heads, window, **more):
+        stated = {"window_size": _per_stage(list(window)) if isinstance(window, tuple) else window,
+                  **{k: more[k] for k in ("always_partition", "strict_img_size", "qkv_bias") if k in more}}
+        return (lambda: ts2.SwinTransformerV2(img_size=img, patch_size=4, embed_dim=16, depths=depths,
+                                              num_heads=heads, window_size=window, num_classes=10, **more)), \
+            (3, img, img), stated
+
+    for args, more in (((100, (2, 2, 2), (2, 4, 8), 7), {}), ((72, (2, 2, 2), (1, 2, 2), 8), {}),
+                       ((64, (2, 2, 2), (2, 2, 4), (4, 7, 8)), {}),
+                       ((64, (2, 2, 2), (2, 2, 2), 7), {"always_partition": True}),
+                       ((64, (2, 2, 1), (2, 2, 2), 5), {"strict_img_size": False, "qkv_bias": False})):
+        build, shape, stated = timm_swin_v2(*args, **more)
+        yield "SwinTransformerV2", build, shape, stated
+
+    from timm.models import swin_transformer_v2_cr as tcr
+
+    def timm_swin_v2_cr(img, depths, heads, window, **more):
+        stated = {"window_size": _per_stage(list(window)) if isinstance(window, tuple) else window,
+                  **{k: more[k] for k in ("always_partition", "strict_img_size") if k in more}}
+        return (lambda: tcr.SwinTransformerV2Cr(img_size=img, patch_size=4, embed_dim=16, depths=depths,
+                                                num_heads=heads, window_size=window, num_classes=10, **more)), \
+            (3, img, img), stated
+
+    for args, more in (((100, (2, 2, 2), (2, 4, 8), 7), {}), ((64, (2, 2, 2), (2, 2, 4), (4, 7, 8)), {}),
+                       ((64, (2, 2, 2), (2, 2, 2), 7), {"always_partition": True}),
+                       ((64, (2, 2, 1), (2, 2, 2), 5), {"strict_img_size": False, "extra_norm_period": 1})):
+        build, shape, stated = timm_swin_v2_cr(*args, **more)
+        yield "SwinTransformerV2Cr", build, shape, stated
+
+    from timm.models import cait
+
+    # CaiT: talking-heads self-attention blocks, then class-attention blocks on (class token, patches)
+    yield "Cait", (lambda: cait.Cait(img_size=48, patch_size=8, embed_dim=32, depth=2, num_heads=4, num_classes=10,
+                                     depth_token_only=2)), (3, 48, 48), {}
+    yield "Cait", (lambda: cait.Cait(img_size=(40, 56), patch_size=8, embed_dim=24, depth=1, num_heads=3,
+                                     num_classes=10, depth_token_only=1, qkv_bias=False, global_pool="avg")), \
+        (3, 40, 56), {"global_pool": "avg"}
+
+    import torch.nn as nn
+    from timm.models import visformer
+
+    # Visformer as timm's models are built (a stem, BatchNorm, stage 1 without attention), and with its defaults
+    yield "Visformer", (lambda: visformer.Visformer(
+        img_size=64, init_channels=8, embed_dim=32, depth=(2, 1, 1), num_heads=2, attn_stage="011",
+        spatial_conv="100", norm_layer=nn.BatchNorm2d, embed_norm=nn.BatchNorm2d, num_classes=10)), (3, 64, 64), {}
+    yield "Visformer", (lambda: visformer.Visformer(
+        img_size=48, init_channels=None, embed_dim=32, depth=(1, 1, 1), num_heads=4, use_pos_embed=False,
+        num_classes=10)), (3, 48, 48), {}
+
+    from timm.models import pvt_v2
+
+    # PVT-v2: spatial reduction (sr) of k and v, and the linear variant (pooled to 7 × 7); a non-square input
+    yield "PyramidVisionTransformerV2", (lambda: pvt_v2.PyramidVisionTransformerV2(
+        depths=(1, 2, 1, 1), embed_dims=(16, 32, 48, 64), num_heads=(1, 2, 3, 4), mlp_ratios=(2, 2, 2, 2),
+        num_classes=10)), (3, 72, 80), {}
+    yield "PyramidVisionTransformerV2", (lambda: pvt_v2.PyramidVisionTransformerV2(
+        depths=(1, 1, 1, 1), embed_dims=(16, 32, 48, 64), num_heads=(1, 2, 3, 4), mlp_ratios=(2, 2, 2, 2),
+        linear=True, qkv_bias=False, num_classes=10)), (3, 64, 64), {}
+
+    from timm.models import twins
+
+    # Twins: SVT (locally grouped windows, padded: 24, 12, 6, 3 against 5) and PCPVT (global sub-sampling only)
+    yield "Twins", (lambda: twins.Twins(img_size=96, embed_dims=(16, 32, 48, 64), num_heads=(1, 2, 3, 4),
+                                        mlp_ratios=(2, 2, 2, 2), depths=(2, 2, 2, 2), wss=(5, 5, 5, 5),
+                                        num_classes=10)), (3, 96, 96), {"ws": 5}
+    yield "Twins", (lambda: twins.Twins(img_size=64, embed_dims=(16, 32, 48, 64), num_heads=(1, 2, 3, 4),
+                                        mlp_ratios=(2, 2, 2, 2), depths=(1, 2, 1, 1), num_classes=10)), \
+        (3, 64, 64), {}
+
+    from timm.models import xcit
+
+    # XCiT: patch blocks on a non-square grid, class-attention blocks (with and without tokens_norm, layer scales)
+    yield "Xcit", (lambda: xcit.Xcit(img_size=(48, 64), patch_size=16, embed_dim=32, depth=2, num_heads=4,
+                                     eta=1.0, tokens_norm=True, num_classes=10)), (3, 48, 64), {"num_heads": 4}
+    yield "Xcit", (lambda: xcit.Xcit(img_size=32, patch_size=8, embed_dim=24, depth=1, num_heads=2,
+                                     cls_attn_layers=1, global_pool="avg", use_pos_embed=False, num_classes=10)), \
+        (3, 32, 32), {"num_heads": 2, "global_pool": "avg"}
+
     from timm.models import beit
 
     def timm_beit(img, heads, **more):

@@ -1287,6 +1287,61 @@ def _beit(m: Module, origin: str) -> list:
 PATTERNS["beit"] = _beit
 
 
+def _twins(m: Module, origin: str) -> list:
+    """timm's Twins: per stage its patch embedding (NCHW in, channels-last H × W × C tokens out), pos_drop, the first
+    block, the position generator (PosConv), the other blocks; NCHW again between stages; norm, the mean over the
+    tokens (``global_pool='avg'``), the head."""
+    lists = [m.child(k) for k in ("patch_embeds", "pos_drops", "blocks", "pos_block")]
+    if any(c is None for c in lists) or len({len(c.children) for c in lists}) != 1:
+        raise _Unplaceable(m, f"{m.cls}: read with one patch embedding, pos_drop, block list and PosConv per stage")
+    n = len(lists[0].children)
+    steps: list = []
+    for i in range(n):
+        blocks = [b.key for b in lists[2].children[i].children if not b.none]
+        if not blocks:
+            raise _Unplaceable(m, f"{m.cls}: stage {i} prints no block")
+        steps += [f"patch_embeds.{i}", f"pos_drops.{i}", f"blocks.{i}.{blocks[0]}", f"pos_block.{i}",
+                  *(f"blocks.{i}.{k}" for k in blocks[1:])]
+        if i < n - 1:
+            steps.append({"op": {"type": "permute", "dims": [0, 3, 1, 2], "name": "to_nchw"}})
+    return steps + ["norm?", {"if": "assume:global_pool=avg", "then": [
+        {"op": {"type": "mean", "dim": [1, 2], "name": "global_pool"}}]}, "head_drop?", "head"]
+
+
+PATTERNS["twins"] = _twins
+
+
+def _xcit(m: Module, origin: str) -> list:
+    """timm's Xcit: ConvPatchEmbed's map read channels-last (H × W × C: its tokens with their grid); the Fourier
+    position encoding is 2·hidden_dim features per position (computed from the grid alone: drawn as the grid's
+    channel mean repeated) through token_projection, added; the blocks; the tokens flattened, the class token put
+    before them, the class-attention blocks, norm, the pool (``global_pool``), the head."""
+    steps: list = ["patch_embed", {"set": "feat"}]
+    if m.present("pos_embed"):
+        hidden = resolve(m, "pos_embed.token_projection.in_channels", origin)
+        if not isinstance(hidden, int) or not 0 < hidden <= 4096:
+            raise _Unplaceable(m, f"{m.cls}: its position encoding's token_projection is not printed")
+        steps += [{"op": {"type": "mean", "from": "feat", "dim": [1], "keepdim": True, "name": "grid"}},
+                  {"set": "grid"}, {"cat": ["grid"] * hidden, "dim": 1, "name": "fourier_features"}, "pos_embed",
+                  {"op": {"type": "permute", "dims": [0, 2, 3, 1], "name": "pos_to_nhwc"}}, {"set": "pos"},
+                  {"op": {"type": "permute", "from": "feat", "dims": [0, 2, 3, 1], "name": "to_nhwc"}},
+                  {"add": ["@", "pos"]}]
+    else:
+        steps.append({"op": {"type": "permute", "dims": [0, 2, 3, 1], "name": "to_nhwc"}})
+    return steps + ["pos_drop?", "blocks", {"op": {"type": "flatten", "start_dim": 1, "end_dim": 2, "name": "tokens"}},
+                    {"param": "cls_token", "mode": "cat", "tokens": 1}, "cls_attn_blocks?", "norm",
+                    {"if": "assume:global_pool=token", "then": [
+                        {"op": {"type": "split", "split_size_or_sections": 1, "dim": 1, "name": "class_token"}},
+                        {"op": {"type": "flatten", "from": "class_token[0]", "name": "class_output"}}]},
+                    {"if": "assume:global_pool=avg", "then": [
+                        {"op": {"type": "pad", "pad": [0, 0, -1, 0], "name": "patch_tokens"}},
+                        {"op": {"type": "mean", "dim": [1], "name": "pool"}}]},
+                    "head_drop?", "head"]
+
+
+PATTERNS["xcit"] = _xcit
+
+
 def _lcnet_rep_dw(m: Module, origin: str) -> list:
     """timm LCNetV2's RepDepthwiseSeparable: ``dw_act(dw_conv(x))``, or unfused ``dw_act(Σ dw_conv_list[i](x))``;
     se, pw_conv; the input added (use_shortcut, not printed) where LCNetV2 builds it: a re-parameterisable depthwise
@@ -1375,6 +1430,40 @@ def _inception_dw(m: Module, origin: str) -> list:
 PATTERNS.update({"lcnet_rep_dw": _lcnet_rep_dw, "hgnet_block": _hgnet_block, "cspnext_block": _cspnext_block,
                  "spp_bottleneck": _spp_bottleneck,
                  "gated_conv_block": _gated_conv_block, "inception_dw": _inception_dw})
+
+
+def _shsa(m: Module, origin: str) -> list:
+    """timm SHViT's single-head attention: the first pdim channels (its pre_norm's) normed and attended, q and k
+    (qk_dim each) and v (pdim) split from qkv; the rest passed on; concatenated, then proj. dim is proj's."""
+    pdim = resolve(m, "pre_norm.num_channels", origin)
+    dim = resolve(m, "proj.1.c.in_channels", origin)
+    qkv = resolve(m, "qkv.c.out_channels", origin)
+    if not all(isinstance(v, int) for v in (pdim, dim, qkv)) or dim <= pdim or (qkv - pdim) % 2 or qkv <= pdim:
+        raise _Unplaceable(m, "SHSA: how its channels split is not printed")
+    qk = (qkv - pdim) // 2
+    return [{"op": {"type": "split", "split_size_or_sections": [pdim, dim - pdim], "dim": 1, "name": "x_split"}},
+            {"call": "pre_norm", "from": "x_split[0]"}, "qkv",
+            {"op": {"type": "split", "split_size_or_sections": [qk, qk, pdim], "dim": 1, "name": "qkv_split"}},
+            {"op": {"type": "identity", "from": "qkv_split[2]", "name": "attention"}},
+            {"cat": ["attention", "x_split[1]"]}, "proj"]
+
+
+PATTERNS["shsa"] = _shsa
+
+
+def _efficientformer_attention(m: Module, origin: str) -> list:
+    """timm EfficientFormer's Attention: qkv gives q and k (2·key_dim per head) and v (val_dim per head, proj's
+    in_features in all); the attention biases are sized by resolution², so it reads exactly that many tokens."""
+    qkv, v = resolve(m, "qkv.out_features", origin), resolve(m, "proj.in_features", origin)
+    if not isinstance(qkv, int) or not isinstance(v, int) or qkv <= v:
+        raise _Unplaceable(m, "Attention: how its qkv splits is not printed")
+    return [{"op": {"type": "identity", "name": "resolution"}, "tokens_square_of": "assume:resolution",
+             "why": "its attention biases are sized for resolution² tokens"},
+            "qkv", {"op": {"type": "split", "split_size_or_sections": [qkv - v, v], "dim": -1, "name": "qkv_split"}},
+            {"op": {"type": "identity", "from": "qkv_split[1]", "name": "attention"}}, "proj"]
+
+
+PATTERNS["efficientformer_attention"] = _efficientformer_attention
 
 
 def _key_name(key: str, position: int) -> str | None:
@@ -1618,7 +1707,7 @@ class _Steps:
                 base = op.pop("name", None) or op["type"]
                 op = {"type": op.pop("type"), "name": self.fresh(base), **op}
                 self.b.layout(op["type"], op)
-                if step.get("multiple_of") is not None:  # the spatial size must divide into patches
+                if step.get("multiple_of") is not None or step.get("tokens_square_of") is not None:
                     self.grid(op, step)
                 if isinstance(reads, list):
                     self.emit(op, [self.ref(r) for r in reads])
@@ -1683,14 +1772,16 @@ class _Steps:
     def grid(self, op: dict, step: dict) -> None:
         """A check that the tensor's spatial dims divide by ``multiple_of`` (a number, a path, or ``assume:KEY``):
         where they do not, the class resizes the input in a way convcalc does not model (shapes unknown)."""
-        spec = step["multiple_of"]
+        spec = step.get("multiple_of", step.get("tokens_square_of"))
         if isinstance(spec, str) and spec.startswith("assume:"):
             value = assumed(self.m, spec.partition(":")[2], self.b.origin)
         else:
             value = resolve(self.m, spec, self.b.origin)
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise _Unplaceable(self.m, f"{self.m.cls}: {spec} is not known")
-        self.b.grids[self.b.mark(op)] = {"multiple": value, "why": f"{self.m.cls}: {step.get('why', '')}"}
+        square = "tokens_square_of" in step  # exactly value² tokens (a table sized by a resolution)
+        self.b.grids[self.b.mark(op)] = {"multiple": 1 if square else value, "tokens": value * value if square else 0,
+                                         "why": f"{self.m.cls}: {step.get('why', '')}"}
 
     def window_op(self, step: dict) -> None:
         """Swin's window steps (:class:`Windows`): ``pad`` to a multiple of the window (``{"assume": KEY}``, or a
@@ -1704,7 +1795,14 @@ class _Steps:
             raise _Unplaceable(self.m, f"{self.m.cls}: its window size is not known (--assume window_size=…)")
         item = {"type": "pad" if mode == "crop" else "identity", "name": self.fresh(step.get("name", f"window_{mode}"))}
         settings: dict[str, Any] = {"mode": mode, "window": window}
-        if step.get("timm"):  # timm's Swin: the window fitted to the feature map, its tables and mask held here
+        if step.get("timm") in ("v2", "cr"):  # timm's Swin V2 (and V2-Cr): coordinate tables, index, mask
+            block = self.m.parent
+            if block is None or not block.key.isdigit():
+                raise _Unplaceable(self.m, f"{self.m.cls}: not in a block of a stage's ModuleList")
+            settings.update(clamp=not assumed(self.m, "always_partition", self.b.origin), coords=step["timm"],
+                            mask=mode == "pad" and bool(int(block.key) % 2)
+                            and assumed(self.m, "strict_img_size", self.b.origin))
+        elif step.get("timm"):  # timm's Swin: the window fitted to the feature map, its tables and mask held here
             heads = assumed(self.m, "num_heads", self.b.origin)
             block = self.m.parent
             if not isinstance(heads, int) or block is None or not block.key.isdigit():
@@ -1864,8 +1962,13 @@ class PatchGrid(L.Layer):
     TYPES: ClassVar = {}
     multiple: int = 1
     why: str = ""
+    tokens: int = 0  #: a tokens x features input of exactly this many tokens (0: any)
 
     def apply(self, x: L.Shape, convention: str = "torch") -> L.Effect:
+        if self.tokens and (len(x) != 2 or x[0] != self.tokens):
+            raise ShapesUnknown(f"{self.why} ({L.dims(x)}: not {self.tokens} tokens)", path=self.path or None,
+                                cls=self.why.split(":", 1)[0] or None,
+                                hint="pass the input size the model was built for, or write the spec by hand")
         if any(v % self.multiple for v in x[1:]):
             raise ShapesUnknown(f"{self.why} ({L.dims(x)} is not a multiple of {self.multiple})",
                                 path=self.path or None, cls=self.why.split(":", 1)[0] or None,
@@ -1892,11 +1995,21 @@ class Windows(L.Layer):
     clamp: bool = False
     heads: int = 0
     mask: bool = False
+    #: timm's Swin V2 (``pad``, ``"v2"``): no bias table parameters; the (2·wh − 1)(2·ww − 1) × 2 coordinate table
+    #: and the index (buffers); ``table`` with ``clamp``: the window cut to the feature map it reads. ``"cr"`` (timm's
+    #: SwinTransformerV2Cr): ``table`` the (wh·ww)² × 2 log-spaced pairwise coordinates, the buffer ``pad`` counts
+    coords: str = ""
 
     def apply(self, x: L.Shape, convention: str = "torch") -> L.Effect:
         if self.mode == "table":
-            n = 2 * self.window - 1
-            return L.Effect(output_shape=(n, n, 2), receptive=L.UNKNOWN)
+            kh = kw = self.window
+            if self.clamp:
+                if len(x) != 3:
+                    raise self.fail(f"expects a channels-last H x W x C input, got {L.dims(x)}")
+                kh, kw = min(self.window, x[0]), min(self.window, x[1])
+            if self.coords == "cr":
+                return L.Effect(output_shape=((kh * kw) ** 2, 2), receptive=L.UNKNOWN)
+            return L.Effect(output_shape=(2 * kh - 1, 2 * kw - 1, 2), receptive=L.UNKNOWN)
         if len(x) != 3:
             raise self.fail(f"expects a channels-last H x W x C input, got {L.dims(x)}")
         h, w, c = x
@@ -1905,9 +2018,10 @@ class Windows(L.Layer):
         kh = min(self.window, h) if self.clamp else self.window
         kw = min(self.window, w) if self.clamp else self.window
         out = (-(-h // kh) * kh, -(-w // kw) * kw, c)
-        params = (2 * kh - 1) * (2 * kw - 1) * self.heads
+        params = 0 if self.coords else (2 * kh - 1) * (2 * kw - 1) * self.heads
         n = kh * kw
-        buffers = n * n if self.heads else 0
+        buffers = (n * n * 2 if self.coords == "cr" else n * n + (2 * kh - 1) * (2 * kw - 1) * 2 if self.coords
+                   else n * n if self.heads else 0)
         if self.mask and (h > kh or w > kw or not self.clamp):
             buffers += (out[0] // kh) * (out[1] // kw) * n * n
         return L.Effect(output_shape=out, extra_params=params, buffers=buffers)
@@ -2079,7 +2193,7 @@ def network(reading: Reading, origin: str = "<repr>", input_shape: L.Shape | Non
     for marker, settings in getattr(build, "grids", {}).items():
         patch[by_path[marker]] = lambda layer, s=settings: PatchGrid(type="identity", path=layer.path,
                                                                      name=layer.name, multiple=s["multiple"],
-                                                                     why=s["why"])
+                                                                     tokens=s.get("tokens", 0), why=s["why"])
     for marker, settings in getattr(build, "windows", {}).items():
         patch[by_path[marker]] = lambda layer, s=settings: Windows(type="window", path=layer.path, name=layer.name,
                                                                    **s)

@@ -45,7 +45,8 @@
     * ``{"windows": "pad"|"crop"|"merge"|"table", "window": {"assume": "window_size"}}`` — Swin's windows on a
       channels-last tensor (:class:`.torchrepr.Windows`): pad to a multiple of the window, crop back to ``like``,
       merge 2 × 2 patches, the relative-coordinate table; ``"timm": True``: timm's window cut to the feature map,
-      its bias table, index and attention mask held there;
+      its bias table, index and attention mask held there (``"v2"``: Swin V2's coordinate table instead, the heads
+      printed by cpb_mlp; ``"cr"``: SwinTransformerV2Cr's (wh·ww)² pairwise coordinates);
     * an op's argument ``{"resolve": "q_norm.normalized_shape.0"}`` — a value read from the printed tree;
     * ``{"aux": KEY}`` — an auxiliary head reading the current tensor (``--aux``);
     * ``{"children": "rest"}`` — every child not called yet, in order.
@@ -274,6 +275,7 @@ _TORCHVISION: dict[str, dict] = {
                               after=["act2"])},
         {"when": {"has": ["conv1_kxk", "conv2_kxk", "act"]},  # timm ByobNet
          "forward": _byob_residual(["conv1_kxk", "attn?", "conv2_kxk", "attn_last?", "drop_path?"])},
+        {"when": {"has": ["conv", "mixer", "ffn"]}, "forward": ["conv", "mixer", "ffn"]},  # timm SHViT
         {"when": {"has": ["conv1", "conv2", "act"], "lacks": ["bn1", "conv3"]},  # timm TResNet
          "forward": _residual(["conv1", "conv2", "se?", "drop_path?"], after=["act"])},
     ]},
@@ -663,6 +665,13 @@ _TIMM: dict[str, dict] = {
     ]},
     "PatchEmbed": {"kind": "block", "variants": [
         {"when": {"has": ["proj", "norm"], "parent_class": ["FasterNet"]}, "forward": ["proj", "norm"]},
+        {"when": {"has": ["proj", "norm"], "root_class": ["SwinTransformerV2Cr"]},  # timm: norm channels-last
+         "forward": ["proj", _op("permute", dims=[0, 2, 3, 1], name="to_channels_last"), "norm",
+                     _op("permute", dims=[0, 3, 1, 2], name="to_channels_first")]},
+        {"when": {"has": ["proj", "norm"], "root_class": ["Twins"]},  # timm Twins: channels-last out
+         "forward": ["proj", _op("permute", dims=[0, 2, 3, 1], name="to_nhwc"), "norm"]},
+        {"when": {"has": ["proj"], "parent_class": ["Visformer"]}, "forward": ["proj", "norm?"],
+         "note": "timm Visformer's PatchEmbed: flatten=False (NCHW out)"},
         {"when": {"has": ["proj"], "lacks": ["pool", "conv"]},
          "forward": ["proj", _op("flatten", start_dim=2), _op("transpose", dim0=1, dim1=2, name="to_tokens"),
                      "norm?"],
@@ -790,6 +799,8 @@ _TIMM: dict[str, dict] = {
     "ConvMixer": {"kind": "block", "forward": ["stem", "blocks", "global_pool", "head_drop?", "head"]},
     "Residual": {"kind": "block", "variants": [
         {"when": {"has": ["fn"]}, "forward": ["fn", {"add": ["@", "input"]}]},  # ConvMixer
+        {"when": {"has": ["m"], "parent_class": ["BasicBlock", "Sequential"]},  # SHViT
+         "forward": ["m", {"add": ["@", "input"]}]},
     ]},
     # timm's ViT blocks. Other timm models have classes of the same names holding parameters of their own (BEiT's
     # Block: gamma_1, gamma_2; LeViT's Attention: attention_biases): only the children ViT's classes print match,
@@ -811,10 +822,54 @@ _TIMM: dict[str, dict] = {
                      {"call": "norm2", "from": "x"}, "mlp", "ls2?", "drop_path2?", {"add": ["@", "x"]}]},
         {**BEIT_BLOCK, "when": {"has": ["norm1", "attn", "norm2", "mlp"], "lacks": ["ls1", "ls2"],
                                 "root_class": ["Beit"]}},
+        # timm PVT-v2's (channels-last H × W × C here: its tokens with their grid)
+        {"when": {"has": ["norm1", "attn", "drop_path1", "norm2", "mlp", "drop_path2"], "lacks": ["ls1", "ls2"],
+                  "root_class": ["PyramidVisionTransformerV2", "Twins"]}, "open": False,
+         "forward": ["norm1", "attn", "drop_path1?", {"add": ["@", "input"], "as": "x"},
+                     {"call": "norm2", "from": "x"}, "mlp", "drop_path2?", {"add": ["@", "x"]}]},
+        # timm Visformer's (NCHW): attention where printed (attn_stage), a SpatialMlp
+        {"when": {"has": ["drop_path", "norm2", "mlp"], "parent_class": ["Sequential"], "root_class": ["Visformer"],
+                  "child_class": {"mlp": ["SpatialMlp"]}}, "open": False,
+         "forward": [{"if": "has:attn", "then": ["norm1", "attn", "drop_path?", {"add": ["@", "input"]}]},
+                     {"set": "x"}, "norm2", "mlp", "drop_path?", {"add": ["@", "x"]}]},
     ]},
     "Attention": {"kind": "block", "open": True, "variants": [
+        # timm EfficientFormer's (v1): attention biases of num_heads × resolution² (timm's defaults, not printed)
+        {"when": {"has": ["qkv", "proj"], "lacks": ["attn_drop", "proj_drop", "q_norm"],
+                  "parent_class": ["MetaBlock1d"], "root_class": ["EfficientFormer"]},
+         "open": False, "assume": {"num_heads": 8, "resolution": 7},
+         "hidden": [{"name": "attention_biases",
+                     "count": [{"assume": "num_heads"}, {"assume": "resolution"}, {"assume": "resolution"}]},
+                    {"name": "attention_bias_idxs", "count": [{"assume": "resolution"}] * 4, "buffer": True}],
+         "note": "timm's EfficientFormer Attention: num_heads and resolution are not printed (timm's defaults 8 and "
+                 "7, as every EfficientFormer builds them): its attention biases (num_heads × resolution² "
+                 "parameters) and their index (resolution⁴ buffers), and it reads exactly resolution² tokens; "
+                 "q·kᵀ and the weighted sum of v are not counted as MACs",
+         "forward": "efficientformer_attention"},
         {**BEIT_ATTENTION, "when": {"has": ["qkv", "attn_drop", "proj", "proj_drop"], "lacks": ["q_norm", "k_norm"],
                                     "parent_class": ["Block"], "root_class": ["Beit"]}},
+        # timm PVT-v2's Attention (on H × W × C): k and v from the map reduced by sr (linear_attn: pooled to 7 × 7)
+        {"when": {"has": ["q", "kv", "attn_drop", "proj", "proj_drop"], "root_class": ["PyramidVisionTransformerV2"]},
+         "open": False,
+         "note": "timm PVT-v2's Attention: q·kᵀ and the weighted sum of v are not counted as MACs",
+         "forward": [{"call": "q", "from": "input"}, {"set": "q"}, {"set": "kv_in", "to": "input"},
+                     {"if": "has:pool", "then": [
+                         {"op": {"type": "permute", "from": "input", "dims": [0, 3, 1, 2], "name": "to_nchw"}},
+                         "pool", "sr", _op("permute", dims=[0, 2, 3, 1], name="to_nhwc"), "norm", "act",
+                         {"set": "kv_in"}],
+                      "else": [{"if": "has:sr", "then": [
+                          {"op": {"type": "permute", "from": "input", "dims": [0, 3, 1, 2], "name": "to_nchw"}},
+                          "sr", _op("permute", dims=[0, 2, 3, 1], name="to_nhwc"), "norm", {"set": "kv_in"}]}]},
+                     {"call": "kv", "from": "kv_in"}, {"set": "kv_out"}, {"uses": ["kv_out"]},
+                     {"op": {"type": "identity", "from": "q", "name": "attention"}}, "proj", "proj_drop?"]},
+        # timm Visformer's Attention: 1 × 1 convolutions on NCHW, q, k and v in three channel blocks
+        {"when": {"has": ["qkv", "attn_drop", "proj", "proj_drop"], "lacks": ["q_norm", "k_norm"],
+                  "root_class": ["Visformer"], "child_class": {"qkv": ["Conv2d"], "proj": ["Conv2d"]}},
+         "open": False,
+         "note": "timm Visformer's Attention: q·kᵀ and the weighted sum of v are not counted as MACs",
+         "forward": ["qkv", _op("chunk", chunks=3, dim=1, name="qkv_split"),
+                     {"op": {"type": "identity", "from": "qkv_split[2]", "name": "attention"}}, "proj",
+                     "proj_drop?"]},
         # timm MetaFormer's (CAFormer's) Attention: qkv and proj only, no parameter of its own
         {"when": {"has": ["qkv", "attn_drop", "proj", "proj_drop"], "parent_class": ["MetaFormerBlock"]},
          "open": False,
@@ -1142,6 +1197,7 @@ _TIMM_CNN2: dict[str, dict] = {
         "norm", _op("permute", dims=[0, 3, 1, 2], name="to_channels_first"), "conv",
         _op("permute", dims=[0, 2, 3, 1], name="to_channels_last")]},
     "Downsample": {"kind": "block", "variants": [
+        {"when": {"has": ["conv", "norm"], "parent_class": ["EfficientFormerStage"]}, "forward": ["conv", "norm"]},
         {"when": {"has": ["conv", "norm"], "parent_class": ["MambaOutStage"]},
          "forward": [_op("permute", dims=[0, 3, 1, 2], name="to_channels_first"), "conv",
                      _op("permute", dims=[0, 2, 3, 1], name="to_channels_last"), "norm"]}]},
@@ -1160,6 +1216,39 @@ _TIMM_CNN2: dict[str, dict] = {
                                   {"add": ["@", "input"]}]},
     "InceptionDWConv2d": {"kind": "block", "forward": "inception_dw"},
     "MlpClassifierHead": {"kind": "block", "forward": ["global_pool", "fc1", "act", "norm", "drop?", "fc2"]},
+    # timm SHViT: single-head attention on the first pdim channels (pre_norm's), the rest passed on
+    "SHViT": {"kind": "block", "forward": ["patch_embed", "stages", "global_pool", "flatten", "head_drop?", "head"]},
+    "StageBlock": {"kind": "block", "variants": [
+        {"when": {"has": ["downsample", "blocks"]}, "forward": ["downsample", "blocks"]}]},
+    "Conv2dNorm": {"kind": "block", "variants": [{"when": {"has": ["c", "bn"]}, "forward": ["c", "bn"]}]},
+    "FFN": {"kind": "block", "variants": [{"when": {"has": ["pw1", "act", "pw2"]}, "forward": ["pw1", "act", "pw2"]}]},
+    "SHSA": {"kind": "block", "variants": [
+        {"when": {"has": ["pre_norm", "qkv", "proj"]}, "forward": "shsa",
+         "note": "timm's SHSA: q·kᵀ and the weighted sum of v are not counted as MACs"}]},
+    # timm EfficientFormer (v1): pooling blocks on the feature map, then (after Flat) attention blocks on tokens
+    "EfficientFormer": {"kind": "block", "assume": {"global_pool": "avg"},
+                        "note": "timm's EfficientFormer: global_pool is not printed (timm's default 'avg', a mean over "
+                                "the tokens); the head and head_dist predictions averaged, as in eval mode",
+                        "forward": ["stem", "stages", "norm",
+                                    {"if": "assume:global_pool=avg", "then": [_op("mean", dim=[1], name="pool")]},
+                                    "head_drop?", {"set": "x"}, {"call": "head", "from": "x"},
+                                    {"call": "head_dist", "from": "x"}, {"add": ["head", "head_dist"]},
+                                    _op("identity", name="halve")]},
+    "Stem4": {"kind": "block", "forward": "sequential"},
+    "EfficientFormerStage": {"kind": "block", "forward": ["downsample", "blocks"]},
+    "Flat": {"kind": "block", "forward": [_op("flatten", start_dim=2), _op("transpose", dim0=1, dim1=2,
+                                                                            name="to_tokens")]},
+    "ConvMlpWithNorm": {"kind": "block", "variants": [
+        {"when": {"has": ["fc1", "norm1", "act", "fc2", "norm2"]},
+         "forward": ["fc1", "norm1", "act", "drop?", "fc2", "norm2", "drop?"]}]},
+    "MetaBlock2d": {"kind": "block", "variants": [
+        {"when": {"has": ["token_mixer", "ls1", "mlp", "ls2"], "lacks": ["norm1"]},
+         "forward": ["token_mixer", "ls1", "drop_path1?", {"add": ["@", "input"], "as": "x"},
+                     {"call": "mlp", "from": "x"}, "ls2", "drop_path2?", {"add": ["@", "x"]}]}]},
+    "MetaBlock1d": {"kind": "block", "variants": [
+        {"when": {"has": ["norm1", "token_mixer", "ls1", "norm2", "mlp", "ls2"]},
+         "forward": ["norm1", "token_mixer", "ls1", "drop_path1?", {"add": ["@", "input"], "as": "x"},
+                     {"call": "norm2", "from": "x"}, "mlp", "ls2", "drop_path2?", {"add": ["@", "x"]}]}]},
 }
 
 
@@ -1221,6 +1310,66 @@ _TRANSFORMERS: dict[str, dict] = {
                  "qkv and proj run on the windows, the feature map padded to a multiple of the window size",
          "forward": [{"windows": "pad", "window": _WINDOW, "timm": True}, "qkv", *_ATTEND, "proj", "proj_drop?",
                      {"windows": "crop", "like": "input"}]},
+        # timm's Swin V2: cpb_mlp prints the heads; logit_scale, the q/v biases (k_bias a buffer) print nowhere;
+        # the coordinate table, index and a shifted block's mask are sized with the window cut to the feature map
+        {"when": {"has": ["cpb_mlp", "qkv", "attn_drop", "proj", "proj_drop", "softmax"]}, "open": False,
+         "assume": {"window_size": None, "qkv_bias": True, "always_partition": False, "strict_img_size": True},
+         "hidden": [{"name": "logit_scale", "count": "cpb_mlp.2.out_features"},
+                    {"name": "q_bias", "count": "proj.in_features", "when": "assume:qkv_bias"},
+                    {"name": "v_bias", "count": "proj.in_features", "when": "assume:qkv_bias"},
+                    {"name": "k_bias", "count": "proj.in_features", "buffer": True, "when": "assume:qkv_bias"},
+                    {"name": "relative_coords_table", "count": None, "buffer": True, "placed": True},
+                    {"name": "relative_position_index", "count": None, "buffer": True, "placed": True},
+                    {"name": "attn_mask", "count": None, "buffer": True, "placed": True}],
+         "note": "timm's WindowAttention (Swin V2): the window cut to the feature map where that is smaller "
+                 "(always_partition=False); q_bias, v_bias and k_bias (a buffer) as qkv_bias=True builds them; a "
+                 "shifted block's attention mask is a buffer (strict_img_size=True); cpb_mlp reads the relative "
+                 "coordinates; qkv (F.linear) and proj run on the windows, the feature map padded to a multiple of "
+                 "the window size",
+         "forward": [{"windows": "table", "window": _WINDOW, "from": "input", "timm": "v2"}, "cpb_mlp",
+                     {"set": "bias"}, {"uses": ["bias"]},
+                     {"windows": "pad", "window": _WINDOW, "from": "input", "timm": "v2"}, "qkv", *_ATTEND, "proj",
+                     "proj_drop?", {"windows": "crop", "like": "input"}]},
+    ]},
+    # timm's Swin V2: PatchEmbed channels-last, post-norm blocks (x + norm1(attn(x)), x + norm2(mlp(x)))
+    "SwinTransformerV2": {"kind": "block", "variants": [
+        {"when": {"has": ["patch_embed", "layers", "head"]}, "forward": "timm_swin"},
+    ]},
+    "SwinTransformerV2Stage": {"kind": "block", "forward": ["downsample?", "blocks"]},
+    # timm's SwinTransformerV2Cr: stages read and give NCHW (channels-last inside), post-norm blocks, norm3 last
+    "SwinTransformerV2Cr": {"kind": "block", "variants": [
+        {"when": {"has": ["patch_embed", "stages", "head"]},
+         "forward": ["patch_embed", "stages", "head"]},
+    ]},
+    "SwinTransformerV2CrStage": {"kind": "block", "forward": [
+        _op("permute", dims=[0, 2, 3, 1], name="to_channels_last"), "downsample?", "blocks",
+        _op("permute", dims=[0, 3, 1, 2], name="to_channels_first")]},
+    "SwinTransformerV2CrBlock": {"kind": "block", "variants": [
+        {"when": {"has": ["attn", "norm1", "drop_path1", "mlp", "norm2", "drop_path2"]},
+         "forward": ["attn", "norm1", "drop_path1?", {"add": ["@", "input"], "as": "x"},
+                     {"call": "mlp", "from": "x"}, "norm2", "drop_path2?", {"add": ["@", "x"]}, "norm3?"]},
+    ]},
+    # its attention: meta_mlp reads the (wh·ww)² log-spaced pairwise coordinates (a buffer) and prints the heads;
+    # logit_scale prints nowhere; qkv and proj run on the windows, the window cut to the feature map
+    "WindowMultiHeadAttention": {"kind": "block", "variants": [
+        {"when": {"has": ["qkv", "attn_drop", "proj", "proj_drop", "meta_mlp"]},
+         "assume": {"window_size": None, "always_partition": False, "strict_img_size": True},
+         "hidden": [{"name": "logit_scale", "count": "meta_mlp.fc2.out_features"},
+                    {"name": "relative_coordinates_log", "count": None, "buffer": True, "placed": True},
+                    {"name": "attn_mask", "count": None, "buffer": True, "placed": True}],
+         "note": "timm's WindowMultiHeadAttention (Swin V2-Cr): the window cut to the feature map where that is "
+                 "smaller (always_partition=False); a shifted block's attention mask is a buffer "
+                 "(strict_img_size=True); qkv and proj run on the windows, the feature map padded to a multiple of "
+                 "the window size",
+         "forward": [{"windows": "table", "window": _WINDOW, "from": "input", "timm": "cr"}, "meta_mlp",
+                     {"set": "bias"}, {"uses": ["bias"]},
+                     {"windows": "pad", "window": _WINDOW, "from": "input", "timm": "cr"}, "qkv", *_ATTEND, "proj",
+                     "proj_drop?", {"windows": "crop", "like": "input"}]},
+    ]},
+    "SwinTransformerV2Block": {"kind": "block", "variants": [
+        {"when": {"has": ["attn", "norm1", "drop_path1", "mlp", "norm2", "drop_path2"]},
+         "forward": ["attn", "norm1", "drop_path1?", {"add": ["@", "input"], "as": "x"},
+                     {"call": "mlp", "from": "x"}, "norm2", "drop_path2?", {"add": ["@", "x"]}]},
     ]},
     "SwinTransformerBlockV2": {"kind": "block", "variants": [
         {"when": {"has": ["norm1", "attn", "stochastic_depth", "norm2", "mlp"]},  # torchvision: norms after
@@ -1253,10 +1402,188 @@ _TRANSFORMERS: dict[str, dict] = {
                      "proj", {"windows": "crop", "like": "input"}]},
     ]},
     "PatchMerging": {"kind": "block", "variants": [
+        {"when": {"has": ["conv1", "act1", "conv2", "act2", "se", "conv3"]},  # timm SHViT
+         "forward": ["conv1", "act1", "conv2", "act2", "se", "conv3"]},
         {"when": {"has": ["reduction", "norm"], "child_class": {"reduction": ["Conv2d"]}},  # timm FasterNet
          "forward": ["reduction", "norm"]},
+        {"when": {"has": ["reduction", "norm"], "parent_class": ["SwinTransformerV2Stage"]},  # timm Swin V2
+         "forward": [{"windows": "merge"}, "reduction", "norm"]},
         {"when": {"has": ["reduction", "norm"]},  # torchvision and timm: 2 × 2 neighbours → norm → reduction
          "forward": [{"windows": "merge"}, "norm", "reduction"]},
+    ]},
+    # timm's CaiT: class attention. Its LayerScaleBlockClassAttn reads (x, x_cls); read here on u = cat(x_cls, x)
+    # (what it attends over) and giving cat(x_cls', x), which the next one reads and Cait's forward_cls returns
+    "Cait": {"kind": "block", "variants": [
+        {"when": {"has": ["patch_embed", "blocks", "blocks_token_only", "norm", "head"]},
+         "assume": {"global_pool": "token"},
+         "hidden": [{"name": "cls_token", "count": "patch_embed.proj.out_channels"},
+                    {"name": "pos_embed", "count": None}],
+         "note": "timm's Cait: read with global_pool='token', as every timm CaiT is built",
+         "forward": ["patch_embed", {"param": "pos_embed", "mode": "add"}, "pos_drop?", "blocks",
+                     {"param": "cls_token", "mode": "cat", "tokens": 1}, "blocks_token_only", "norm",
+                     {"if": "assume:global_pool=token", "then": [
+                         _op("split", split_size_or_sections=1, dim=1, name="tokens"),
+                         {"op": {"type": "flatten", "from": "tokens[0]", "name": "class_output"}}]},
+                     {"if": "assume:global_pool=avg", "then": [
+                         _op("pad", pad=[0, 0, -1, 0], name="patch_tokens"), _op("mean", dim=[1], name="pool")]},
+                     "head_drop?", "head"]},
+    ]},
+    "LayerScaleBlock": {"kind": "block", "variants": [
+        {"when": {"has": ["norm1", "attn", "norm2", "mlp"], "parent_class": ["Sequential"], "root_class": ["Cait"]},
+         "hidden": [{"name": "gamma_1", "count": "norm1.normalized_shape.0"},
+                    {"name": "gamma_2", "count": "norm1.normalized_shape.0"}],
+         "forward": ["norm1", "attn", {"param": "gamma_1", "mode": "mul"}, "drop_path?",
+                     {"add": ["@", "input"], "as": "x"}, {"call": "norm2", "from": "x"}, "mlp",
+                     {"param": "gamma_2", "mode": "mul"}, "drop_path?", {"add": ["@", "x"]}]},
+    ]},
+    "LayerScaleBlockClassAttn": {"kind": "block", "variants": [
+        {"when": {"has": ["norm1", "attn", "norm2", "mlp"], "root_class": ["Cait"]},
+         "hidden": [{"name": "gamma_1", "count": "norm1.normalized_shape.0"},
+                    {"name": "gamma_2", "count": "norm1.normalized_shape.0"}],
+         "forward": [_op("split", split_size_or_sections=1, dim=1, name="tokens"), {"call": "norm1", "from": "input"},
+                     "attn", {"param": "gamma_1", "mode": "mul"}, "drop_path?", {"add": ["@", "tokens[0]"], "as": "x"},
+                     "norm2", "mlp", {"param": "gamma_2", "mode": "mul"}, "drop_path?", {"add": ["@", "x"]},
+                     {"set": "x_cls"}, {"op": {"type": "pad", "from": "input", "pad": [0, 0, -1, 0],
+                                               "name": "patch_tokens"}},
+                     {"cat": ["x_cls", "@"], "dim": 1}]},
+    ]},
+    # q reads the class token only; k and v every token; attn @ v has the class token's one row
+    "ClassAttn": {"kind": "block", "variants": [
+        {"when": {"has": ["q", "k", "v", "attn_drop", "proj", "proj_drop"]},
+         "note": "timm's ClassAttn: q·kᵀ and the weighted sum of v are not counted as MACs",
+         "forward": [_op("split", split_size_or_sections=1, dim=1, name="tokens"), {"call": "q", "from": "tokens[0]"},
+                     {"set": "q_cls"}, {"call": "k", "from": "input"}, {"set": "k_all"}, {"call": "v", "from": "input"},
+                     {"set": "v_all"}, {"uses": ["k_all", "v_all"]},
+                     {"op": {"type": "identity", "from": "q_cls", "name": "attention"}}, "proj", "proj_drop?"]},
+    ]},
+    # talking heads: proj_l and proj_w mix the heads of the tokens × tokens attention map (heads: proj_l's features)
+    "TalkingHeadAttn": {"kind": "block", "variants": [
+        {"when": {"has": ["qkv", "attn_drop", "proj", "proj_l", "proj_w", "proj_drop"]},
+         "note": "timm's TalkingHeadAttn: proj_l and proj_w run on the tokens × tokens × heads attention map; "
+                 "q·kᵀ and the weighted sum of v are not counted as MACs",
+         "forward": ["qkv", _op("chunk", chunks=3, dim=-1, name="qkv_split"),
+                     *[step for i, part, at in ((0, "q", 2), (1, "k", 1)) for step in (
+                         {"op": {"type": "unflatten", "from": f"qkv_split[{i}]", "dim": -1, "name": f"{part}_heads",
+                                 "unflattened_size": [{"resolve": "proj_l.in_features"}, -1]}},
+                         _op("mean", dim=[-1], name=f"{part}_per_head"), _op("unsqueeze", dim=at, name=f"{part}_axis"),
+                         {"set": part})],
+                     {"mul": ["q", "k"], "name": "attn_map"}, "proj_l", "proj_w", {"set": "attn"}, {"uses": ["attn"]},
+                     {"op": {"type": "identity", "from": "qkv_split[2]", "name": "attention"}}, "proj",
+                     "proj_drop?"]},
+    ]},
+    # timm's Visformer: NCHW throughout; a position embedding (C × H × W) after each patch embedding when built with
+    # use_pos_embed (then, and only then, pos_drop is printed)
+    "Visformer": {"kind": "block", "variants": [
+        {"when": {"has": ["patch_embed1", "stage1", "stage2", "stage3", "norm", "global_pool", "head"]},
+         "hidden": [{"name": "pos_embed1", "count": None, "when": "has:pos_drop"},
+                    {"name": "pos_embed2", "count": None, "when": {"all": ["has:pos_drop", "has:patch_embed2"]}},
+                    {"name": "pos_embed3", "count": None, "when": {"all": ["has:pos_drop", "has:patch_embed3"]}}],
+         "forward": ["stem?", "patch_embed1",
+                     {"if": "has:pos_drop", "then": [{"param": "pos_embed1", "mode": "add"}, "pos_drop"]}, "stage1",
+                     *[step for i in (2, 3) for step in (
+                         {"if": f"has:patch_embed{i}", "then": [f"patch_embed{i}", {"if": "has:pos_drop", "then": [
+                             {"param": f"pos_embed{i}", "mode": "add"}, "pos_drop"]}]}, f"stage{i}")],
+                     "norm", "global_pool", "head_drop?", "head"]},
+    ]},
+    "SpatialMlp": {"kind": "block", "forward": ["conv1", "act1", "drop1?", "conv2?", "act2?", "conv3", "drop3?"]},
+    # timm's PVT-v2: each stage's tokens read here as a channels-last H × W × C map (what its forward reshapes them
+    # to for sr and the MLP's depthwise conv); a stage gives NCHW
+    "PyramidVisionTransformerV2": {"kind": "block", "variants": [
+        {"when": {"has": ["patch_embed", "stages", "head"]},
+         "assume": {"global_pool": "avg"},
+         "note": "timm's PyramidVisionTransformerV2: read with global_pool='avg', as every timm PVT-v2 is built",
+         "forward": ["patch_embed", "stages",
+                     {"if": "assume:global_pool=avg", "then": [_op("mean", dim=[2, 3], name="global_pool")]},
+                     "head_drop?", "head"]},
+    ]},
+    "PyramidVisionTransformerStage": {"kind": "block", "forward": [
+        "downsample?", "blocks", "norm", _op("permute", dims=[0, 3, 1, 2], name="to_nchw")]},
+    "OverlapPatchEmbed": {"kind": "block", "variants": [
+        {"when": {"has": ["proj", "norm"], "root_class": ["PyramidVisionTransformerV2"]},
+         "forward": ["proj", _op("permute", dims=[0, 2, 3, 1], name="to_nhwc"), "norm"]},
+    ]},
+    "MlpWithDepthwiseConv": {"kind": "block", "forward": [
+        "fc1", _op("permute", dims=[0, 3, 1, 2], name="to_nchw"), "relu?", "dwconv",
+        _op("permute", dims=[0, 2, 3, 1], name="to_nhwc"), "act", "drop?", "fc2", "drop?"]},
+    # timm's Twins: its tokens read as a channels-last H × W × C map, as with PVT-v2
+    "Twins": {"kind": "block", "variants": [
+        {"when": {"has": ["patch_embeds", "pos_drops", "blocks", "pos_block", "head"]},
+         "assume": {"global_pool": "avg"},
+         "note": "timm's Twins: read with global_pool='avg', as every timm Twins is built",
+         "forward": "twins"},
+    ]},
+    # its window size ws is not printed, and no library default fits every model: it pads the map to a multiple of it
+    "LocallyGroupedAttn": {"kind": "block", "variants": [
+        {"when": {"has": ["qkv", "attn_drop", "proj", "proj_drop"]},
+         "assume": {"ws": None},
+         "note": "timm Twins' LocallyGroupedAttn: qkv runs on the map padded to a multiple of the window size "
+                 "(ws), proj on the map cropped back; q·kᵀ and the weighted sum of v are not counted as MACs",
+         "forward": [{"windows": "pad", "window": {"assume": "ws"}}, "qkv", *_ATTEND,
+                     {"windows": "crop", "like": "input"},
+                     "proj", "proj_drop?"]},
+    ]},
+    "GlobalSubSampleAttn": {"kind": "block", "variants": [
+        {"when": {"has": ["q", "kv", "attn_drop", "proj", "proj_drop"]},
+         "note": "timm Twins' GlobalSubSampleAttn: q·kᵀ and the weighted sum of v are not counted as MACs",
+         "forward": [{"call": "q", "from": "input"}, {"set": "q"}, {"set": "kv_in", "to": "input"},
+                     {"if": "has:sr", "then": [
+                         {"op": {"type": "permute", "from": "input", "dims": [0, 3, 1, 2], "name": "to_nchw"}},
+                         "sr", _op("permute", dims=[0, 2, 3, 1], name="to_nhwc"), "norm", {"set": "kv_in"}]},
+                     {"call": "kv", "from": "kv_in"}, {"set": "kv_out"}, {"uses": ["kv_out"]},
+                     {"op": {"type": "identity", "from": "q", "name": "attention"}}, "proj", "proj_drop?"]},
+    ]},
+    # the position generator: a depthwise conv on the map, added to it where its stride is 1
+    "PosConv": {"kind": "block", "forward": [
+        _op("permute", dims=[0, 3, 1, 2], name="to_nchw"), {"set": "feat"}, "proj",
+        {"if": "same_io", "then": [{"add": ["@", "feat"]}]}, _op("permute", dims=[0, 2, 3, 1], name="to_nhwc")]},
+    # timm's XCiT: the patch blocks on a channels-last H × W × C map (LPI's convolutions read it as NCHW), then the
+    # class-attention blocks on the tokens with the class token before them
+    "Xcit": {"kind": "block", "variants": [
+        {"when": {"has": ["patch_embed", "blocks", "norm", "head"]},
+         "assume": {"global_pool": "token"},
+         "hidden": [{"name": "cls_token", "count": "norm.normalized_shape.0"}],
+         "note": "timm's Xcit: read with global_pool='token', as every timm XCiT is built",
+         "forward": "xcit"},
+    ]},
+    "ConvPatchEmbed": {"kind": "block", "forward": ["proj"]},
+    "PositionalEncodingFourier": {"kind": "block", "forward": ["token_projection"]},
+    # XCA: attention across channels; its temperature is one parameter per head, and the heads are not printed
+    "XCA": {"kind": "block", "variants": [
+        {"when": {"has": ["qkv", "attn_drop", "proj", "proj_drop"]},
+         "assume": {"num_heads": None},
+         "hidden": [{"name": "temperature", "count": {"assume": "num_heads"},
+                     "why": "its size, the heads, needs --assume num_heads=…"}],
+         "note": "timm's XCA: q·kᵀ and the weighted sum of v are not counted as MACs",
+         "forward": ["qkv", *_ATTEND, "proj", "proj_drop?"]},
+    ]},
+    "XCABlock": {"kind": "block", "variants": [
+        {"when": {"has": ["norm1", "attn", "norm3", "local_mp", "norm2", "mlp"]},
+         "hidden": [{"name": f"gamma{i}", "count": "norm1.normalized_shape.0"} for i in (1, 3, 2)],
+         "forward": ["norm1", "attn", {"param": "gamma1", "mode": "mul"}, "drop_path1?",
+                     {"add": ["@", "input"], "as": "x"}, {"call": "norm3", "from": "x"}, "local_mp",
+                     {"param": "gamma3", "mode": "mul"}, "drop_path3?", {"add": ["@", "x"], "as": "y"},
+                     {"call": "norm2", "from": "y"}, "mlp", {"param": "gamma2", "mode": "mul"}, "drop_path2?",
+                     {"add": ["@", "y"]}]},
+    ]},
+    "LPI": {"kind": "block", "forward": [_op("permute", dims=[0, 3, 1, 2], name="to_nchw"), "conv1", "act", "bn",
+                                         "conv2", _op("permute", dims=[0, 2, 3, 1], name="to_nhwc")]},
+    # the class token attends over every token (ClassAttn); the mlp reads the class token only
+    "ClassAttentionBlock": {"kind": "block", "variants": [
+        {"when": {"has": ["norm1", "attn", "norm2", "mlp"], "root_class": ["Xcit"]},
+         "assume": {"layer_scale": True},
+         "hidden": [{"name": "gamma1", "count": "norm1.normalized_shape.0", "when": "assume:layer_scale"},
+                    {"name": "gamma2", "count": "norm1.normalized_shape.0", "when": "assume:layer_scale"}],
+         "note": "timm XCiT's ClassAttentionBlock: its layer scales gamma1 and gamma2 (C parameters each) are "
+                 "counted, as every timm XCiT builds them (eta; state --assume layer_scale=false for a model built "
+                 "without)",
+         "forward": ["norm1", {"set": "xn"}, "attn", {"set": "a"},
+                     {"op": {"type": "pad", "from": "xn", "pad": [0, 0, -1, 0], "name": "patch_tokens"}},
+                     {"cat": ["a", "@"], "dim": 1}, {"param": "gamma1", "mode": "mul"}, "drop_path1?",
+                     {"add": ["@", "input"]}, "norm2", {"set": "xr"},
+                     _op("split", split_size_or_sections=1, dim=1, name="tokens"), {"call": "mlp", "from": "tokens[0]"},
+                     {"param": "gamma2", "mode": "mul"}, {"set": "c"},
+                     {"op": {"type": "pad", "from": "xr", "pad": [0, 0, -1, 0], "name": "patch_tokens"}},
+                     {"cat": ["c", "@"], "dim": 1}, "drop_path2?", {"add": ["@", "xr"]}]},
     ]},
     "PatchMergingV2": {"kind": "block", "variants": [
         {"when": {"has": ["reduction", "norm"]}, "forward": [{"windows": "merge"}, "reduction", "norm"]},
@@ -1268,17 +1595,17 @@ _TRANSFORMERS: dict[str, dict] = {
 #: naming the class. A user's class of the same name is refused too: rename it, or write the spec.
 UNMODELLED: dict[str, tuple[str, ...]] = {
     "timm models": (
-        "CPUBone", "CSATv2", "Cait", "CoaT", "ConVit", "CrossVit", "DaVit",
-        "DeepseekVitClassifier", "DeepseekVitEncoder", "EdgeNeXt", "EfficientFormer", "EfficientFormerV2",
+        "CPUBone", "CSATv2", "CoaT", "ConVit", "CrossVit", "DaVit",
+        "DeepseekVitClassifier", "DeepseekVitEncoder", "EdgeNeXt", "EfficientFormerV2",
         "EfficientViM", "EfficientViMDistilled", "EfficientVit", "EfficientVitLarge", "EfficientVitMsra", "Eva",
         "FastVit", "FocalNet", "Gemma4VitClassifier", "Gemma4VitEncoder", "GlobalContextVit",
         "Hiera", "HieraDet", "IFormer", 
         "Levit", "LevitDistilled", "LowFormer", "MaxxVit", 
         "MobileNetV5", "MultiScaleVit", "NASNetALarge", "NaFlexVit", "Nest", "NextViT", "PNASNet5Large",
-        "PoolingVisionTransformer", "PyramidVisionTransformerV2", "Qwen3VitClassifier", 
-        "SHViT", "Sequencer2d", "SwiftFormer", "SwinTransformerV2",
-        "SwinTransformerV2Cr", "TNT", "TinyVit", "Twins", "VOLO", "Visformer",
-        "VisionTransformerRelPos", "VisionTransformerSAM", "Xcit",
+        "PoolingVisionTransformer", "Qwen3VitClassifier", 
+        "Sequencer2d", "SwiftFormer",
+        "TNT", "TinyVit", "VOLO",
+        "VisionTransformerRelPos", "VisionTransformerSAM",
     ),
     "timm blocks": (
         "CondConvResidual", 
