@@ -14,6 +14,7 @@ a :class:`~convcalc.graph.Network` already read; errors are :class:`~convcalc.er
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -151,7 +152,8 @@ def check(model: ModelLike, *, input_shape: Shape | str | None = None, batch: in
     network = load(model, input_shape=input_shape, aux=aux)
     report = _analyze(network, batch=batch, strict=strict, convention=convention, dtype=dtype, optimizer=optimizer,
                       ignore=ignore)
-    label = name or report.name or str(model)
+    # a Network object has no name of its own to show: never its repr (the whole graph, megabytes of it)
+    label = name or report.name or (str(model) if isinstance(model, (str, os.PathLike)) else "network")
     limits = {"max-params": _amount(max_params, "--max-params"), "max-macs": _amount(max_macs, "--max-macs"),
               "max-memory": _amount(max_memory, "--max-memory"),
               "max-activations": _amount(max_activations, "--max-activations")}

@@ -191,7 +191,7 @@ class _Builder:
             raise SpecError(f"blocks are nested more than {MAX_DEPTH} deep", path=path)
         if isinstance(item, str):
             item = {"type": item}
-        if not isinstance(item, Mapping):
+        if type(item) is not dict and not isinstance(item, Mapping):  # (a dict, as parsed, without the ABC's check)
             raise SpecError(f"a layer must be a type name or a mapping with a 'type', got {type(item).__name__}",
                             path=path)
         for key in item:
@@ -426,25 +426,22 @@ class _Builder:
         return result
 
     def layer(self, type_name: str, item: Mapping, path: str, name, trainable: bool) -> L.Layer:
-        cls, ndim = L.REGISTRY[type_name]
-        fields = L.accepted(cls, type_name)
-        self.check_keys(item, (*COMMON_KEYS, "from", *(f.name for f in fields)), type_name, path)
+        kind = _layer_type(type_name)
+        if not kind.keys.issuperset(item):
+            self.check_keys(item, kind.allowed, type_name, path)
         kwargs: dict[str, Any] = {}
-        for f in fields:
-            if f.name in item:
-                raw = item[f.name]
-            elif f.metadata["required"]:
-                raise SpecError(f"{type_name}: missing required argument '{f.name}'", path=path,
-                                hint=f"{type_name} takes " + ", ".join(_signature(fields)))
-            else:
-                raw = f.metadata["default"]
-                if raw is None:
-                    continue
-            try:
-                kwargs[f.name] = f.metadata["parse"](raw, ndim or 0)
-            except ValueError as exc:
-                raise SpecError(f"{type_name}: {f.name} {exc}", path=path) from None
-        return cls(type=type_name, path=path, name=name, trainable=trainable, ndim=ndim or 0, **kwargs)
+        for arg, parse, required, default in kind.args:
+            if arg in item:
+                try:
+                    kwargs[arg] = parse(item[arg], kind.ndim)
+                except ValueError as exc:
+                    raise SpecError(f"{type_name}: {arg} {exc}", path=path) from None
+            elif default is not _UNSET:
+                kwargs[arg] = default
+            elif required:
+                raise SpecError(f"{type_name}: missing required argument '{arg}'", path=path,
+                                hint=f"{type_name} takes " + ", ".join(_signature(kind.fields)))
+        return kind.cls(type=type_name, path=path, name=name, trainable=trainable, ndim=kind.ndim, **kwargs)
 
     @staticmethod
     def check_keys(item: Mapping, allowed, type_name: str, path: str) -> None:
@@ -452,6 +449,40 @@ class _Builder:
             if key not in allowed:
                 hint = did_you_mean(key, allowed) or f"{type_name} takes: " + ", ".join(a for a in allowed if a != "type")
                 raise SpecError(f"{type_name}: unknown argument {key!r}", path=path, hint=hint)
+
+
+_UNSET: Any = object()
+
+
+class _LayerType:
+    """What building a layer of one type needs, worked out once per type: its class and spatial dims, the
+    keys an element may have (``allowed`` in order, for messages), and per argument in torch's order
+    (name, parser, required, default already parsed — or ``_UNSET`` where the class's own applies)."""
+
+    __slots__ = ("allowed", "args", "cls", "fields", "keys", "ndim")
+
+    def __init__(self, type_name: str):
+        self.cls, ndim = L.REGISTRY[type_name]
+        self.ndim = ndim or 0
+        self.fields = L.accepted(self.cls, type_name)
+        self.allowed = (*COMMON_KEYS, "from", *(f.name for f in self.fields))
+        self.keys = frozenset(self.allowed)
+        self.args = tuple(
+            (f.name, f.metadata["parse"], f.metadata["required"],
+             _UNSET if f.metadata["required"] or f.metadata["default"] is None
+             else f.metadata["parse"](f.metadata["default"], self.ndim))
+            for f in self.fields)
+
+
+_TYPES: dict[str, _LayerType] = {}  #: what _layer_type worked out, by type name
+
+
+def _layer_type(type_name: str) -> _LayerType:
+    """What building a layer of type ``type_name`` needs (worked out for the first, kept for the others)."""
+    known = _TYPES.get(type_name)
+    if known is None or known.cls is not L.REGISTRY[type_name][0]:
+        known = _TYPES[type_name] = _LayerType(type_name)
+    return known
 
 
 def _signature(fields) -> list[str]:

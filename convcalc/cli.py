@@ -2,7 +2,8 @@
 
 Data goes to stdout, messages to stderr. Exit codes: 0 valid (warnings allowed),
 1 invalid network or a failed ``check``, 2 unusable input, 70 a bug.
-rich is imported only by the table renderer, so JSON/CSV/Markdown runs never load it.
+rich is imported only by the table renderer, so JSON/CSV/Markdown runs never load it; typer and click only
+where typer reads the command line: plain ``shape``/``params``/``rf`` lines run without them (see ``_fast``).
 """
 
 from __future__ import annotations
@@ -13,9 +14,8 @@ import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
-import typer
-
 from . import __version__
+from . import lazytyper as typer  # typer's API; typer itself is imported only where a command line needs it
 from .errors import ConvcalcError, NetworkError, SpecError
 from .memory import Dtype, Optimizer
 
@@ -147,14 +147,23 @@ def _resolve_format(fmt: Format, as_json: bool, output: Path | None, name: str =
     """--json, else an explicit --format, else the suffix of -o FILE (report.json → json), else fmt."""
     if as_json:
         return Format.json
+    if output is None or output.suffix.lower() not in FORMAT_BY_SUFFIX or _given(name):
+        return fmt
+    return FORMAT_BY_SUFFIX[output.suffix.lower()]
+
+
+_GIVEN: set[str] | None = None  #: on the fast path (see run), the parameters the command line gave
+
+
+def _given(name: str) -> bool:
+    """Whether the command line gave parameter ``name`` (rather than it taking its default)."""
+    if _GIVEN is not None:
+        return name in _GIVEN
     import click
 
     ctx = click.get_current_context(silent=True)
     source = ctx.get_parameter_source(name) if ctx is not None else None
-    explicit = source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
-    if not explicit and output is not None and output.suffix.lower() in FORMAT_BY_SUFFIX:
-        return FORMAT_BY_SUFFIX[output.suffix.lower()]
-    return fmt
+    return source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
 
 
 def _width(output: Path | None = None) -> int:
@@ -202,12 +211,20 @@ def _set_assume(value: Optional[list[str]]) -> Optional[list[str]]:
 Assume = Annotated[Optional[list[str]], typer.Option(
     "--assume", callback=_set_assume, show_default=False, metavar="KEY=VALUE",
     help="print(model) text: a constructor argument the text does not show (timm's VisionTransformer: "
-         "class_token, reg_tokens, no_embed_class, pos_embed, global_pool); read with the library's default "
-         "otherwise, and a note says so. Repeatable; KEY=VALUE,KEY=VALUE.")]
+         "class_token, reg_tokens, no_embed_class, pos_embed, global_pool; Swin: window_size, num_heads, one value "
+         "or one per stage as 3/6/12/24, required); read with the library's default otherwise, and a note says so. "
+         "Repeatable; KEY=VALUE,KEY=VALUE.")]
 
 Lang = Annotated[Optional[str], typer.Option(
     "--lang", callback=_set_lang, is_eager=True, show_default=False,
     help="Language of the text: en (default) or zh (中文); LANG=zh_CN.UTF-8 also selects Chinese.")]
+
+
+def _say(kind: str, text: str) -> None:
+    """One line on stderr: ``error``/``warning``/``note``/``hint``/``skipped`` and the text, in the chosen language."""
+    from .i18n import label, translate
+
+    sys.stderr.write(f"{label(kind)}: {translate(text)}\n")
 
 
 def _error(exc: ConvcalcError | str, hint: str | None = None) -> None:
@@ -240,13 +257,13 @@ def _guard(func):
             raise typer.Exit(0) from None
         except OSError as exc:  # stdout closed or its disk full: one line, exit 2
             _silence_stdout()
-            sys.stderr.write(f"error: cannot write the output: {exc.strerror or exc}\n")
+            _say("error", f"cannot write the output: {exc.strerror or exc}")
             raise typer.Exit(2) from None
         except Exception as exc:  # a bug: say so in one line
             if _debug:
                 raise
-            sys.stderr.write(f"convcalc: internal error: {type(exc).__name__}: {exc} "
-                             "(rerun with `convcalc --debug …` for the traceback)\n")
+            _say("error", f"internal error: {type(exc).__name__}: {exc} (rerun with `convcalc --debug …` for the "
+                          "traceback)")
             raise typer.Exit(70) from None
 
     return wrapper
@@ -294,7 +311,8 @@ def load_network(model: str | None, layers: str | None, input_text: str | None, 
         raise SpecError("no model given", hint="pass a spec file, '-' for stdin, a built-in name "
                                                "(`convcalc list`), or --layers with --input")
     elif model == "-":
-        network = readers.read_stdin(sys.stdin.read(), input_shape=shape, aux=aux, fmt=source_format)
+        # its bytes as UTF-8 whatever the terminal's encoding, and at most the size limit (an endless pipe)
+        network = readers.read_stdin(readers.read_stream(sys.stdin), input_shape=shape, aux=aux, fmt=source_format)
     elif _model_code(model, source_format) is not None:  # FILE.py or FILE.py:Expr: read by the interpreter
         network = _read_code(*_model_code(model, source_format), shape, by_name, aux, layout)
     elif Path(model).is_file():
@@ -444,7 +462,7 @@ def _emit(report, view: str, fmt: Format, as_json: bool, depth: int | None, out:
     spec_ignores = list(report.network.ignore) if report.network is not None else []  # the spec's own `ignore:`
     report = codes.apply(report, codes.parse_ignores(out.ignore) + codes.parse_ignores(spec_ignores, "ignore"))
     if fmt is Format.json:
-        sys.stdout.write(text.to_json(report))
+        text.write_json(report, sys.stdout)
     elif fmt in (Format.github, Format.junit):
         _emit_ci(report, view, fmt, model, out)
         return
@@ -583,10 +601,47 @@ def params(
     quiet: Quiet = False, ignore: Ignore = None, columns: Columns = None, wide: Wide = False, full: Full = False,
     dtype: DtypeOption = Dtype.float32, optimizer: OptimizerOption = None, torch: Torch = False,
 ) -> None:
-    report = _analyze(model, layers, input, batch, strict, aux, convention, explain=explain, fmt=from_,
-                      layout=layout.value, torch=torch)
+    try:
+        report = _analyze(model, layers, input, batch, strict, aux, convention, explain=explain, fmt=from_,
+                          layout=layout.value, torch=torch)
+    except SpecError as exc:  # print(model) whose forward convcalc cannot follow: the counts, module by module
+        if not _emit_counts(exc, input, format, json, output, quiet):
+            raise
+        return
     _emit(report, "paper" if paper else "params", format, json, 0 if paper and depth is None else depth,
           _out(output, quiet, ignore, columns, wide, full, dtype, optimizer), model)
+
+
+def _emit_counts(exc: SpecError, input_text: str | None, fmt: Format, as_json: bool, output: Path | None,
+                 quiet: bool) -> bool:
+    """``params`` on print(model) text whose shapes are unknown from some module: its exact parameters and buffers
+    per module (exit 0, the shapes said to be unknown). False when the refusal carries no exact counts."""
+    if getattr(exc, "counts", None) is None:
+        return False
+    from .i18n import label, translate
+    from .render import counts
+
+    from .build import parse_shape
+
+    shape = None
+    if input_text:
+        try:
+            shape = parse_shape(input_text, "--input")
+        except ConvcalcError:
+            shape = None
+    found = counts.from_refusal(exc, shape)
+    fmt = _resolve_format(fmt, as_json, output)
+    if found is None or fmt not in (Format.table, Format.json, Format.csv, Format.markdown):
+        return False
+    if fmt is Format.json:
+        sys.stdout.write(counts.to_json(found))
+    elif fmt is Format.csv:
+        sys.stdout.write(counts.to_csv(found))
+    else:
+        sys.stdout.write(counts.to_text(found, markdown=fmt is Format.markdown, width=_width(output)))
+    if not quiet:
+        sys.stderr.write(f"{label('warning')}: {translate(found.warning)} [shapes-unknown]\n")
+    return True
 
 
 @app.command("rf", help="Receptive field, jump (effective stride) and start per layer.\n\n"
@@ -665,7 +720,7 @@ def check(models: Annotated[Optional[list[str]], typer.Argument(
     for model in targets:
         if only_specs and model and not _is_spec(model):
             if not quiet:
-                sys.stderr.write(f"skipped: {model}: not a convcalc spec (no 'layers')\n")
+                _say("skipped", f"{model}: not a convcalc spec (no 'layers')")
             continue
         try:
             layout_value = layout.value
@@ -884,7 +939,7 @@ def verify(
             sys.stdout.write(verifying.summary(verdict) + "\n")
     if not quiet:
         for note in verifying.notes(verdict):
-            sys.stderr.write(f"note: {note}\n")
+            _say("note", note)
     if not verdict.agree:
         raise typer.Exit(1)
 
@@ -1208,7 +1263,7 @@ def compare(
         _write_grid(fmt, headers, rows, [False, False, False, False, True, True, True, True, False])
     for r, label in zip((a, b), _side_labels(a, b, model_a, model_b, input_b)):
         for d in r.errors[:1]:
-            sys.stderr.write(f"error: {label}: {d.line}\n")
+            _say("error", f"{label}: {d.line}")
 
 
 def _side_labels(a, b, model_a: str | None, model_b: str | None, input_b: str | None) -> tuple[str, str]:
@@ -1374,12 +1429,52 @@ def _plain_streams() -> None:
             pass
 
 
+#: Commands whose plain command lines run without typer and click (see _fast): the ones run most, by hand and in
+#: CI, where importing typer and click and building the app took longer than the analysis of a whole LeNet.
+FAST_COMMANDS = ("shape", "params", "rf")
+_fresh = True  #: no command line has been run in this process yet
+
+
+def _fast(argv: list[str]) -> int | None:
+    """Run ``argv`` without typer where it is a plain ``shape``/``params``/``rf`` line or ``--version``: the
+    command's own function, called with what click would have called it with (:func:`lazytyper.parse`).
+    Its exit code; None where typer must read the line (whatever ``parse`` declines, shell completion, and
+    any second line run in one process: the options left out must find the state a new process starts in)."""
+    global _fresh, _GIVEN
+    import os
+
+    fresh, _fresh = _fresh, False
+    if not fresh or "_CONVCALC_COMPLETE" in os.environ:
+        return None
+    if argv == ["--version"]:
+        sys.stdout.write(f"convcalc {__version__}\n")  # as _version writes it
+        return 0
+    if not argv or argv[0] not in FAST_COMMANDS:
+        return None
+    command = app.function(argv[0])
+    try:
+        kwargs, _GIVEN = typer.parse(command, argv[1:])
+    except typer.Decline:
+        return None
+    try:
+        command(**kwargs)
+    except KeyboardInterrupt:  # as click: a new line, then "aborted"
+        sys.stderr.write("\nerror: aborted\n")
+        return 130
+    except Exception as exc:  # typer.Exit, which is click's: the command's own exit code
+        click = sys.modules.get("click")
+        if click is None or not isinstance(exc, click.exceptions.Exit):
+            raise
+        return exc.exit_code
+    finally:
+        _GIVEN = None
+    return 0
+
+
 def run() -> None:
     """The console script: usage errors as one line (``error: …`` and a hint, exit 2), like every other."""
     import gc
     import os
-
-    import click
 
     # a run is short: collect cycles rarely (at 100,000 layers the default thresholds spend more time in the
     # collector than in the analysis)
@@ -1393,23 +1488,38 @@ def run() -> None:
         sys.stdin = open(os.devnull)
     _plain_streams()
     try:
-        code = app(standalone_mode=False, prog_name="convcalc")
-    except click.exceptions.NoArgsIsHelpError as exc:
-        sys.stdout.write(exc.ctx.get_help() + "\n")
-        code = 0
-    except click.UsageError as exc:
-        command = exc.ctx.command_path if exc.ctx else "convcalc"
-        sys.stderr.write(f"error: {exc.format_message()}\n")
-        sys.stderr.write(f"hint: {command} --help shows the options\n")
-        code = exc.exit_code
-    except click.Abort:
-        sys.stderr.write("error: aborted\n")
-        code = 130
+        code = _fast(sys.argv[1:])
+        if code is None:
+            code = _typer_run()
     except BrokenPipeError:
         _silence_stdout()
         code = 0
+    except OSError as exc:  # --help or --version, written by click outside the commands' error boundary
+        _silence_stdout()
+        _say("error", f"cannot write the output: {exc.strerror or exc}")
+        code = 2
     try:
         sys.stdout.flush()
     except OSError:
         _silence_stdout()
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _typer_run():
+    """The command line read by typer (and click): the app's exit code, usage errors as one line."""
+    import click
+
+    try:
+        return app(standalone_mode=False, prog_name="convcalc")
+    except click.exceptions.NoArgsIsHelpError as exc:
+        sys.stdout.write(exc.ctx.get_help() + "\n")
+        code = 0
+    except click.UsageError as exc:
+        command = exc.ctx.command_path if exc.ctx else "convcalc"
+        _say("error", exc.format_message())  # click's own words stay English
+        _say("hint", f"see the options with {command} --help")
+        code = exc.exit_code
+    except click.Abort:
+        sys.stderr.write("error: aborted\n")
+        code = 130
+    return code

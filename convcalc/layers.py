@@ -7,7 +7,8 @@ shape (channels first, no batch dim) and returns an :class:`Effect`: the output
 shape, the parameter/buffer/MAC counts and the receptive-field geometry. It
 raises :class:`NetworkError` where PyTorch would refuse the layer.
 
-Adding a kind touches one place: write the class here and list it in ``KINDS``.
+Adding a kind touches one place: write the class here (declared with :func:`kind`, which makes it a
+dataclass when first used) and list it in ``KINDS``.
 """
 
 from __future__ import annotations
@@ -97,9 +98,9 @@ RESET = "reset"  # the output is no longer spatial (flatten, linear)
 UNKNOWN = "unknown"  # spatial, but no single window describes it
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Effect:
-    """What one layer does to one sample."""
+@dataclass(slots=True, kw_only=True)  # not frozen: made once per node, and a frozen __init__ sets each field
+class Effect:                          # through object.__setattr__, three times slower
+    """What one layer does to one sample. Treat it as read-only."""
 
     output_shape: Shape
     weight_shape: Shape | None = None
@@ -158,13 +159,44 @@ class Layer:
             raise self.fail(f"{argname}={given} but the previous layer gives {actual} {what}", f"set {argname}={actual}")
 
 
+def kind(cls: type[Layer]) -> type[Layer]:
+    """Declare a layer kind (or a base of kinds): written as a frozen, keyword-only dataclass, and made one
+    where it is first used — instantiated, or its fields asked for — rather than at import. Making a
+    dataclass generates its methods, about a millisecond a kind; a run uses a few of the kinds.
+
+    The class stays the same object throughout (``isinstance`` and :data:`REGISTRY` hold it from the
+    start); until made, its ``__init__`` and ``__dataclass_fields__`` make it first."""
+    cls.__init__ = _init_on_first_use
+    cls.__dataclass_fields__ = _FieldsOnFirstUse()
+    return cls
+
+
+def _made(cls: type) -> type:
+    """``cls`` made the dataclass its declaration describes (its lazy bases first), in place."""
+    for base in reversed(cls.__mro__):
+        if isinstance(base.__dict__.get("__dataclass_fields__"), _FieldsOnFirstUse):
+            del base.__init__, base.__dataclass_fields__
+            dataclass(frozen=True, kw_only=True)(base)
+    return cls
+
+
+def _init_on_first_use(self, *args, **kwargs) -> None:
+    _made(type(self)).__init__(self, *args, **kwargs)
+
+
+class _FieldsOnFirstUse:
+    """``__dataclass_fields__`` of a kind not yet made (what :func:`dataclasses.fields` reads): makes it."""
+
+    def __get__(self, instance, owner: type) -> dict[str, dataclasses.Field]:
+        return _made(owner).__dataclass_fields__
+
+
 def arguments(cls: type[Layer]) -> list[dataclasses.Field]:
     """The user-settable fields of a kind, in torch's order."""
     return [f for f in dataclasses.fields(cls) if "parse" in f.metadata]
 
 
-def _prod(xs: Any) -> int:
-    return math.prod(xs)
+_prod = math.prod
 
 
 def _drop_warning(layer: Layer, x: Shape, kernel, stride, padding, dilation, hint: str) -> Note | None:
@@ -198,7 +230,7 @@ def _too_small(layer: Layer, kernel, dilation, padded) -> NetworkError:
 # ----------------------------------------------------------------------------
 # Convolutions
 # ----------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind
 class Conv(Layer):
     """``torch.nn.Conv1d/2d/3d``. Weight ``(out, in/groups, *k)``; MACs = weight numel × output positions."""
 
@@ -284,7 +316,7 @@ class Conv(Layer):
         return sum(len(inputs) for inputs in self.connections) * _prod(self.kernel_size)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind
 class ConvTranspose(Layer):
     """``torch.nn.ConvTranspose1d/2d/3d``. Weight ``(in, out/groups, *k)``; MACs = weight numel × input positions."""
 
@@ -345,7 +377,7 @@ class ConvTranspose(Layer):
 # ----------------------------------------------------------------------------
 # Pooling
 # ----------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind
 class _Pool(Layer):
     """Shared by max and average pooling: stride defaults to kernel_size."""
 
@@ -385,7 +417,7 @@ class _Pool(Layer):
                       warnings=tuple(warnings))
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind
 class MaxPool(_Pool):
     """``torch.nn.MaxPool1d/2d/3d``."""
 
@@ -402,7 +434,7 @@ class MaxPool(_Pool):
         return self.pool(x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode, convention)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind
 class AvgPool(_Pool):
     """``torch.nn.AvgPool1d/2d/3d`` (no dilation)."""
 
@@ -425,7 +457,7 @@ class AvgPool(_Pool):
         return self.pool(x, self.kernel_size, self.stride, self.padding, (1,) * self.ndim, self.ceil_mode, convention)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind
 class Subsampling(_Pool):
     """LeNet-5's S-layers (LeCun et al. 1998): each map's k×k window sum times one trainable
     coefficient plus one trainable bias — 2 parameters per channel. Not a torch layer."""
@@ -442,7 +474,7 @@ class Subsampling(_Pool):
                                    connections=(_prod(self.kernel_size) + 1) * _prod(effect.output_shape))
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind
 class AdaptivePool(Layer):
     """``torch.nn.AdaptiveAvgPool*d`` / ``AdaptiveMaxPool*d``: a fixed output size (null keeps a dim)."""
 
@@ -472,7 +504,7 @@ class AdaptivePool(Layer):
 # ----------------------------------------------------------------------------
 # Dense, reshaping and normalisation
 # ----------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind
 class Linear(Layer):
     """``torch.nn.Linear``: applies to the last dim, as torch does. Weight ``(out, in)``."""
 
@@ -511,7 +543,7 @@ class Linear(Layer):
         )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind
 class Flatten(Layer):
     """``torch.nn.Flatten``: dims counted with the batch dim, as torch does (default 1 to −1)."""
 
@@ -536,7 +568,7 @@ class Flatten(Layer):
         return Effect(output_shape=out, receptive=RESET if len(out) == 1 else UNKNOWN)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind
 class BatchNorm(Layer):
     """``torch.nn.BatchNorm1d/2d/3d``: 2·C parameters; running mean/var and the batch counter are buffers (2·C + 1)."""
 
@@ -571,7 +603,7 @@ class BatchNorm(Layer):
                       buffers=2 * c + 1 if self.track_running_stats else 0, warnings=tuple(warnings))
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind
 class InstanceNorm(BatchNorm):
     """``torch.nn.InstanceNorm1d/2d/3d``: BatchNorm's arguments with affine and track_running_stats off by
     default; a C × spatial input."""
@@ -591,7 +623,7 @@ class InstanceNorm(BatchNorm):
         return self.normalise(x)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind
 class GroupNorm(Layer):
     """``torch.nn.GroupNorm``: 2·C parameters when affine, no buffers."""
 
@@ -611,7 +643,7 @@ class GroupNorm(Layer):
         return Effect(output_shape=x, extra_params=(2 if self.bias else 1) * c if self.affine else 0)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind
 class LayerNorm(Layer):
     """``torch.nn.LayerNorm``: normalises the trailing dims; when omitted, convcalc uses the last dim."""
 
@@ -632,7 +664,7 @@ class LayerNorm(Layer):
         return Effect(output_shape=x, extra_params=params, fixed=shape)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind
 class PReLU(Layer):
     """``torch.nn.PReLU``: one learnable slope, or one per channel (``num_parameters=C``)."""
 
@@ -649,7 +681,7 @@ class PReLU(Layer):
         return Effect(output_shape=x, extra_params=self.num_parameters)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind
 class Upsample(Layer):
     """``torch.nn.Upsample``: to ``size``, or ``floor(in · scale_factor)`` per spatial dim; no parameters."""
 
@@ -717,7 +749,7 @@ class Upsample(Layer):
             "here on"),))
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind
 class Pad(Layer):
     """``torch.nn.ZeroPad*d`` / ``ConstantPad*d`` / ``ReflectionPad*d`` / ``ReplicationPad*d`` /
     ``CircularPad*d``: ``padding`` is an int or, as torch, (left, right[, top, bottom[, front, back]])
@@ -763,7 +795,7 @@ def _check_pads(layer: Layer, mode: str, pairs, sizes) -> None:
             raise layer.fail(f"circular padding ({b}, {a}) may wrap around at most once: at most the input size {i}")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind
 class PixelShuffle(Layer):
     """``torch.nn.PixelShuffle``: C·r² × H × W → C × H·r × W·r."""
 
@@ -780,7 +812,7 @@ class PixelShuffle(Layer):
             "receptive-field", "the receptive field is not defined through a pixel shuffle; it is left unknown"),))
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind
 class Unflatten(Layer):
     """``torch.nn.Unflatten``: split ``dim`` (counted with the batch dim) into ``unflattened_size``."""
 
@@ -807,7 +839,7 @@ class Unflatten(Layer):
         return Effect(output_shape=(*x[:d - 1], *self.unflattened_size, *x[d:]), receptive=UNKNOWN)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind
 class LocalResponseNorm(Layer):
     """``torch.nn.LocalResponseNorm``: no parameters, shape unchanged (AlexNet, GoogLeNet)."""
 
@@ -825,7 +857,7 @@ class LocalResponseNorm(Layer):
         return Effect(output_shape=x)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind
 class Dropout(Layer):
     """``torch.nn.Dropout`` and friends: no parameters, shape unchanged."""
 
@@ -840,7 +872,7 @@ class Dropout(Layer):
         return Effect(output_shape=x)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind
 class Activation(Layer):
     """Element-wise activations (and Identity): no parameters, shape unchanged.
 
@@ -915,7 +947,7 @@ def _fix_hint(a: str, sa: Shape, b: str, sb: Shape) -> str | None:
     return f"crop {big} or pad {small} by {dims(tuple(diffs))} in all"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind
 class Merge(Layer):
     """``torch.cat`` (``concat``) and the element-wise ``+``, ``−``, ``*`` of several tensors (``from: [a, b]``).
 
@@ -968,7 +1000,7 @@ class Merge(Layer):
         return Effect(output_shape=out)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind
 class Reshape(Layer):
     """``x.view(…)`` / ``x.reshape(…)``: ``shape`` WITHOUT the batch dim; one entry may be −1."""
 
@@ -991,7 +1023,7 @@ class Reshape(Layer):
         return Effect(output_shape=out, receptive=KEEP if out == x else RESET if len(out) == 1 else UNKNOWN)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind
 class Permute(Layer):
     """``x.permute(…)``: ``dims`` WITH the batch dim, which must stay first."""
 
@@ -1010,7 +1042,7 @@ class Permute(Layer):
         return Effect(output_shape=out, receptive=KEEP if order == tuple(range(rank)) else UNKNOWN)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind
 class Transpose(Layer):
     """``x.transpose(dim0, dim1)``: dims WITH the batch dim."""
 
@@ -1027,7 +1059,7 @@ class Transpose(Layer):
         return Effect(output_shape=tuple(out), receptive=KEEP if a == b else UNKNOWN)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind
 class Squeeze(Layer):
     """``x.squeeze(dim)`` / ``x.unsqueeze(dim)``: dims WITH the batch dim. ``squeeze`` without a dim drops every
     size-1 dim but the batch dim."""
@@ -1053,7 +1085,7 @@ class Squeeze(Layer):
         return Effect(output_shape=out, receptive=KEEP if out == x else RESET if len(out) == 1 else UNKNOWN)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind
 class Reduce(Layer):
     """``x.mean(dim, keepdim)`` / ``x.sum(dim, keepdim)``: dims WITH the batch dim."""
 
@@ -1083,7 +1115,7 @@ class Reduce(Layer):
         return Effect(output_shape=out, receptive=receptive)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind
 class Split(Layer):
     """``torch.chunk(x, chunks, dim)`` and ``torch.split(x, split_size_or_sections, dim)``: several outputs,
     read as ``name[i]`` (or a ``getitem`` node). ``dim`` WITH the batch dim, default 1 (channels)."""
@@ -1112,7 +1144,7 @@ class Split(Layer):
         return Effect(output_shape=pieces[0], outputs=pieces, receptive=KEEP if d == 0 else UNKNOWN)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind
 class GetItem(Layer):
     """One output of a ``chunk``/``split`` node (``from: parts`` with ``index: 1`` is ``from: parts[1]``)."""
 
@@ -1124,7 +1156,7 @@ class GetItem(Layer):
         return Effect(output_shape=x)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind
 class PadOp(Layer):
     """``F.pad(x, pad, mode, value)``: ``pad`` as torch orders it, last dim first; negative values crop
     (constant mode)."""

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
+from json.encoder import encode_basestring
 from typing import Any
 
 from . import receptive
@@ -92,19 +94,23 @@ class LayerRow:                       # object.__setattr__, a quarter of the ana
             "weight_shape": _list(self.weight_shape), "macs": self.macs, "connections": self.connections,
             "fc_params": self.fc_params, "weight_layers": self.weight_layers, "activations": self.activations,
             "receptive_field": _list(self.receptive_field), "jump": _list(self.jump),
-            "start": None if self.start is None else [_number(s) for s in self.start],
+            "start": None if self.start is None else [s if type(s) is int else _number(s) for s in self.start],
         }
         # the layer's settings beside the counts; a named block's arguments also under "arguments" (a block
         # argument such as inception's bias="auto" must not replace the row's bias count)
-        d.update({k: _jsonable(v) for k, v in self.settings.items() if k not in d})
+        for k, v in self.settings.items():
+            if k not in d:
+                d[k] = _jsonable(v)
         if self.block and self.settings:
             d["arguments"] = {k: _jsonable(v) for k, v in self.settings.items()}
         if self.branch_receptive_fields is not None:
             d["branch_receptive_fields"] = [_list(b) for b in self.branch_receptive_fields]
         if self.explain is not None:
             d["explain"] = self.explain
-        d.update({"node": self.node, "inputs": list(self.inputs), "shared_with": self.shared_with,
-                  "is_output": self.is_output})
+        d["node"] = self.node
+        d["inputs"] = list(self.inputs)
+        d["shared_with"] = self.shared_with
+        d["is_output"] = self.is_output
         if self.output_shapes is not None:
             d["output_shapes"] = [list(s) for s in self.output_shapes]
         if self.receptive_fields is not None:
@@ -171,33 +177,137 @@ class Report:
         return [d for d in self.diagnostics if d.severity == "warning"]
 
     def to_dict(self) -> dict[str, Any]:
-        layers = [r.to_dict() for r in self.layers]
-        for row in layers:
-            if row["path"] in self.other_conventions:
-                row["other_conventions"] = {k: _list(v) for k, v in self.other_conventions[row["path"]].items()}
-        return {
+        head, tail = self.json_parts()
+        return {**head, "layers": list(self.row_dicts()), **tail}
+
+    def json_parts(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The JSON report's top level without its rows: the keys before ``layers`` and those after it."""
+        memory = self.memory
+        head = {
             "schema": SCHEMA, "name": self.name, "input_shape": list(self.input_shape),
             "output_shape": _list(self.output_shape), "batch": self.batch, "ok": self.ok,
-            "convention": self.convention, "layers": layers,
-            "totals": {**self.totals.to_dict(), "param_bytes": self.memory.params},
+            "convention": self.convention,
+        }
+        tail = {
+            "totals": {**self.totals.to_dict(), "param_bytes": memory.params},
             "diagnostics": [d.to_dict() for d in self.diagnostics],
             "inputs": [{"name": n, "shape": list(shape)} for n, shape in self.inputs],
             "outputs": [{"name": n, "shape": _list(shape)} for n, shape in self.outputs],
             "batch_in_shapes": self.batch_in_shapes,
-            **self._memory_dict(layers),
+            "memory": memory.to_dict(),
         }
+        return head, tail
 
-    def _memory_dict(self, layers: list[dict[str, Any]]) -> dict[str, Any]:
-        """Byte figures at the report's dtype: per row (``param_bytes``, ``buffer_bytes``, ``activation_bytes``),
-        ``totals.param_bytes``, and ``memory``."""
+    def row_dicts(self) -> Iterator[dict[str, Any]]:
+        """Each row's JSON object (``to_dict()["layers"]``), made one at a time: a large report is written
+        without holding them all. Beside the row's own fields: the outputs under other conventions, and the
+        byte figures at the report's dtype (``param_bytes``, ``buffer_bytes``, ``activation_bytes``)."""
         from . import memory
 
         size = memory.dtype_of(self.dtype).size
-        for row, d in zip(self.layers, layers):
-            m = memory.row_memory(row, size)
-            d.update({"frozen_params": row.params - row.trainable_params, "param_bytes": m.params,
-                      "buffer_bytes": m.buffers, "activation_bytes": m.activations})
-        return {"memory": self.memory.to_dict()}
+        for row in self.layers:
+            yield self._row_dict(row, size)
+
+    def _row_dict(self, row: LayerRow, size: int) -> dict[str, Any]:
+        from . import memory
+
+        d = row.to_dict()
+        if self.other_conventions and row.path in self.other_conventions:
+            d["other_conventions"] = {k: _list(v) for k, v in self.other_conventions[row.path].items()}
+        m = memory.row_memory(row, size)
+        d["frozen_params"] = row.params - row.trainable_params
+        d["param_bytes"] = m.params
+        d["buffer_bytes"] = m.buffers
+        d["activation_bytes"] = m.activations
+        return d
+
+    def rows_json(self) -> Iterator[str]:
+        """Each row of :meth:`row_dicts` as ``json.dumps(row, ensure_ascii=False)`` writes it. A row of the
+        common form — a layer's counts and settings — is written straight from the row: making its object and
+        encoding it took most of the time of a JSON report of 100,000 layers."""
+        import json
+
+        from . import memory
+
+        size = memory.dtype_of(self.dtype).size
+        encode = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode  # rows hold no cycles
+        for row in self.layers:
+            common = not (self.other_conventions and row.path in self.other_conventions)
+            text = _row_json(row, memory.row_memory(row, size)) if common else None
+            yield text if text is not None else encode(self._row_dict(row, size))
+
+
+def _row_json(row: LayerRow, m) -> str | None:
+    """``row``'s JSON with byte figures ``m`` (see :meth:`Report.rows_json`), or None where it is not of the
+    common form: a block's arguments, --explain, several inputs or outputs, a start that is not whole."""
+    counts = (row.depth, row.params, row.trainable_params, row.weights, row.bias, row.buffers, row.macs,
+              row.connections, row.weight_layers, row.activations, row.params - row.trainable_params, m.params,
+              m.buffers, m.activations)
+    if (row.block and row.settings) or row.explain is not None or row.branch_receptive_fields is not None \
+            or row.output_shapes is not None or row.receptive_fields is not None \
+            or not _INT.issuperset(map(type, counts)) or type(row.block) is not bool \
+            or type(row.is_output) is not bool or (row.fc_params is not None and type(row.fc_params) is not int) \
+            or (row.start is not None and not _INT.issuperset(map(type, row.start))):
+        return None
+    settings = []
+    for key, value in row.settings.items():
+        if key not in SETTINGS:
+            return None
+        text = _setting_json(value)
+        if text is None:
+            return None
+        settings.append(f', "{key}": {text}')
+    depth, params, trainable, weights, bias, buffers, macs, connections, weight_layers, activations, frozen, \
+        param_bytes, buffer_bytes, activation_bytes = counts
+    return _ROW_JSON % (
+        _string(row.path), _string(row.name), _string(row.type), _bool(row.block), depth, _ints(row.input_shape),
+        _ints(row.output_shape), params, trainable, weights, bias, buffers, _ints(row.weight_shape), macs,
+        connections, "null" if row.fc_params is None else row.fc_params, weight_layers, activations,
+        _ints(row.receptive_field), _ints(row.jump), _ints(row.start), "".join(settings), _string(row.node),
+        "[" + ", ".join(map(_string, row.inputs)) + "]", _string(row.shared_with), _bool(row.is_output), frozen,
+        param_bytes, buffer_bytes, activation_bytes)
+
+
+#: A row's JSON object in :meth:`LayerRow.to_dict`'s order, with the byte figures :meth:`Report.row_dicts` adds
+_ROW_JSON = ('{"path": %s, "name": %s, "type": %s, "block": %s, "depth": %d, "input_shape": %s, "output_shape": %s, '
+             '"params": %d, "trainable_params": %d, "weights": %d, "bias": %d, "buffers": %d, "weight_shape": %s, '
+             '"macs": %d, "connections": %d, "fc_params": %s, "weight_layers": %d, "activations": %d, '
+             '"receptive_field": %s, "jump": %s, "start": %s%s, "node": %s, "inputs": %s, "shared_with": %s, '
+             '"is_output": %s, "frozen_params": %d, "param_bytes": %d, "buffer_bytes": %d, "activation_bytes": %d}')
+
+
+def _string(text: str | None) -> str:
+    return "null" if text is None else encode_basestring(text)  # as json writes it with ensure_ascii=False
+
+
+def _bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _ints(values: tuple[int, ...] | None) -> str:
+    """A shape (or field sizes) as JSON: ``[8, 64, 64]``, as Python writes a list of ints."""
+    return "null" if values is None else repr(list(values))
+
+
+def _setting_json(value: Any) -> str | None:
+    """A layer setting as JSON: an int, a bool, a string, or ints (a None among them: an adaptive pool's kept
+    dim); None for anything else."""
+    kind = type(value)
+    if kind is int:
+        return repr(value)
+    if kind is bool:
+        return _bool(value)
+    if kind is str:
+        return _string(value)
+    if kind is tuple and _INT.issuperset(map(type, value)):
+        return repr(list(value))
+    if kind is tuple and _INT_OR_NONE.issuperset(map(type, value)):
+        return "[" + ", ".join("null" if v is None else repr(v) for v in value) + "]"
+    return None
+
+
+_INT = frozenset({int})
+_INT_OR_NONE = frozenset({int, type(None)})
 
 
 def _list(t):
@@ -221,9 +331,19 @@ FieldsByInput = dict[str, Fields]  #: receptive field of a tensor with respect t
 SETTINGS = ("kernel_size", "stride", "padding", "dilation", "groups", "ceil_mode", "output_padding", "output_size")
 
 
+_SETTING_KEYS: dict[type, tuple[str, ...]] = {}  #: per layer class, the :data:`SETTINGS` it has
+
+
 def _settings(layer: Layer) -> dict[str, Any]:
-    out = {key: getattr(layer, key) for key in SETTINGS if getattr(layer, key, None) is not None}
-    if "kernel_size" in out and "stride" not in out and hasattr(layer, "stride"):
+    keys = _SETTING_KEYS.get(type(layer))
+    if keys is None:
+        keys = _SETTING_KEYS[type(layer)] = tuple(key for key in SETTINGS if hasattr(layer, key))
+    out = {}
+    for key in keys:
+        value = getattr(layer, key)
+        if value is not None:
+            out[key] = value
+    if "kernel_size" in out and "stride" not in out and "stride" in keys:
         out["stride"] = layer.kernel_size  # pools: stride defaults to the kernel
     return out
 
@@ -235,6 +355,7 @@ class _Evaluate:
                  relative_to: str | None = None):
         self.network = network
         self.input_shapes = dict(network.inputs)
+        self.input_names = [name for name, _ in network.inputs]
         self.relative_to = relative_to  #: a node whose output counts as an input for the receptive field
         self.explain = explain
         self.batch = batch
@@ -244,7 +365,8 @@ class _Evaluate:
         self.fields: dict[str, FieldsByInput] = {}
         self.deep: dict[str, int] = {}  #: weight layers on the longest path from the inputs
         self.rows: dict[str, LayerRow] = {}  #: node id → its row
-        self.modules: dict[str, tuple] = {}  #: node id → (weight shape, params, buffers) of the module it owns
+        self.modules: dict[str, tuple] = {}  #: node id → (weight shape, params, buffers) of a module called again
+        self.shared = {n.shared_with for n in network.nodes if n.shared_with}  #: nodes whose module is called again
         self.diagnostics: list[Diagnostic] = []
         self.outputs = set(split_ref(r)[0] for r in network.outputs)
         self.global_noted = False  #: the note about global gates is given once
@@ -257,6 +379,8 @@ class _Evaluate:
         """The tensor ``ref`` names (one piece of a chunk/split with ``[i]``)."""
         base, index = split_ref(ref)
         v = self.values[base]
+        if index is None and not isinstance(v, list):
+            return v  # the common case: one tensor, named by its node
         label = node.layer.label if node is not None else ref
         if index is None:
             if isinstance(v, list):
@@ -307,30 +431,73 @@ class _Evaluate:
 
     def node(self, node: Node) -> None:
         layer = node.layer
+        bases = [split_ref(r)[0] for r in node.inputs]  #: the node or input each ref reads from
         xs = [self.value(ref, node) for ref in node.inputs]
         if getattr(layer, "MANY", False) or len(xs) > 1:
-            labels = node.labels or tuple(split_ref(r)[0] if split_ref(r)[1] is None else r for r in node.inputs)
+            labels = node.labels or tuple(b if b == r else r for b, r in zip(bases, node.inputs))
             effect = layer.apply_many(xs, list(labels), self.convention)
         else:
             effect = layer.apply(xs[0], self.convention)
         x = xs[0]
-        rf_in = [self.fields[split_ref(r)[0]] for r in node.inputs]
-        known = any(f is not None for f in rf_in[0].values())
-        for note in effect.warnings:
-            if note.code == "receptive-field" and not known:
-                continue  # the field was unknown already: said where it became so
-            promote = self.strict and note.code == "inexact-division"
-            self.diagnostics.append(Diagnostic(severity="error" if promote else "warning", path=layer.path,
-                                               message=f"{layer.label}: {note.message}", hint=note.hint, code=note.code))
+        rf_in = [self.fields[b] for b in bases]
+        if effect.warnings:
+            self.notes(layer, effect, rf_in[0])
         out = effect.output_shape
-        if any(d > LIMIT for d in out):
+        if out and max(out) > LIMIT:
             from .errors import SpecError
 
             raise SpecError(f"{layer.label}: its output {dims(out)} has a dim over {LIMIT:,}, beyond convcalc's "
                             "limit", path=layer.path)
         rf_out = self.receptive(node, effect, xs, rf_in)
         shared = node.shared_with
-        module = (effect.weight_shape, effect.params, effect.buffers, effect.fixed)  #: what the module was built as
+        if shared is not None or node.id in self.shared:
+            self.module(node, effect, x)
+        params = 0 if shared else effect.params
+        counters = 1 if effect.buffers and getattr(layer, "track_running_stats", False) else 0
+        tensors = 0
+        if params and layer.trainable:  # weight, bias, a norm's scale (and shift), PReLU's slopes
+            affine = 1 if layer.type == "prelu" or getattr(layer, "bias", True) is not True else 2
+            tensors = (effect.weights > 0) + (effect.bias > 0) + (affine if effect.extra_params else 0)
+        deep = self.deep
+        deep[node.id] = (max(deep[b] for b in bases) if len(bases) > 1 else deep[bases[0]]) + (1 if effect.weights else 0)
+        self.values[node.id] = list(effect.outputs) if effect.outputs else out
+        if node.id == self.relative_to and len(out) > 1:  # rf --relative-to: d2l's "Y sees 4 elements of X"
+            rf_out = {**rf_out, RELATIVE: receptive.initial(len(out) - 1)}
+        self.fields[node.id] = rf_out
+        primary = self.primary(rf_out)
+        receptive_field, jump, start = _rf_columns(primary)
+        batch = self.batch
+        self.rows[node.id] = LayerRow(
+            path=layer.path, name=layer.name, type=layer.type, block=False, depth=node.depth,
+            input_shape=x, output_shape=out, params=params, trainable_params=params if layer.trainable else 0,
+            weights=0 if shared else effect.weights, bias=0 if shared else effect.bias,
+            buffers=0 if shared else effect.buffers, weight_shape=effect.weight_shape,
+            counter_buffers=0 if shared else counters, trainable_param_tensors=tensors,
+            macs=effect.macs * batch, connections=effect.connections * batch, fc_params=effect.fc_params,
+            activations=math.prod(out) * batch, weight_layers=1 if effect.weights else 0,
+            explain=self.working(layer, x, effect, self.primary(rf_in[0]), primary, xs) if self.explain else None,
+            settings=_settings(layer), node=node.id, inputs=node.inputs, explicit_inputs=node.explicit,
+            shared_with=shared, is_output=node.id in self.outputs,
+            output_shapes=effect.outputs, receptive_fields=self.by_input(rf_out),
+            receptive_field=receptive_field, jump=jump, start=start,
+        )
+
+    def notes(self, layer: Layer, effect, rf_in: FieldsByInput) -> None:
+        """The layer's warnings as diagnostics (errors under --strict where they drop input pixels)."""
+        known = any(f is not None for f in rf_in.values())
+        for note in effect.warnings:
+            if note.code == "receptive-field" and not known:
+                continue  # the field was unknown already: said where it became so
+            promote = self.strict and note.code == "inexact-division"
+            self.diagnostics.append(Diagnostic(severity="error" if promote else "warning", path=layer.path,
+                                               message=f"{layer.label}: {note.message}", hint=note.hint, code=note.code))
+
+    def module(self, node: Node, effect, x: Shape) -> None:
+        """A module called more than once (``share:``) must be built the same at every call: its first call
+        records what it was built as, later ones are checked against it."""
+        layer = node.layer
+        shared = node.shared_with
+        module = (effect.weight_shape, effect.params, effect.buffers, effect.fixed)
         if shared is None:
             self.modules[node.id] = module
         elif self.modules.get(shared, module) != module:
@@ -340,40 +507,13 @@ class _Evaluate:
                                f"), but its input {dims(x)} needs {effect.params:,}"
                                f"{f', weight {dims(effect.weight_shape)}' if effect.weight_shape else ''}",
                                path=layer.path, hint="a shared module must see the same sizes at every call")
-        params = 0 if shared else effect.params
-        counters = 1 if effect.buffers and getattr(layer, "track_running_stats", False) else 0
-        tensors = 0
-        if params and layer.trainable:  # weight, bias, a norm's scale (and shift), PReLU's slopes
-            affine = 1 if layer.type == "prelu" or getattr(layer, "bias", True) is not True else 2
-            tensors = (effect.weights > 0) + (effect.bias > 0) + (affine if effect.extra_params else 0)
-        deep = max((self.deep[split_ref(r)[0]] for r in node.inputs), default=0)
-        self.deep[node.id] = deep + (1 if effect.weights else 0)
-        self.values[node.id] = list(effect.outputs) if effect.outputs else out
-        if node.id == self.relative_to and len(out) > 1:  # rf --relative-to: d2l's "Y sees 4 elements of X"
-            rf_out = {**rf_out, RELATIVE: receptive.initial(len(out) - 1)}
-        self.fields[node.id] = rf_out
-        primary = self.primary(rf_out)
-        self.rows[node.id] = LayerRow(
-            path=layer.path, name=layer.name, type=layer.type, block=False, depth=node.depth,
-            input_shape=x, output_shape=out, params=params, trainable_params=params if layer.trainable else 0,
-            weights=0 if shared else effect.weights, bias=0 if shared else effect.bias,
-            buffers=0 if shared else effect.buffers, weight_shape=effect.weight_shape,
-            counter_buffers=0 if shared else counters, trainable_param_tensors=tensors,
-            macs=effect.macs * self.batch, connections=effect.connections * self.batch, fc_params=effect.fc_params,
-            activations=math.prod(out) * self.batch, weight_layers=1 if effect.weights else 0,
-            explain=self.working(layer, x, effect, self.primary(rf_in[0]), primary, xs) if self.explain else None,
-            settings=_settings(layer), node=node.id, inputs=node.inputs, explicit_inputs=node.explicit,
-            shared_with=shared, is_output=node.id in self.outputs,
-            output_shapes=effect.outputs, receptive_fields=self.by_input(rf_out),
-            **_rf_columns(primary),
-        )
 
     def primary(self, fields: FieldsByInput) -> Fields:
         """The field shown in the row: with respect to the first network input the tensor depends on (or to
         the ``relative_to`` node)."""
         if self.relative_to is not None:
             return fields.get(RELATIVE)
-        for name, _ in self.network.inputs:
+        for name in self.input_names:
             if name in fields:
                 return fields[name]
         return None
@@ -468,6 +608,7 @@ class _Evaluate:
         branch_rfs = None
         if block.branches is not None:
             branch_rfs = tuple(_sizes(self.primary(self.fields[split_ref(r)[0]])) for r in block.branches)
+        receptive_field, jump, start = _rf_columns(self.primary(fields))
         return LayerRow(
             path=block.path, name=block.name, type=block.type, block=True, depth=block.depth,
             input_shape=x, output_shape=out, params=sum(r.params for r in children),
@@ -483,7 +624,7 @@ class _Evaluate:
             node=block.id, inputs=(block.input,),
             shared_with=block.shared_with or (merge.shared_with if merge else None),
             is_output=block.id in self.outputs, receptive_fields=self.by_input(fields),
-            **_rf_columns(self.primary(fields)),
+            receptive_field=receptive_field, jump=jump, start=start,
         )
 
 
@@ -494,13 +635,15 @@ def _sizes(fields: Fields) -> tuple[int, ...] | None:
 RELATIVE = "@relative"  #: the key of the receptive field relative to ``rf --relative-to``'s node
 
 
-def _rf_columns(rf: Fields) -> dict[str, Any]:
+def _rf_columns(rf: Fields) -> tuple[tuple[int, ...] | None, tuple[int, ...] | None, tuple | None]:
+    """A row's ``receptive_field``, ``jump`` and ``start``: None where unknown; only the size where the field is
+    the whole input (no window moves)."""
     if rf is None:
-        return {"receptive_field": None, "jump": None, "start": None}
-    if any(f.jump == 0 for f in rf):  # the whole input: no window moves
-        return {"receptive_field": tuple(f.size for f in rf), "jump": None, "start": None}
-    return {"receptive_field": tuple(f.size for f in rf), "jump": tuple(f.jump for f in rf),
-            "start": tuple(f.start for f in rf)}
+        return None, None, None
+    sizes = tuple([f.size for f in rf])
+    if any(f.jump == 0 for f in rf):
+        return sizes, None, None
+    return sizes, tuple([f.jump for f in rf]), tuple([f.start for f in rf])
 
 
 def _find_node(network: Network, text: str) -> str:

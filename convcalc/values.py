@@ -32,6 +32,17 @@ def _describe(value: Any) -> str:
 LIMIT = 10 ** 9  #: no size, count or index of a layer is larger; products of a few stay cheap to print
 
 
+def _magnitude(value: int | float) -> str:
+    """A number past the limit as one word: an int in full up to 30 digits (``1,000,000,001``, not ``1e+09``),
+    else its order of magnitude (``~1e400``: too large for a float, and for ``str`` past 4,300 digits)."""
+    if isinstance(value, int):
+        if value.bit_length() <= 99:
+            return f"{value:,}"
+        digits = round((value.bit_length() - 0.5) * 0.30103)  # log10 |value|, to within one
+        return f"{'-' if value < 0 else ''}~1e{digits}"
+    return f"{value:.3g}"
+
+
 def integer(minimum: int | None = None) -> Parser:
     """A plain int, at least ``minimum``, at most :data:`LIMIT` in magnitude."""
 
@@ -41,7 +52,7 @@ def integer(minimum: int | None = None) -> Parser:
         if minimum is not None and value < minimum:
             raise ValueError(f"must be at least {minimum}, got {value}")
         if abs(value) > LIMIT:
-            raise ValueError(f"must be at most {LIMIT:,} in magnitude (convcalc's limit), got {value:.3g}")
+            raise ValueError(f"must be at most {LIMIT:,} in magnitude (convcalc's limit), got {_magnitude(value)}")
         return value
 
     return parse
@@ -96,7 +107,7 @@ def number(minimum: float | None = None, maximum: float | None = None, *, exclus
         if maximum is not None and value > maximum:
             raise ValueError(f"must be at most {maximum}, got {value}")
         if not -LIMIT <= value <= LIMIT:  # also refuses inf and nan
-            raise ValueError(f"must be at most {LIMIT:,} in magnitude (convcalc's limit), got {value:.3g}")
+            raise ValueError(f"must be at most {LIMIT:,} in magnitude (convcalc's limit), got {_magnitude(value)}")
         return value
 
     return parse

@@ -41,7 +41,7 @@ class Grid:
     """A table laid out to a width: each cell already folded into lines."""
 
     headers: list[list[str]]  #: per column, its header's lines
-    rows: list[list[list[str]]]  #: per row, per column, the cell's lines
+    rows: list[list[str | list[str]]]  #: per row, per column, the cell: its text, or its lines where it folds
     widths: list[int]
     numeric: list[bool]
     bold: list[bool]  #: block rows
@@ -57,12 +57,11 @@ class Grid:
 # ----------------------------------------------------------------------------
 def _subtree(rows: list[LayerRow], i: int) -> list[LayerRow]:
     """The rows shown under row ``i`` (a block's members, which follow it and are deeper)."""
-    out = []
-    for r in rows[i + 1:]:
-        if r.depth <= rows[i].depth:
-            break
-        out.append(r)
-    return out
+    depth = rows[i].depth
+    end = i + 1
+    while end < len(rows) and rows[end].depth > depth:
+        end += 1
+    return rows[i + 1:end]
 
 
 def _signature(row: LayerRow, inner: list[LayerRow]) -> tuple:
@@ -128,8 +127,9 @@ def summary_depth(report: Report, limit: int = SUMMARY_ROWS) -> int:
     deepest = max((r.depth for r in report.layers), default=0)
     best = 0
     for d in range(deepest + 1):
-        if len(table_rows(report, d, True)) <= limit:
-            best = d
+        if len(table_rows(report, d, True)) > limit:
+            break  # a deeper table shows these rows and more: it cannot fit either
+        best = d
     return best
 
 
@@ -241,7 +241,7 @@ def layout(report: Report, view: str, rows: list[LayerRow], width: int | None, *
         line = []
         for i in keep:
             text = texts[i][r_i]
-            line.append(fold(text, widths[i], cols[i].fold or " ") if len(text) > widths[i] else [text])
+            line.append(fold(text, widths[i], cols[i].fold or " ") if len(text) > widths[i] else text)
         grid_rows.append(line)
     return Grid(headers=[headers[i] for i in keep], rows=grid_rows, widths=[widths[i] for i in keep],
                 numeric=[cols[i].numeric for i in keep], bold=[r.block for r in rows], left_out=left_out)
@@ -295,14 +295,15 @@ def wrap_lines(lines: list[str], width: int | None) -> list[str]:
 
 def plain(grid: Grid, *, ascii_only: bool = False) -> list[str]:
     """The grid as text lines without rich: headers, a rule, rows (trailing spaces stripped)."""
-    def render(cells: list[list[str]]) -> list[str]:
+    def render(cells: list[str | list[str]]) -> list[str]:
+        cells = [[c] if isinstance(c, str) else c for c in cells]
         height = max(len(c) for c in cells)
         out = []
         for k in range(height):
             parts = []
             for c, w, num in zip(cells, grid.widths, grid.numeric):
                 text = c[k] if k < len(c) else ""
-                fill = " " * (w - display_width(text))  # a Chinese heading takes two columns a character
+                fill = " " * (w - _columns(text))  # a Chinese heading takes two columns a character
                 parts.append(fill + text if num else text + fill)
             out.append((" " * GAP).join(parts).rstrip())
         return out
@@ -312,6 +313,17 @@ def plain(grid: Grid, *, ascii_only: bool = False) -> list[str]:
     for row in grid.rows:
         lines += render(row)
     return [line.translate(ASCII) for line in lines] if ascii_only else lines
+
+
+def height(row: list[str | list[str]]) -> int:
+    """The lines a laid-out row takes: those of its tallest cell."""
+    return max((1 if isinstance(c, str) else len(c) for c in row), default=1)
+
+
+def _columns(text: str) -> int:
+    """Terminal columns ``text`` takes: its length where it is ASCII (every cell of a large table, without
+    looking up each character)."""
+    return len(text) if text.isascii() else display_width(text)
 
 
 def can_draw(stream) -> bool:

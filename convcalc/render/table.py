@@ -37,20 +37,21 @@ def lines(report: Report, view: str, options: Options, *, ascii_only: bool = Fal
     rows = layout.table_rows(report, depth, collapse=depth is not None and view != "paper" and not options.full)
     grid = layout.layout(report, view, rows, width, keys=list(options.columns) if options.columns else None,
                          wide=options.wide)
-    out = _assemble(report, view, options, grid, summary, width, ascii_only)
-    return out, _bold(report, grid, summary, width, out)
+    out = _assemble(report, view, grid, summary, depth, width, ascii_only)
+    return out, _bold(report, grid, summary, depth, width, out)
 
 
 def _head(report: Report, summary: bool, depth: int | None, width: int | None) -> list[str]:
     head = [report.name] if report.name else []
     if summary:
-        head += layout.wrap_lines([f"{len(report.layers)} rows, shown to depth {depth} with repeats collapsed "
-                                   f"(--full for every row, --depth N to choose)"], width)
+        from ..i18n import translate
+
+        head += layout.wrap_lines([translate(f"{len(report.layers)} rows, shown to depth {depth} with repeats "
+                                             "collapsed (--full for every row, --depth N to choose)")], width)
     return head
 
 
-def _assemble(report, view, options, grid, summary, width, ascii_only) -> list[str]:
-    depth = layout.summary_depth(report) if summary else options.depth
+def _assemble(report, view, grid, summary, depth, width, ascii_only) -> list[str]:
     out = _head(report, summary, depth, width)
     out += layout.plain(grid, ascii_only=ascii_only)
     tail = list(total_lines(report, view))
@@ -64,15 +65,14 @@ def _assemble(report, view, options, grid, summary, width, ascii_only) -> list[s
     return [line.translate(layout.ASCII) for line in out] if ascii_only else out
 
 
-def _bold(report, grid, summary, width, out) -> list[bool]:
-    depth = layout.summary_depth(report) if summary else None
+def _bold(report, grid, summary, depth, width, out) -> list[bool]:
     flags = [False] * len(out)
     start = len(_head(report, summary, depth, width)) + max(map(len, grid.headers), default=1) + 1  # + the rule
     if report.name:
         flags[0] = True
     i = start
     for row, is_block in zip(grid.rows, grid.bold):
-        height = max(len(c) for c in row) if row else 1
+        height = layout.height(row)
         for k in range(height):
             if i + k < len(flags):
                 flags[i + k] = is_block
@@ -90,8 +90,18 @@ def render(report: Report, view: str, options: Options | None = None, file=None)
         file.write("\n".join(text) + "\n")
         return
     from rich.console import Console
+    from rich.control import strip_control_codes
     from rich.text import Text
 
     console = Console(file=file, highlight=False, soft_wrap=True, emoji=False, markup=False)
+    # how this terminal shows bold (or not at all: NO_COLOR, TERM=dumb) is rich's to say, once: printing each
+    # line through rich took a minute for 100,000 rows
+    mark = "\ue000"
+    with console.capture() as captured:
+        console.print(Text(mark, style="bold"), overflow="ignore", crop=False)
+    start, _, end = captured.get().partition(mark)
+    out = []
     for line, strong in zip(text, bold):
-        console.print(Text(line, style="bold" if strong else ""), overflow="ignore", crop=False)
+        line = strip_control_codes(line)  # as rich's Text does
+        out.append(f"{start}{line}{end}" if strong and line else line + "\n")
+    file.write("".join(out))

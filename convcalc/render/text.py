@@ -71,9 +71,27 @@ def _ratio(row: LayerRow, report: Report) -> Times | None:
     return Times(row.fc_params / row.weights)
 
 
+_positions: tuple = ((), {})  #: the rows of the last report :func:`_children` was asked about, and where each is
+
+
 def _children(row: LayerRow, report: Report) -> list[LayerRow]:
+    """The layer rows inside a block row: those whose path extends its own, which follow it. Read from the
+    row's position onward, so that asking for every block's children stays linear in the rows."""
+    global _positions
+    rows = report.layers
+    if _positions[0] is not rows:
+        _positions = (rows, {id(r): i for i, r in enumerate(rows)})
     prefix = row.path + "."
-    return [r for r in report.layers if r.path.startswith(prefix) and not r.block]
+    start = _positions[1].get(id(row))
+    if start is None:  # not one of the report's own rows
+        return [r for r in rows if r.path.startswith(prefix) and not r.block]
+    out = []
+    for i in range(start + 1, len(rows)):
+        if not rows[i].path.startswith(prefix):
+            break
+        if not rows[i].block:
+            out.append(rows[i])
+    return out
 
 
 def _patch(row: LayerRow, report: Report) -> str | None:
@@ -140,7 +158,11 @@ def _label(row: LayerRow) -> str | None:
 def _type(row: LayerRow, report: Report) -> str:
     label = _label(row)
     text = row.type if not label else f"{row.type} ({label})"
-    return f"{text} shares {row.shared_with}" if row.shared_with else text
+    if not row.shared_with:
+        return text
+    from ..i18n import label
+
+    return f"{text} {label('shares')} {row.shared_with}"  # --lang zh: 共享
 
 
 def _frozen(row: LayerRow, report: Report) -> int | None:
@@ -400,16 +422,29 @@ def _arrow(report: Report) -> str:
 def to_json(report: Report) -> str:
     """The JSON report: the top level indented, each layer row on one line. (``json`` encodes in C only
     without ``indent``: one indented document of 100,000 rows took seconds longer.)"""
-    data = report.to_dict()
-    parts = []
-    for key, value in data.items():
-        if key == "layers":
-            rows = ",\n    ".join(json.dumps(row, ensure_ascii=False) for row in value)
-            text = f"[\n    {rows}\n  ]" if value else "[]"
-        else:
-            text = json.dumps(value, ensure_ascii=False)
-        parts.append(f"  {json.dumps(key)}: {text}")
-    return "{\n" + ",\n".join(parts) + "\n}\n"
+    buf = io.StringIO()
+    write_json(report, buf)
+    return buf.getvalue()
+
+
+def write_json(report: Report, out, chunk: int = 1000) -> None:
+    """:func:`to_json` written to ``out`` as the rows are made, ``chunk`` rows a write: a report of 100,000
+    rows never holds all their objects, or its whole text, at once."""
+    head, tail = report.json_parts()
+    out.write("{\n" + "".join(f"  {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)},\n" for k, v in head.items())
+              + '  "layers": [')
+    lines = []
+    first = True
+    for row in report.rows_json():
+        lines.append(row)
+        if len(lines) == chunk:
+            out.write(("\n    " if first else ",\n    ") + ",\n    ".join(lines))
+            lines, first = [], False
+    if lines:
+        out.write(("\n    " if first else ",\n    ") + ",\n    ".join(lines))
+        first = False
+    out.write("]" if first else "\n  ]")
+    out.write("".join(f",\n  {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in tail.items()) + "\n}\n")
 
 
 def to_csv(report: Report, view: str, depth: int | None = None, cols: list[Column] | None = None) -> str:
@@ -448,12 +483,16 @@ def _md_escape(text: str) -> str:
 
 
 def to_markdown(report: Report, view: str, depth: int | None = None) -> str:
+    """A Markdown table and the totals under it; with ``--lang zh`` its headers and totals in Chinese (the
+    cells, like the JSON and CSV keys, stay as they are)."""
+    from ..i18n import label, translate
+
     rows = visible(report, depth)
     cols = columns(report, view, rows)
     lines = []
     if report.name:
         lines += [f"**{_md_escape(report.name)}**", ""]
-    lines.append("| " + " | ".join(c.header for c in cols) + " |")
+    lines.append("| " + " | ".join(_md_escape(label(c.header)) for c in cols) + " |")
     lines.append("|" + "|".join("---:" if c.numeric else "---" for c in cols) + "|")
     for row in rows:
         cells = []
@@ -464,7 +503,7 @@ def to_markdown(report: Report, view: str, depth: int | None = None) -> str:
             cells.append(text)
         lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
-    lines += [line + "  " for line in total_lines(report, view)]
+    lines += [translate(line) + "  " for line in total_lines(report, view)]
     return "\n".join(lines).rstrip() + "\n"
 
 
