@@ -169,6 +169,7 @@ def of(report: "Report", dtype: str | Dtype | None = None, optimizer: str | Opti
 # ----------------------------------------------------------------------------
 _AMOUNT = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)(?:e(\d+))?\s*([kmgtp]i?)?\s*(b)?\s*$", re.I)
 _POWERS = {"k": 1, "m": 2, "g": 3, "t": 4, "p": 5}
+MAX_AMOUNT_DIGITS = 30  #: digits of a budget (--max-params, --max-memory, …), its unit applied
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,10 +195,19 @@ def parse_amount(text: str, where: str = "value") -> Amount:
                         hint="write a number with an optional unit: 100000, 25M, 4.1G, 2GiB (K M G T: ×1000; "
                              "Ki Mi Gi Ti: ×1024; B: bytes)")
     number, exponent, unit, byte = match.groups()
+    # the order of magnitude before any arithmetic: 1e999999999 would take minutes to compute, a 5,000-digit
+    # number cannot be read by int() at all
+    whole = number.split(".")[0].lstrip("0")
+    too_large = SpecError(f"{where}: {str(text).strip()[:40]!r} has more than {MAX_AMOUNT_DIGITS} digits (the limit)")
+    if len(whole) + (int(exponent) if exponent and len(exponent) < 6 else 10 ** 6 if exponent else 0) > \
+            MAX_AMOUNT_DIGITS + 2:
+        raise too_large
     value = Fraction(number) * 10 ** int(exponent or 0)
     if unit:
         base = 1024 if unit.lower().endswith("i") else 1000
         value *= base ** _POWERS[unit[0].lower()]
+    if value >= 10 ** MAX_AMOUNT_DIGITS:
+        raise too_large
     return Amount(int(value), bool(byte), str(text).strip())
 
 

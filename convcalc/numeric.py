@@ -30,6 +30,7 @@ MAX_SIDE = 32  #: rows and columns of an input or kernel
 MAX_CHANNELS = 32  #: channels of an input, filters of a kernel
 MAX_TEXT = 200_000  #: characters of a matrix's text
 MAX_PRODUCTS = 250_000  #: multiplications (or window elements) one computation may take
+MAX_VALUES = MAX_SIDE * MAX_SIDE * MAX_CHANNELS  #: values torch.arange/ones/zeros may make (32,768)
 
 Matrix = list[list[Fraction]]
 
@@ -39,8 +40,8 @@ Matrix = list[list[Fraction]]
 def parse_tensor(text: str, name: str) -> list:
     """Nested lists of Fractions (2, 3 or 4 levels) from one of the written forms."""
     if len(text) > MAX_TEXT:
-        raise SpecError(_("{name}: the text is too long for a small matrix ({n:,} characters)").format(
-            name=name, n=len(text)), hint=_hint_size())
+        raise SpecError(_("{name}: the text is too long for a small matrix ({n:,} characters; the limit is "
+                          "{m:,})").format(name=name, n=len(text), m=MAX_TEXT), hint=_hint_size())
     text = unicodedata.normalize("NFKC", text).replace("−", "-").replace("×", "*").strip()
     if not text:
         raise SpecError(_("{name}: empty").format(name=name), hint=_("e.g. {name} \"0 1 2; 3 4 5; 6 7 8\"").format(
@@ -168,9 +169,9 @@ class _Reader:
             if step == 0:
                 raise self.fail(ast.unparse(node))
             count = max(0, -(-(stop - start) // step))
-            if count > MAX_SIDE * MAX_SIDE * MAX_CHANNELS:
-                raise SpecError(_("{name}: {n:,} values are too many for a small matrix").format(
-                    name=self.name, n=count), hint=_hint_size())
+            if count > MAX_VALUES:
+                raise SpecError(_("{name}: {n:,} values are too many for a small matrix (the limit is {m:,})").format(
+                    name=self.name, n=count, m=MAX_VALUES), hint=_hint_size())
             return [start + i * step for i in range(int(count))]
         sizes = self.sizes(node)
         if not sizes or any(s < 1 for s in sizes):
@@ -178,9 +179,9 @@ class _Reader:
         total = 1
         for s in sizes:
             total *= s
-        if total > MAX_SIDE * MAX_SIDE * MAX_CHANNELS:
-            raise SpecError(_("{name}: {n:,} values are too many for a small matrix").format(name=self.name, n=total),
-                            hint=_hint_size())
+        if total > MAX_VALUES:
+            raise SpecError(_("{name}: {n:,} values are too many for a small matrix (the limit is {m:,})").format(
+                name=self.name, n=total, m=MAX_VALUES), hint=_hint_size())
         return _reshape([Fraction(1 if fname == "ones" else 0)] * total, sizes, self.name)
 
     def sizes(self, node: ast.Call) -> list[int]:

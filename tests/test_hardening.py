@@ -133,3 +133,155 @@ def test_a_reader_that_goes_away():
     result = subprocess.run(f"{sys.executable} -m convcalc params resnet50 | head -1", shell=True,
                             capture_output=True, text=True, timeout=60)
     assert "Traceback" not in result.stderr and "Exception ignored" not in result.stderr
+
+
+# -- found by fuzzing (tests/test_fuzz.py) ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("suffix,text", [
+    (".yaml", "input: [1, 8, 8]\nlayers: [{type: conv2d, out_channels: " + "9" * 5000 + ", kernel_size: 3}]\n"),
+    (".toml", 'input = [1, 8, 8]\nlayers = [{type = "conv2d", out_channels = ' + "9" * 5000 + ", kernel_size = 3}]\n"),
+])
+def test_an_integer_of_5000_digits_in_yaml_and_toml(tmp_path, suffix, text):
+    spec = tmp_path / ("big" + suffix)
+    spec.write_text(text)
+    code, output = cli("shape", str(spec))
+    one_clean_error(code, output)
+    assert "limit of 4,300 digits" in output
+
+
+def test_an_integer_of_5000_digits_inline():
+    code, output = cli("shape", "--layers", "conv2d(" + "9" * 5000 + ", 3)", "--input", "1x8x8")
+    one_clean_error(code, output)
+    assert "limit of 4,300 digits" in output and "set_int_max_str_digits" not in output
+
+
+BEYOND_A_FLOAT = "1" + "0" * 400  # past 1.8e308: formatting it as a float raised OverflowError (exit 70)
+
+
+@pytest.mark.parametrize("args,stdin", [
+    (["shape", "--layers", f"linear({BEYOND_A_FLOAT})", "--input", "1"], None),
+    (["shape", "-"], '{"input": [1, 8, 8], "layers": [{"type": "conv2d", "out_channels": ' + BEYOND_A_FLOAT +
+     ', "kernel_size": 3}]}'),
+    (["shape", "-"], "input: [1, 8, 8]\nlayers: [{type: conv2d, out_channels: 0x" + "f" * 5000 + ", kernel_size: 3}]"),
+    (["shape", "-", "--input", "3x8x8"], f"Sequential(\n  (0): Conv2d(3, {BEYOND_A_FLOAT}, kernel_size=(3, 3))\n)\n"),
+    (["shape", "-", "--from", "pytorch-code", "--input", "3x8x8"],
+     "import torch.nn as nn\nnet = nn.Sequential(nn.Conv2d(3, 10 ** 400, 3))\n"),
+])
+def test_an_integer_too_large_for_a_float(args, stdin):
+    code, output = cli(*args, input=stdin)
+    one_clean_error(code, output)
+    assert "at most 1,000,000,000" in output
+
+
+def test_check_names_a_network_without_a_name_in_a_word():
+    code, output = cli("check", "--layers", "relu", "--input", "1x8x8")
+    assert code == 0 and output.strip() == "ok: network: 1x8x8 → 1x8x8, 0 params, 0 MACs"  # not its repr
+
+
+def test_a_message_quotes_a_long_input_shortly(tmp_path):
+    spec = tmp_path / "big.json"
+    spec.write_text('{"input": [1, 8, 8], "layers": [' + '"relu", ' * 200_000 + '"relu"]}')
+    code, output = cli("shape", str(spec), "--from", "inline", "--input", "1x8x8")
+    one_clean_error(code, output)
+    assert max(len(line) for line in output.splitlines()) < 300  # not the 1.6 MB element it could not read
+
+
+@pytest.mark.parametrize("budget", ["9" * 5000, "1e999999999"])
+def test_a_budget_too_large_to_compute(budget):
+    """A 5,000-digit budget raised ValueError in int() (exit 70); 1e999999999 computed 10**999999999 (a hang)."""
+    code, output = cli("check", "lenet", "--max-params", budget)
+    one_clean_error(code, output)
+    assert "more than 30 digits" in output
+
+
+def test_one_past_the_size_limit_is_said_in_full():
+    code, output = cli("shape", "--layers", "linear(1000000001)", "--input", "1")
+    one_clean_error(code, output)
+    assert "got 1,000,000,001" in output  # not "got 1e+09", which reads as the limit itself
+
+
+def test_yaml_aliases_are_walked_once(tmp_path):
+    """Each level four copies of the one before: the nesting check walks what was read, not its expansion."""
+    lines = ["a0: &a0 [relu, relu, relu, relu, relu, relu, relu, relu, relu, relu]"]
+    for i in range(1, 16):
+        block = f"{{type: sequential, layers: *a{i - 1}}}"
+        lines.append(f"a{i}: &a{i} [{block}, {block}, {block}, {block}]")
+    spec = tmp_path / "bomb.yaml"
+    spec.write_text("\n".join(lines + ["input: [1, 8, 8]", "layers: *a15"]))
+    code, output = cli("shape", str(spec))
+    one_clean_error(code, output)  # the unknown keys a0…a15, or the layer count: not a hang
+    (tmp_path / "cycle.yaml").write_text("input: [1, 8, 8]\nlayers: &a [relu, *a]\n")
+    code, output = cli("shape", str(tmp_path / "cycle.yaml"))
+    one_clean_error(code, output)
+    assert "nested more than 400 levels" in output
+
+
+def test_a_file_is_not_read_past_the_size_limit(tmp_path):
+    big = tmp_path / "big.py"
+    big.write_bytes(b"import torch.nn as nn\n" + b"#" * (33 * 2 ** 20))
+    code, output = cli("shape", str(big), "--input", "1x8x8")
+    one_clean_error(code, output)
+    assert "32 MiB" in output
+
+
+def test_read_stream_reads_bytes_as_utf8_and_bounded():
+    """readers.read_stream(sys.stdin): what the CLI should read stdin with (see the xfails below)."""
+    import io
+
+    from convcalc.errors import SpecError
+    from convcalc.readers import MAX_FILE_BYTES, read_stream
+
+    ascii_terminal = io.TextIOWrapper(io.BytesIO("conv2d(4, 3, name=é)".encode()), encoding="ascii")
+    assert read_stream(ascii_terminal) == "conv2d(4, 3, name=é)"
+    with pytest.raises(SpecError, match="not a UTF-8 text"):
+        read_stream(io.TextIOWrapper(io.BytesIO(b"relu \xff"), encoding="utf-8"))
+    with pytest.raises(SpecError, match="32 MiB"):
+        read_stream(io.TextIOWrapper(io.BytesIO(b" " * (MAX_FILE_BYTES + 1))))
+    assert read_stream(None) == ""
+
+
+# Found by fuzzing (tests/test_fuzz.py), fixed since.
+
+@pytest.mark.parametrize("args", ["--help", "shape --help", "--version"])
+def test_help_and_version_on_a_full_disk(args):
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full on this system")
+    result = subprocess.run(f"{sys.executable} -m convcalc {args} > /dev/full", shell=True, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr[-500:]
+
+
+@pytest.mark.parametrize("encoding", ["ascii"])
+def test_stdin_that_the_terminal_encoding_cannot_decode(encoding):
+    result = proc("shape", "-", "--input", "1x8x8", input="conv2d(4, 3, name=é)",
+                  env={"PYTHONIOENCODING": encoding})
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr[-500:]
+
+
+def test_endless_stdin():
+    result = subprocess.run(f"ulimit -v 2000000; yes relu, | {sys.executable} -m convcalc shape - --input 1x8x8",
+                            shell=True, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "32 MiB" in result.stderr, result.stderr[-500:]
+
+
+@pytest.mark.parametrize("text", ["[" * 100_000, "Sequential(\n  (0): Conv2d(" + "9" * 20_000 + ", 3, kernel_size=(3, 3))\n)\n"])
+def test_print_model_text_is_quoted_shortly(text):
+    code, output = cli("shape", "-", "--from", "pytorch-repr", "--input", "3x8x8", input=text)
+    one_clean_error(code, output)
+    assert max(len(line) for line in output.splitlines()) < 1000
+
+
+def test_utf16_text_with_its_byte_order_mark_is_read():
+    from convcalc.readers import decode
+
+    assert decode("conv2d(4, 3, name=é)".encode("utf-16"), "<stdin>") == "conv2d(4, 3, name=é)"
+
+
+@pytest.mark.xfail(strict=True, reason="readers/torchrepr.py expands '(0-N): N+1 x Block(' before it counts modules "
+                                       "against its 100,000: 100,000,000 blocks take minutes and gigabytes")
+def test_a_repeat_count_in_print_model_text_is_bounded_before_it_is_expanded():
+    text = ("Sequential(\n  (0-99999999): 100000000 x Sequential(\n    (0): Conv2d(3, 3, kernel_size=(1, 1), "
+            "stride=(1, 1))\n  )\n)\n")
+    result = subprocess.run(f"ulimit -v 600000; {sys.executable} -m convcalc shape - --from pytorch-repr --input "
+                            "3x8x8", shell=True, input=text, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "100,000 modules" in result.stderr, result.stderr[-500:]

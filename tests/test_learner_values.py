@@ -66,7 +66,7 @@ def test_channels_filters_and_arithmetic():
     ("torch.ones(40, 2, 2)", "X has 40x2x2 values: convcalc computes values for up to 32 channels and 32 filters"),
     ("torch.arange(6).reshape(4, 4)", "X: cannot reshape 6 values to (4, 4)"),
     ("[[1, 2], [3, 4]] + [[1, 2], [3, 4]]", "(only a number may be added to"),
-    ("x" * 200_001, "X: the text is too long for a small matrix (200,001 characters)"),
+    ("x" * 200_001, "X: the text is too long for a small matrix (200,001 characters; the limit is 200,000)"),
 ], ids=repr)
 def test_bad_matrices_are_refused_with_what_to_type(text, message):
     with pytest.raises(SpecError) as info:

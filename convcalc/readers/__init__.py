@@ -19,7 +19,7 @@ from ..build import from_data
 from ..errors import SpecError
 from ..graph import Network
 from .inline import parse_inline
-from .spec import parse_text, sniff
+from .spec import MAX_FILE_BYTES, check_size, parse_text, sniff
 
 
 FORMAT_BY_SUFFIX = {".json": "json", ".yaml": "yaml", ".yml": "yaml", ".toml": "toml", ".py": "pytorch-code"}
@@ -43,6 +43,7 @@ def detect(text: str) -> str:
 def read_text(text: str, origin: str, *, fmt: str | None = None, input_shape: L.Shape | None = None,
               aux: bool = False) -> Network:
     """Any supported text → Network: ``fmt`` as given, else detected from the content."""
+    check_size(len(text), origin)
     detected = fmt is None
     fmt = fmt or detect(text)
     if fmt == "inline":
@@ -71,18 +72,58 @@ def read_text(text: str, origin: str, *, fmt: str | None = None, input_shape: L.
     return from_data(data, origin=origin, input_shape=input_shape, aux=aux)
 
 
-def read_file(path: Path, *, input_shape: L.Shape | None = None, aux: bool = False, fmt: str | None = None) -> Network:
+def read_bytes(path: Path) -> bytes:
+    """A file's bytes, at most MAX_FILE_BYTES of them (not read past the limit: /dev/zero behind a name ends)."""
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as f:
+            raw = f.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise SpecError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    check_size(len(raw), str(path))
+    return raw
+
+
+def decode(raw: bytes, origin: str) -> str:
+    """UTF-8 (a byte-order mark dropped), UTF-16 with its byte-order mark (a Windows terminal's pipe), or a clean
+    error."""
+    import codecs
+
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise SpecError(f"{path}: not a UTF-8 text file") from None
+        if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return raw.decode("utf-16")
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SpecError(f"{origin}: not a UTF-8 text (byte {exc.start + 1:,} is {raw[exc.start:exc.start + 1]!r})") \
+            from None
+
+
+def read_file(path: Path, *, input_shape: L.Shape | None = None, aux: bool = False, fmt: str | None = None) -> Network:
+    text = decode(read_bytes(path), str(path))
     fmt = fmt or FORMAT_BY_SUFFIX.get(path.suffix.lower())
     return read_text(text, str(path), fmt=fmt, input_shape=input_shape, aux=aux)
 
 
-def read_stdin(text: str, *, input_shape: L.Shape | None = None, aux: bool = False, fmt: str | None = None) -> Network:
+def read_stream(stream) -> str:
+    """All of a text stream such as ``sys.stdin``, as UTF-8 whatever the terminal's encoding (its bytes are read
+    where it has them), at most MAX_FILE_BYTES: a closed, endless or undecodable stdin is a clean error."""
+    origin = "<stdin>"
+    if stream is None:  # started with stdin closed
+        return ""
+    buffer = getattr(stream, "buffer", None)
+    try:
+        raw = (buffer if buffer is not None else stream).read(MAX_FILE_BYTES + 1)
+    except UnicodeDecodeError:
+        raise SpecError(f"{origin}: not a UTF-8 text") from None
+    except (OSError, ValueError) as exc:  # a descriptor closed or not readable
+        raise SpecError(f"{origin}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+    check_size(len(raw), origin)
+    return decode(raw, origin) if isinstance(raw, bytes) else raw
+
+
+def read_stdin(text: str | bytes, *, input_shape: L.Shape | None = None, aux: bool = False,
+               fmt: str | None = None) -> Network:
+    """stdin's text (or bytes, decoded as UTF-8: what the terminal's encoding is does not matter)."""
+    if isinstance(text, bytes):
+        check_size(len(text), "<stdin>")
+        text = decode(text, "<stdin>")
     return read_text(text, "<stdin>", fmt=fmt, input_shape=input_shape, aux=aux)

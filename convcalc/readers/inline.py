@@ -29,6 +29,7 @@ from .. import templates as T
 from ..build import canonical_type, from_data, normalize_text
 from ..errors import SpecError
 from ..graph import BLOCKS, Network
+from .spec import _too_many_digits
 
 
 def parse_inline(text: str) -> list[Any]:
@@ -42,6 +43,8 @@ def parse_inline(text: str) -> list[Any]:
     try:
         tree = ast.parse(source, mode="eval")
     except SyntaxError as exc:
+        if "integer string conversion" in str(exc.msg):  # Python reads at most 4,300 digits
+            raise SpecError(_too_many_digits("--layers", exc)) from None
         col = max((exc.offset or 1) - 1, 1) if exc.lineno == 1 else len(text)
         message = exc.msg
         unmatched = _unbalanced(text)
@@ -81,6 +84,13 @@ def _unbalanced(text: str) -> tuple[int, str] | None:
     return None
 
 
+def _shown(node: ast.AST, width: int = 80) -> str:
+    """The source of ``node`` for a message: at most ``width`` characters (a file read as inline layers can hold
+    megabytes in one element)."""
+    text = ast.unparse(node)
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
 def _dotted(node: ast.AST) -> str | None:
     if isinstance(node, ast.Name):
         return node.id
@@ -93,7 +103,7 @@ def _inline_node(node: ast.AST, path: str) -> Any:
     if isinstance(node, (ast.Name, ast.Attribute)):
         return {"type": _dotted(node)}
     if not isinstance(node, ast.Call) or _dotted(node.func) is None:
-        raise SpecError(f"expected a layer such as conv2d(6, 5) or relu, got {ast.unparse(node)!r}", path=path)
+        raise SpecError(f"expected a layer such as conv2d(6, 5) or relu, got {_shown(node)!r}", path=path)
     raw_type = _dotted(node.func)
     if raw_type == "share":  # share(tower, from=right, name=tower_r): the module of an earlier element again
         if len(node.args) != 1 or any(kw.arg not in ("from_", "name") for kw in node.keywords):
@@ -121,7 +131,7 @@ def _inline_node(node: ast.AST, path: str) -> Any:
             branches = []
             for b, arg in enumerate(node.args):
                 if not isinstance(arg, (ast.List, ast.Tuple)):
-                    raise SpecError(f"{type_name}: each branch must be a [list] of layers, got {ast.unparse(arg)!r}",
+                    raise SpecError(f"{type_name}: each branch must be a [list] of layers, got {_shown(arg)!r}",
                                     path=path, hint=f"e.g. {type_name}([conv2d(16, 1)], [maxpool2d(3, 1, 1)])")
                 branches.append([_inline_node(e, f"{path}.branches[{b}][{i}]") for i, e in enumerate(arg.elts)])
             out["branches"] = branches
@@ -306,7 +316,7 @@ def _inline_ref(node: ast.AST, path: str) -> str:
     if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and isinstance(node.slice, ast.Constant) \
             and isinstance(node.slice.value, int):
         return f"{node.value.id}[{node.slice.value}]"
-    raise SpecError(f"cannot read {ast.unparse(node)!r} as a name", path=path,
+    raise SpecError(f"cannot read {_shown(node)!r} as a name", path=path,
                     hint="write a name, name[i], or a quoted dotted id: from='layer1.0'")
 
 
@@ -322,7 +332,7 @@ def _inline_value(node: ast.AST, path: str, type_name: str, argname: str) -> Any
     try:
         return ast.literal_eval(node)
     except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
-        raise SpecError(f"{type_name}: cannot read the value of {argname}: {ast.unparse(node)!r}", path=path) from None
+        raise SpecError(f"{type_name}: cannot read the value of {argname}: {_shown(node)!r}", path=path) from None
 
 
 def from_inline(text: str, input_shape: L.Shape | None) -> Network:

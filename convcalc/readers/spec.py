@@ -4,15 +4,66 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from typing import Any
 
 from ..errors import SpecError
 
 
+#: bytes of one input text: a spec, model code or print(model) file, stdin (a 100,000-layer JSON spec is
+#: about 5 MB); the file is not read past it
+MAX_FILE_BYTES = 32 * 1024 * 1024
+#: lists and mappings inside one another in a spec (100 nested blocks, the builder's limit, take about 300)
+MAX_NESTING = 400
+#: digits of one integer: Python's own limit on reading one (no size in a network is over 10 digits)
+MAX_INT_DIGITS = 4300
+
+
+def check_size(size: int, origin: str) -> None:
+    """Refuse a text of more than MAX_FILE_BYTES bytes (or characters, for text already read)."""
+    if size > MAX_FILE_BYTES:
+        raise SpecError(f"{origin}: the text is larger than the limit of {MAX_FILE_BYTES // 2 ** 20} MiB "
+                        f"({MAX_FILE_BYTES:,} bytes)", hint="split generated networks into blocks with repeat:, "
+                                                            "or write JSON without indentation")
+
+
 def parse_text(text: str, fmt: str, origin: str, *, trusted: bool = False) -> Any:
-    """Parse ``text`` as ``json``, ``yaml`` or ``toml`` into plain data.
+    """Parse ``text`` as ``json``, ``yaml`` or ``toml`` into plain data, at most MAX_NESTING levels deep.
 
     ``trusted`` (the catalog's own files) allows libyaml's fast C loader."""
+    saved = sys.getrecursionlimit()
+    # the parsers recurse per level (PyYAML several frames a level): room for MAX_NESTING levels and more, so
+    # that the check below names the limit rather than a RecursionError at a depth that depends on the format
+    sys.setrecursionlimit(max(saved, 20 * MAX_NESTING))
+    try:
+        data = _parse(text, fmt, origin, trusted)
+    finally:
+        sys.setrecursionlimit(saved)
+    if _deeper_than(data, MAX_NESTING):
+        raise _too_deep(origin, fmt)
+    return data
+
+
+def _too_deep(origin: str, fmt: str) -> SpecError:
+    return SpecError(f"{origin}: the {fmt.upper()} is nested more than {MAX_NESTING} levels deep (the limit)")
+
+
+def _deeper_than(data: Any, limit: int) -> bool:
+    """Whether lists and mappings nest more than ``limit`` levels (a cycle, a YAML alias inside itself, nests
+    without end). Level by level, each container of a level once however many aliases share it: a YAML alias
+    bomb (each level four copies of the one before) costs its size, not its expansion."""
+    level = [data] if type(data) in (list, dict) else []
+    depth = 0
+    while level:
+        depth += 1
+        if depth > limit:
+            return True
+        below = {id(c): c for v in level for c in (v.values() if type(v) is dict else v) if type(c) in (list, dict)}
+        level = list(below.values())
+    return False
+
+
+def _parse(text: str, fmt: str, origin: str, trusted: bool) -> Any:
     try:
         if fmt == "json":
             try:
@@ -20,7 +71,7 @@ def parse_text(text: str, fmt: str, origin: str, *, trusted: bool = False) -> An
             except json.JSONDecodeError as exc:
                 raise SpecError(f"{origin}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
             except ValueError as exc:  # an integer of more than 4,300 digits
-                raise SpecError(f"{origin}: {str(exc).split(';')[0]}") from None
+                raise SpecError(_too_many_digits(origin, exc)) from None
         if fmt == "toml":
             import tomllib
 
@@ -28,6 +79,8 @@ def parse_text(text: str, fmt: str, origin: str, *, trusted: bool = False) -> An
                 return tomllib.loads(text)
             except tomllib.TOMLDecodeError as exc:
                 raise SpecError(f"{origin}: invalid TOML: {exc}") from None
+            except ValueError as exc:  # an integer of more than 4,300 digits
+                raise SpecError(_too_many_digits(origin, exc)) from None
         import yaml
 
         try:
@@ -41,8 +94,18 @@ def parse_text(text: str, fmt: str, origin: str, *, trusted: bool = False) -> An
             where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
             problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
             raise SpecError(f"{origin}: invalid YAML{where}: {problem}") from None
+        except ValueError as exc:  # an integer of more than 4,300 digits
+            raise SpecError(_too_many_digits(origin, exc)) from None
     except RecursionError:
-        raise SpecError(f"{origin}: the {fmt.upper()} is nested too deeply") from None
+        raise _too_deep(origin, fmt) from None
+
+
+def _too_many_digits(origin: str, exc: Exception) -> str:
+    """The message for an integer Python refuses to read: more than MAX_INT_DIGITS digits."""
+    found = re.search(r"value has (\d+) digits", str(exc))
+    digits = f" ({int(found.group(1)):,} digits)" if found else ""
+    return (f"{origin}: an integer{digits} is longer than the limit of {MAX_INT_DIGITS:,} digits "
+            f"(no size in a network is larger than 1,000,000,000)")
 
 
 def _unique_keys(origin: str):

@@ -111,6 +111,13 @@ _HEAD = re.compile(r"(?P<cls>[A-Za-z_][\w.]*)\((?P<rest>.*)")
 _RANGE = re.compile(r"(\d+)-(\d+)")
 
 
+def _quoted(text: str, most: int = 80) -> str:
+    """``text`` quoted for a message, its middle left out past ``most`` characters (a line may be 100,000 long)."""
+    if len(text) <= most:
+        return repr(text)
+    return repr(text[:most // 2]) + f" … ({len(text):,} characters) … " + repr(text[-most // 4:])
+
+
 def _balance(text: str) -> int:
     """Open minus closed parentheses and brackets outside quotes."""
     depth, quote = 0, None
@@ -165,18 +172,18 @@ def parse(text: str, origin: str = "<repr>") -> Module:
             continue
         head = _HEAD.fullmatch(rest)
         if head is None:
-            raise SpecError(f"{where}: cannot read {line!r}", hint="expected a module such as Conv2d(…)")
+            raise SpecError(f"{where}: cannot read {_quoted(line)}", hint="expected a module such as Conv2d(…)")
         body = head["rest"]
         depth = _balance("(" + body)
         module = Module(cls=head["cls"], key=key, line=number)
         if depth == 0:
             if not body.endswith(")"):
-                raise SpecError(f"{where}: cannot read {line!r}")
+                raise SpecError(f"{where}: cannot read {_quoted(line)}")
             module.args = body[:-1]
         elif depth == 1 and body == "":
             module.container = True
         else:
-            raise SpecError(f"{where}: cannot read {rest!r}", hint="a module is printed as Cls(…) or Cls( … )")
+            raise SpecError(f"{where}: cannot read {_quoted(rest)}", hint="a module is printed as Cls(…) or Cls( … )")
         count = int(child["count"]) if child and child["count"] else 1
         targets = [module]
         if count > 1 or (child and _RANGE.fullmatch(key)):
@@ -253,7 +260,7 @@ def parse_args(text: str, module: Module | None = None, origin: str = "") -> dic
     except (SyntaxError, ValueError, TypeError, RecursionError):
         where = f"{origin}: line {module.line}: " if module is not None else ""
         name = module.cls if module is not None else "module"
-        raise SpecError(f"{where}cannot read the arguments of {name}: {text!r}") from None
+        raise SpecError(f"{where}cannot read the arguments of {name}: {_quoted(text)}") from None
 
 
 # ----------------------------------------------------------------------------
@@ -289,6 +296,8 @@ def entry(m: Module) -> dict | None:
     for variant in spec.get("variants", ()):
         if _matches(m, variant.get("when", {})):
             return {**{k: v for k, v in spec.items() if k != "variants"}, **variant}
+    if "variants" in spec and "forward" not in spec and spec.get("open"):
+        return None  # a name users give their own classes too (Block, Attention): read as a class not known
     if "variants" in spec and "forward" not in spec and "kind" not in spec:
         return {**spec, "kind": "unmatched"}
     return spec

@@ -99,6 +99,9 @@ def read(text: str, origin: str, *, choice: str | None = None, input_shape: tupl
     """Model code → (spec data, notes). ``choice``: what to build (``ResNet18``, ``"ResNet(BasicBlock,
     [2, 2, 2, 2])"``); ``input_shape``: the input without the batch dim (else the file's example tensor,
     if it has one)."""
+    from ..spec import check_size
+
+    check_size(len(text), origin)
     with _Recursion():
         try:
             return _read(text, origin, choice, input_shape, input_shapes or {}, resolver)
@@ -158,12 +161,9 @@ def split_choice(model: str) -> tuple[Path, str] | None:
 
 
 def _read_text(path: Path) -> str:
-    try:
-        return path.read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        raise SpecError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise SpecError(f"{path}: not a UTF-8 text file") from None
+    from .. import decode, read_bytes
+
+    return decode(read_bytes(path), str(path))  # at most MAX_FILE_BYTES, UTF-8
 
 
 def _files_resolver(root: Path, extra: list[Path]):

@@ -302,7 +302,9 @@ class Tracer:
                 self.broken = exc  # torch refuses it too: the engine will say so, with this node's path
                 self.broken_at = elem.seq
             except SpecError as exc:
-                raise self.fail(node, f"{_describe_item(item)}: {exc.message}", exc.hint) from None
+                what = _describe_item(item)  # the layer's own message may name it already: said once
+                message = exc.message if exc.message.startswith(f"{what}: ") else f"{what}: {exc.message}"
+                raise self.fail(node, message, exc.hint) from None
             else:
                 out_shape = effect.output_shape
                 pieces = effect.outputs
