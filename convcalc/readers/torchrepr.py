@@ -140,6 +140,7 @@ def parse(text: str, origin: str = "<repr>") -> Module:
     root: Module | None = None
     stack: list[Module] = []
     copies: list[list[Module]] = []  #: ModuleList's ``N x`` form: the module, then its copies
+    made = 0  #: modules the ``N x`` forms expand to, bounded before they are made
     lines = text.splitlines()
     i = 0
     while i < len(lines):
@@ -190,6 +191,9 @@ def parse(text: str, origin: str = "<repr>") -> Module:
             r = _RANGE.fullmatch(key)
             first = int(r[1]) if r else 0
             n = int(r[2]) - int(r[1]) + 1 if r else count
+            made += n
+            if made > MAX_MODULES:  # before the copies are made: "(0-99999999): 100000000 x Block(" is one line
+                raise SpecError(f"{origin}: the model has more than {MAX_MODULES:,} modules (the limit)")
             targets = [module] + [dataclasses.replace(module, children=module.children) for _ in range(n - 1)]
             for k, t in enumerate(targets):
                 t.key = str(first + k)
