@@ -71,7 +71,7 @@ DOCUMENTED = {
     "size of one input text: a spec, model code, print(model) text, stdin": [spec.MAX_FILE_BYTES,
                                                                             spec.MAX_FILE_BYTES // 2 ** 20],
     "nesting of lists and mappings in a JSON, YAML or TOML spec": [spec.MAX_NESTING],
-    "digits of one integer in a spec": [spec.MAX_INT_DIGITS],
+    "digits of one integer in a spec or `--layers`": [spec.MAX_INT_DIGITS],
     "every size, count and factor: channels, kernel, stride, padding, dilation, groups, features, input and "
     "output dims, batch, scale factors": [values.LIMIT, build.MAX_SIZE],
     "dims of `--input`": [5, 3],
@@ -155,6 +155,13 @@ def test_digits_of_an_integer(tmp_path, fmt):
     refused(cli("shape", str(path)), f"at most {values.LIMIT:,}")  # read, then refused for its magnitude
     path.write_text(with_channels(spec.MAX_INT_DIGITS + 1))
     refused(cli("shape", str(path)), f"{spec.MAX_INT_DIGITS:,} digits")
+
+
+def test_digits_of_an_integer_inline():
+    refused(cli("shape", "--layers", f"conv2d({'9' * spec.MAX_INT_DIGITS}, 3)", "--input", "1x8x8"),
+            f"at most {values.LIMIT:,}")
+    refused(cli("shape", "--layers", f"conv2d({'9' * (spec.MAX_INT_DIGITS + 1)}, 3)", "--input", "1x8x8"),
+            f"{spec.MAX_INT_DIGITS:,} digits")
 
 
 # -- sizes and counts --------------------------------------------------------------------------------------------

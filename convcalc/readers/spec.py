@@ -32,9 +32,10 @@ def parse_text(text: str, fmt: str, origin: str, *, trusted: bool = False) -> An
 
     ``trusted`` (the catalog's own files) allows libyaml's fast C loader."""
     saved = sys.getrecursionlimit()
-    # the parsers recurse per level (PyYAML several frames a level): room for MAX_NESTING levels and more, so
-    # that the check below names the limit rather than a RecursionError at a depth that depends on the format
-    sys.setrecursionlimit(max(saved, 20 * MAX_NESTING))
+    # the parsers recurse about twice per level: room for MAX_NESTING levels and the caller's frames, so that a
+    # text just past the limit reaches the check below (which names it) rather than a RecursionError whose depth
+    # would depend on the format and the caller; far past it, the RecursionError is reported as the same limit
+    sys.setrecursionlimit(max(saved, 3 * MAX_NESTING + 300))
     try:
         data = _parse(text, fmt, origin, trusted)
     finally:
