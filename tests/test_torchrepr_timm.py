@@ -54,14 +54,24 @@ CLASSES = ("BlurPool2d", "SpaceToDepth", "SelectAdaptivePool2d", "TResNet", "Nor
 
 
 @lru_cache(maxsize=1)
+def groups() -> dict[str, dict]:
+    """tests/data/timm_blocks.json.xz and every group recorded apart (``--group NAME``: timm_blocks_NAME.json.xz)."""
+    found = {}
+    for path in sorted(DATA.parent.glob("timm_blocks*.json.xz")):
+        with lzma.open(path, "rt", encoding="utf-8") as f:
+            found[path.name] = json.load(f)
+    return found
+
+
 def cases() -> list[dict]:
-    with lzma.open(DATA, "rt", encoding="utf-8") as f:
-        return json.load(f)["cases"]
+    return [case for data in groups().values() for case in data["cases"]]
 
 
-def test_every_timm_class_added_is_in_the_vocabulary_and_printed_in_a_case():
-    printed = "\n".join(c["text"] for c in cases())
-    for cls in CLASSES:
+@pytest.mark.parametrize("group", sorted(groups()))
+def test_every_timm_class_added_is_in_the_vocabulary_and_printed_in_a_case(group):
+    data = groups()[group]
+    printed = "\n".join(c["text"] for c in data["cases"])
+    for cls in data.get("classes") or (CLASSES if group == DATA.name else ()):
         assert cls in V.CLASSES and V.CLASSES[cls].get("kind") != "unsupported", cls
         assert f"{cls}(" in printed, cls
 

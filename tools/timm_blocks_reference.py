@@ -3,6 +3,11 @@
 Run it in a scratch venv OUTSIDE the repo, never in CI (timm is not a test dependency)::
 
     /work/scratch/tvenv/bin/python tools/timm_blocks_reference.py -o tests/data/timm_blocks.json.xz
+    /work/scratch/tvenv/bin/python tools/timm_blocks_reference.py --group levit -o tests/data/timm_blocks_levit.json.xz
+
+A group (``GROUPS``: a name → its cases and the timm classes they stand for) is recorded in a file of its own,
+``tests/data/timm_blocks_<group>.json.xz``; tests/test_torchrepr_timm.py reads every such file and checks that each
+class a group names is in the vocabulary and printed in one of its cases.
 
 For every case (a class, built small, wrapped where its forward reads tensors from its parent) it stores what
 ``print(module)`` shows, the input shape (C, H, W), torch's parameters and buffers and the output shape (batch 1,
@@ -232,18 +237,24 @@ def measure(build, shape) -> dict:
             "output": list(out.shape[1:])}
 
 
+#: group → (its cases, the timm classes they stand for); the default group's classes are listed in the test
+GROUPS: dict = {"": (cases, ())}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-o", "--output", required=True)
+    parser.add_argument("--group", default="", choices=sorted(GROUPS), help="a group of cases (default: the first)")
     args = parser.parse_args()
     import timm
     import torch
 
     records = []
-    for cls, build, shape, *assume in cases():  # assume: the --assume a user states (arguments not printed)
+    group_cases, classes = GROUPS[args.group]
+    for cls, build, shape, *assume in group_cases():  # assume: the --assume a user states (arguments not printed)
         records.append({"class": cls, **measure(build, shape), **({"assume": assume[0]} if assume else {})})
         print(cls, records[-1]["params"], records[-1]["output"])
-    data = {"torch": torch.__version__, "timm": timm.__version__, "cases": records}
+    data = {"torch": torch.__version__, "timm": timm.__version__, "classes": list(classes), "cases": records}
     with lzma.open(args.output, "wt", encoding="utf-8") as f:
         json.dump(data, f, separators=(",", ":"))
 

@@ -1590,6 +1590,38 @@ _TRANSFORMERS: dict[str, dict] = {
     ]},
 }
 
+#: timm's EvoNorm, CondConv, halo/bottleneck attention position tables, relative position biases
+_TIMM_LEAVES: dict[str, dict] = {
+}
+
+#: timm's EVA family and other ViT variants: rotary embeddings, NaFlexVit, SAM ViT, relative-position ViT
+_TIMM_EVA: dict[str, dict] = {
+}
+
+#: timm's LeViT, PiT, CrossViT, ConViT, TNT
+_TIMM_LEVIT: dict[str, dict] = {
+}
+
+#: timm's MobileNetV4 hybrids (MobileAttention), MobileNetV5, CPUBone
+_TIMM_MOBILE: dict[str, dict] = {
+}
+
+#: timm's EfficientViT (MIT, MSRA), EfficientViM, LowFormer
+_TIMM_EFFVIT: dict[str, dict] = {
+}
+
+#: timm's FastViT, EdgeNeXt, NextViT, SwiftFormer, EfficientFormerV2, IFormer, TinyViT
+_TIMM_HYBRID: dict[str, dict] = {
+}
+
+#: timm's VOLO, NesT, DaViT, FocalNet, CoaT
+_TIMM_VIT2: dict[str, dict] = {
+}
+
+#: timm's MViTv2, Hiera, ViTamin, Sequencer, CSATv2
+_TIMM_HIER: dict[str, dict] = {
+}
+
 #: torchvision and timm classes whose forward() convcalc does not model (yet): counted (their own parameters, if
 #: any, print nowhere: a lower bound), never guessed. The models of the reference sample that use them are refused
 #: naming the class. A user's class of the same name is refused too: rename it, or write the spec.
@@ -1619,6 +1651,14 @@ SHARED = {"CoaT": "CoaT shares its convolutional position encodings and relative
 CLASSES: dict[str, dict] = {**_TORCH_NN, **_TORCHVISION, **_TIMM, **_TIMM_CNN}
 CLASSES.update(_TRANSFORMERS)
 CLASSES.update(_TIMM_CNN2)
+CLASSES.update(_TIMM_LEAVES)
+CLASSES.update(_TIMM_EVA)
+CLASSES.update(_TIMM_LEVIT)
+CLASSES.update(_TIMM_MOBILE)
+CLASSES.update(_TIMM_EFFVIT)
+CLASSES.update(_TIMM_HYBRID)
+CLASSES.update(_TIMM_VIT2)
+CLASSES.update(_TIMM_HIER)
 for _group, _names in UNMODELLED.items():
     for _name in _names:
         CLASSES.setdefault(_name, {"kind": "unsupported", "open": True,
