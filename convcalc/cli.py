@@ -1431,7 +1431,7 @@ def _plain_streams() -> None:
 
 #: Commands whose plain command lines run without typer and click (see _fast): the ones run most, by hand and in
 #: CI, where importing typer and click and building the app took longer than the analysis of a whole LeNet.
-FAST_COMMANDS = ("shape", "params", "rf")
+FAST_COMMANDS = ("shape", "params", "rf", "check")
 _fresh = True  #: no command line has been run in this process yet
 
 

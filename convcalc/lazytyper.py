@@ -192,8 +192,10 @@ def parse(func, argv: list[str]) -> tuple[dict[str, Any], set[str]]:
     params = [_Param(p.name, hints.get(p.name), p.default) for p in inspect.signature(func).parameters.values()]
     by_option = {n: p for p in params if not p.positional for n in p.names}
     positional = [p for p in params if p.positional]
-    if any(p.multiple or p.flag for p in positional) or any(set(p.kwargs) - _HARMLESS for p in params):
-        raise Decline  # a variadic argument, or a declaration that changes how click reads the line
+    variadic = len(positional) == 1 and positional[0].multiple  # check's models: every positional word
+    if (any(p.flag for p in positional) or (any(p.multiple for p in positional) and not variadic)
+            or any(set(p.kwargs) - _HARMLESS for p in params)):
+        raise Decline  # a variadic argument among others, or a declaration that changes how click reads the line
     values: dict[str, Any] = {}
     given: set[str] = set()
     words = list(argv)
@@ -202,8 +204,11 @@ def parse(func, argv: list[str]) -> tuple[dict[str, Any], set[str]]:
         if word == "-" or not word.startswith("-"):
             if not positional:
                 raise Decline  # an extra argument: click says so
-            param = positional.pop(0)
-            values[param.name] = param.convert(word)
+            param = positional[0] if variadic else positional.pop(0)
+            if variadic:
+                values.setdefault(param.name, []).append(param.convert(word))
+            else:
+                values[param.name] = param.convert(word)
             given.add(param.name)
             continue
         name, eq, attached = word.partition("=") if word.startswith("--") else (word, "", "")
@@ -229,6 +234,8 @@ def parse(func, argv: list[str]) -> tuple[dict[str, Any], set[str]]:
         given.add(param.name)
     if any(p.name not in given and p.default is inspect.Parameter.empty for p in params):
         raise Decline  # a required parameter left out: click says so
+    if variadic and positional[0].name not in given:
+        raise Decline  # click gives an empty variadic argument as typer converts it: left to them
     return values, given
 
 

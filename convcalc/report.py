@@ -742,11 +742,17 @@ def compare_conventions(network: Network, report: Report) -> Report:
 INEXACT = ("inexact-division", "padding-only-division")
 
 
-def trial(network: Network, shape: Shape) -> tuple[NetworkError | None, bool]:
+def trial(network: Network, shape: Shape, memo: dict | None = None) -> tuple[NetworkError | None, bool]:
     """Shapes only, for the searches (``--min-input``): the first refusal on ``shape`` (every input), or None,
     and whether every division was exact. No rows, receptive fields or counts: many times faster than
-    :func:`analyze`, whose verdict it matches on shapes."""
+    :func:`analyze`, whose verdict it matches on shapes.
+
+    ``memo`` (kept by the caller across the sizes it tries) holds each node's result by the shapes it read: a
+    layer's result depends on nothing else, and past a stride many input sizes meet a node with the same shape
+    (GoogLeNet's inputs 193…224 all reach its last stage as 7×7), so a scan computes each shape once."""
     values: dict[str, Any] = {name: shape for name, _ in network.inputs}
+    if memo is None:
+        memo = {}
     aliases: dict[int, list[Block]] = {}
     for block in reversed(network.blocks):
         if block.output != block.id:
@@ -768,21 +774,37 @@ def trial(network: Network, shape: Shape) -> tuple[NetworkError | None, bool]:
         for block in aliases.get(-1, ()):
             values[block.id] = pick(block.output)
         for i, node in enumerate(network.nodes):
-            layer = node.layer
             xs = [pick(ref) for ref in node.inputs]
-            if getattr(layer, "MANY", False) or len(xs) > 1:
-                labels = node.labels or tuple(node.inputs)
-                effect = layer.apply_many(xs, list(labels))
-            else:
-                effect = layer.apply(xs[0])
-            if exact and any(n.code in INEXACT for n in effect.warnings):
+            key = (i, *xs)
+            result = memo.get(key)
+            if result is None:
+                result = memo[key] = _trial_node(node, xs)
+            value, inexact = result
+            if isinstance(value, NetworkError):
+                raise value
+            if inexact:
                 exact = False
-            values[node.id] = list(effect.outputs) if effect.outputs else effect.output_shape
+            values[node.id] = value
             for block in aliases.get(i, ()):
                 values[block.id] = pick(block.output)
     except NetworkError as exc:
         return exc, False
     return None, exact
+
+
+def _trial_node(node: Node, xs: list) -> tuple[Any, bool]:
+    """One node of :func:`trial`: its output (a shape, a list of them, or the refusal) and whether a division
+    dropped rows."""
+    layer = node.layer
+    try:
+        if getattr(layer, "MANY", False) or len(xs) > 1:
+            effect = layer.apply_many(xs, list(node.labels or tuple(node.inputs)))
+        else:
+            effect = layer.apply(xs[0])
+    except NetworkError as exc:
+        return exc, False
+    inexact = any(n.code in INEXACT for n in effect.warnings)
+    return (list(effect.outputs) if effect.outputs else effect.output_shape), inexact
 
 
 def smallest_input(network: Network, *, channels: int | None = None, limit: int = 4096) -> tuple[Shape | None, Report | None]:
@@ -797,9 +819,10 @@ def smallest_input(network: Network, *, channels: int | None = None, limit: int 
         from .errors import SpecError
 
         raise SpecError(f"--min-input: the input {dims(base)} has no spatial dims to shrink")
+    memo: dict = {}
     for size in range(1, limit + 1):
         shape = (c, *(size,) * ndim)
-        if trial(network, shape)[0] is None:
+        if trial(network, shape, memo)[0] is None:
             report = analyze(network, input_shape=shape)
             if report.ok:
                 below = analyze(network, input_shape=(c, *(size - 1,) * ndim)) if size > 1 else None
@@ -827,8 +850,10 @@ def exact_inputs(network: Network, start: int, stop: int) -> list[Shape]:
     base = network.input_shape
     ndim = len(base) - 1
 
+    memo: dict = {}
+
     def exact(size: int) -> bool:
-        error, ok = trial(network, (base[0], *(size,) * ndim))
+        error, ok = trial(network, (base[0], *(size,) * ndim), memo)
         return error is None and ok
 
     period = None

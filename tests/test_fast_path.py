@@ -1,6 +1,6 @@
 """The command lines run without typer (``convcalc.cli._fast``) do exactly what typer's reading of them does.
 
-``shape``, ``params`` and ``rf`` lines that :func:`convcalc.lazytyper.parse` reads exactly as click would are run
+``shape``, ``params``, ``rf`` and ``check`` lines that :func:`convcalc.lazytyper.parse` reads exactly as click would are run
 without importing typer or click; every other line, and whatever ``parse`` is unsure of, goes to typer. Each line
 below runs both ways in a new process — the console script's way, and with the fast path switched off — and the
 two must write the same stdout and stderr and exit with the same code.
@@ -37,6 +37,11 @@ LINES = [
     ["params", "lenet", "-o", "{out}.json"], ["params", "lenet", "-o", "{out}.json", "--format", "csv"],
     ["params", "lenet", "-o", "{tmp}"], ["params", "lenet", "--", "x"], ["params", "lenet", "-qw"],
     ["params", "lenet", "--from", "json"], ["--version"], ["params"], [], ["list"],
+    ["check", "lenet"], ["check", "googlenet", "--min-input"], ["check", "lenet", "--max-params", "60k"],
+    ["check", "lenet", "--max-params", "1000", "--format", "json"], ["check", "{bad}"], ["check", "{bad}", "--strict"],
+    ["check", "lenet", "--expect-output", "10"], ["check", "lenet", "--expect-output", "9", "--junit", "{out}.json"],
+    ["check", "{spec}", "lenet", "--max-macs", "1M"], ["check", "lenet", "--format", "github"], ["check"],
+    ["check", "--layers", "conv2d(6, 5), relu", "--input", "1x28x28", "--min-input"],
 ]
 
 _TYPER_ONLY = ("import sys; from convcalc import cli; sys.argv = ['convcalc', *sys.argv[1:]]; cli._fresh = False; "
@@ -81,9 +86,10 @@ def _in_new_process(code: str) -> None:
 @pytest.mark.parametrize("command", cli.FAST_COMMANDS)
 def test_every_option_of_the_fast_commands_is_one_parse_reads(command):
     """A new option declared in a way parse does not read would send every line of the command to typer."""
+    name, value = ("models", ["lenet"]) if command == "check" else ("model", "lenet")  # check takes several
     _in_new_process(f"from convcalc import cli, lazytyper\n"
-                    f"assert lazytyper.parse(cli.app.function({command!r}), ['lenet']) == ({{'model': 'lenet'}}, "
-                    f"{{'model'}})")
+                    f"assert lazytyper.parse(cli.app.function({command!r}), ['lenet']) == ({{{name!r}: {value!r}}}, "
+                    f"{{{name!r}}})")
 
 
 DECLINED = [["--batch", "+3"], ["--batch", "３"], ["-fjson"], ["--json=1"], ["--help"], ["--lang", "en"],
