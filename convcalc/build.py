@@ -174,6 +174,10 @@ class _Builder:
         """Build a list of elements in order; the ref of the last one's result (``reads`` when empty)."""
         if not isinstance(items, list):
             raise SpecError(f"{key} must be a list of layers, got {type(items).__name__}", path=path or None)
+        if self.count + len(items) > MAX_NODES:  # each item is one element at least: refused before any is built
+            i = MAX_NODES - self.count
+            raise SpecError(f"the spec has more than {MAX_NODES:,} layers (aliases expanded)",
+                            path=f"{path}.{key}[{i}]" if path else f"{key}[{i}]")
         local: dict[str, str] = {}
         scope = (local, *scope)
         current = reads

@@ -871,10 +871,11 @@ def _is_spec(model: str) -> bool:
     path = Path(model)
     if model == "-" or not path.is_file() or FORMAT_BY_SUFFIX.get(path.suffix.lower()) not in ("json", "yaml", "toml"):
         return True
+    from .readers import read_bytes
     from .readers.spec import parse_text
 
     try:
-        data = parse_text(path.read_text(encoding="utf-8-sig"), FORMAT_BY_SUFFIX[path.suffix.lower()], model)
+        data = parse_text(read_bytes(path).decode("utf-8-sig"), FORMAT_BY_SUFFIX[path.suffix.lower()], model)
     except (ConvcalcError, OSError, UnicodeDecodeError):
         return True  # let the check say what is wrong with it
     return isinstance(data, dict) and "layers" in data
@@ -991,7 +992,9 @@ def _list_file_models(file: Path) -> None:
 
     if not file.is_file():
         raise SpecError(f"{file}: no such file")
-    text = file.read_bytes().decode("utf-8-sig", errors="replace")
+    from .readers import read_bytes
+
+    text = read_bytes(file).decode("utf-8-sig", errors="replace")  # at most the file-size limit, as every reader
     found = torchcode.models(text, str(file))
     named = {c.name for c in found if c.kind in ("class", "function")}
     found = [c for c in found if c.kind != "expression" and not (c.kind == "call" and c.choice in named)]

@@ -23,7 +23,16 @@ class ConvcalcError(Exception):
         self.within: list[str] = []  #: names of the enclosing named blocks, outermost first
 
     def __str__(self) -> str:
-        return f"{self.path} {self.message}" if self.path else self.message
+        return f"{short_path(self.path)} {self.message}" if self.path else self.message
+
+
+def short_path(path: str, keep: int = 4) -> str:
+    """A spec path as an error line shows it: one that runs past 12 steps (blocks nested a hundred deep) keeps its
+    first and last ``keep`` steps, so the line stays one line a user reads."""
+    steps = path.split(".")
+    if len(steps) <= 3 * keep:
+        return path
+    return f"{'.'.join(steps[:keep])}.…(+{len(steps) - 2 * keep})….{'.'.join(steps[-keep:])}"
 
 
 class SpecError(ConvcalcError):

@@ -177,7 +177,7 @@ _QUOTED = r"(?<![A-Za-z])'[^']*'(?![A-Za-z])|`[^`]*`"
 _WORD = r"(?<![\w.'`(\[-])[a-z]{2,}(?![\w'`(\[.-])"  #: an English word, not an identifier
 _WORDS = r"(?<![\w.'`(\[-])[a-z]{2,} [a-z]{2,}(?![\w'`(\[.-])"  #: two of them in a row
 #: a spec path before a message without a type: ``layers[0].branches[0][1] unknown layer type 'x'``
-_PATH = r"(?s)^(?P<path>[A-Za-z_]\w*(?:\.\w+|\[\d+\])*\[\d+\](?:\.\w+|\[\d+\])*) (?P<rest>.+)$"
+_PATH = r"(?s)^(?P<path>[A-Za-z_]\w*(?:\.\w+|\[\d+\]|\.…\(\+\d+\)…)*\[\d+\](?:\.\w+|\[\d+\])*) (?P<rest>.+)$"
 _WITHIN = r"(?s)^(?P<body>.*?)(?P<within> \(in [^()]*›?[^()]*\))$"
 
 

@@ -123,6 +123,7 @@ def test_text_size_of_model_code(tmp_path):
     model = tmp_path / "big.py"
     model.write_bytes(b"import torch.nn as nn\nnet = nn.Sequential(nn.ReLU())\n" + b"#" * spec.MAX_FILE_BYTES)
     refused(cli("shape", str(model), "--input", "1x8x8"), f"{spec.MAX_FILE_BYTES:,} bytes")
+    refused(cli("list", str(model)), f"{spec.MAX_FILE_BYTES:,} bytes")  # `list FILE.py` read it whole (a fuzz find)
 
 
 @pytest.mark.parametrize("fmt", ["json", "yaml", "toml"])
@@ -217,7 +218,9 @@ def test_blocks_inside_blocks():
         return json.dumps({"input": [1, 8, 8], "layers": [element]})
 
     assert cli("shape", "-", input=nested(build.MAX_DEPTH))[0] == 0
-    refused(cli("shape", "-", input=nested(build.MAX_DEPTH + 1)), f"more than {build.MAX_DEPTH} deep")
+    line = refused(cli("shape", "-", input=nested(build.MAX_DEPTH + 1)), f"more than {build.MAX_DEPTH} deep")
+    assert len(line) < 200, line  # the path, a hundred steps long, shown by its ends (was 1,064 characters)
+    assert "layers[0].layers[0].layers[0].layers[0].…(+94)….layers[0]" in line
 
 
 def test_modules_in_printed_text():
