@@ -79,16 +79,15 @@ def to_dict(c: CountsOnly) -> dict:
 
 
 def to_json(c: CountsOnly) -> str:
+    from .text import write_document
+
     data = to_dict(c)
-    parts = []
-    for key, value in data.items():
-        if key == "layers":
-            rows = ",\n    ".join(json.dumps(row, ensure_ascii=False) for row in value)
-            text = f"[\n    {rows}\n  ]" if value else "[]"
-        else:
-            text = json.dumps(value, ensure_ascii=False)
-        parts.append(f"  {json.dumps(key)}: {text}")
-    return "{\n" + ",\n".join(parts) + "\n}\n"
+    keys = list(data)
+    at = keys.index("layers")
+    buf = io.StringIO()
+    write_document({k: data[k] for k in keys[:at]}, (json.dumps(row, ensure_ascii=False) for row in data["layers"]),
+                   {k: data[k] for k in keys[at + 1:]}, buf)
+    return buf.getvalue()
 
 
 def to_csv(c: CountsOnly) -> str:

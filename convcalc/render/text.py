@@ -431,11 +431,18 @@ def write_json(report: Report, out, chunk: int = 1000) -> None:
     """:func:`to_json` written to ``out`` as the rows are made, ``chunk`` rows a write: a report of 100,000
     rows never holds all their objects, or its whole text, at once."""
     head, tail = report.json_parts()
+    write_document(head, report.rows_json(), tail, out, chunk)
+
+
+def write_document(head: dict, rows, tail: dict, out, chunk: int = 1000) -> None:
+    """A report's JSON as :func:`to_json` lays it out: the ``head`` keys, ``"layers"`` with each of ``rows`` (a row's
+    JSON text) on a line of its own, then the ``tail`` keys; also for reports of counts only
+    (:mod:`.counts`)."""
     out.write("{\n" + "".join(f"  {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)},\n" for k, v in head.items())
               + '  "layers": [')
     lines = []
     first = True
-    for row in report.rows_json():
+    for row in rows:
         lines.append(row)
         if len(lines) == chunk:
             out.write(("\n    " if first else ",\n    ") + ",\n    ".join(lines))
