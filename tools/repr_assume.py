@@ -102,6 +102,158 @@ def beit_facts(name: str) -> dict:
             "global_pool": m.global_pool}
 
 
+def edgenext_facts(name: str) -> dict:
+    """timm's EdgeNeXt: the heads of each stage's cross-covariance attention (its temperature), and whether its
+    blocks hold layer scales (ls_init_value > 0)."""
+    with torch.device("meta"):
+        m = timm.create_model(name, pretrained=False)
+    blocks = [b for stage in m.stages for b in stage.blocks]
+    heads = [next(b.xca.num_heads for b in stage.blocks if hasattr(b, "xca"))
+             for stage in m.stages if any(hasattr(b, "xca") for b in stage.blocks)]
+    return {"num_heads": per_stage(heads), "layer_scale": blocks[0].gamma is not None}
+
+
+def eva_facts(name: str) -> dict:
+    """timm's Eva and the rotary-embedding ViT encoders (DeepSeek, Qwen3): the rotary embedding's head dim, and the
+    constructor choices print(model) does not show, each only where a printed class of the model reads it."""
+    with torch.device("meta"):
+        m = timm.create_model(name, pretrained=False)
+    enc = getattr(m, "encoder", m)
+    facts: dict = {}
+    rope = getattr(enc, "rope", None)
+    if rope is not None and type(rope).__name__ in ("RotaryEmbeddingCat", "RotaryEmbeddingDinoV3"):
+        facts["dim"] = int(rope.dim)
+        if type(enc).__name__ == "Eva":
+            facts["dynamic_img_size"] = bool(enc.dynamic_img_size)
+    if type(enc).__name__ != "Eva":
+        if enc is not m:
+            facts["global_pool"] = m.global_pool
+        if getattr(enc, "aligner", None) is not None:
+            facts["downsample_ratio"] = int(enc.aligner.downsample_ratio)
+        if getattr(enc, "merger", None) is not None:
+            facts["merge_size"] = int(enc.merger.merge_size)
+        if hasattr(enc, "pos_embed_grid_size"):
+            facts["pos_embed_grid_size"] = int(enc.pos_embed_grid_size)
+        return facts
+    facts.update(class_token=enc.cls_token is not None, reg_tokens=int(enc.reg_token.shape[1]) if enc.reg_token
+                 is not None else 0, no_embed_class=bool(enc.no_embed_class),
+                 pos_embed="learn" if enc.pos_embed is not None else "none", global_pool=enc.global_pool)
+    block = enc.blocks[0]
+    if type(block).__name__ == "EvaBlock":
+        facts.update(layer_scale=block.gamma_1 is not None,
+                     attn_only_layer_scale=block.gamma_1 is not None and block.gamma_2 is None)
+    if type(block.attn).__name__ == "EvaAttention" and block.attn.qkv is not None:
+        facts["qkv_bias"] = block.attn.q_bias is not None
+    return facts
+
+
+def levit_facts(name: str) -> dict:
+    """timm's LeViT: key_dim (its attentions' heads are key_attn_dim // key_dim; print(model) shows neither)."""
+    with torch.device("meta"):
+        m = timm.create_model(name, pretrained=False)
+    dims = {b.attn.key_dim for stage in m.stages for b in stage.blocks}
+    dims |= {stage.downsample.attn_downsample.key_dim for stage in m.stages
+             if hasattr(stage.downsample, "attn_downsample")}
+    assert len(dims) == 1, dims
+    return {"key_dim": dims.pop()}
+
+
+def iformer_facts(name: str) -> dict:
+    """timm's IFormer: whether its blocks' Residuals hold layer scales (layer_scale_init_value > 0)."""
+    with torch.device("meta"):
+        m = timm.create_model(name, pretrained=False)
+    return {"layer_scale": m.stages[0].blocks[0].mixer.gamma is not None}
+
+
+def leaves_facts(name: str) -> dict:
+    """timm's MaxxVit (the window and grid partition size of its MaxViT blocks, the attention's dim_head), and the
+    heads, block and halo sizes of BoTNet's and HaloNet's attention: what print(model) does not show."""
+    with torch.device("meta"):
+        m = timm.create_model(name, pretrained=False)
+    facts: dict = {}
+    parts = {tuple(x.partition_size) for x in m.modules() if type(x).__name__ == "PartitionAttentionCl"}
+    if parts:
+        assert len(parts) == 1 and len(set(next(iter(parts)))) == 1, parts
+        facts["partition_size"] = next(iter(parts))[0]
+    heads = {x.dim_head for x in m.modules() if type(x).__name__ in ("AttentionCl", "Attention2d")}
+    if heads:
+        assert len(heads) == 1, heads
+        facts["dim_head"] = heads.pop()
+    for cls in ("BottleneckAttn", "HaloAttn"):
+        attns = [x for x in m.modules() if type(x).__name__ == cls]
+        for key in ("num_heads", "block_size", "halo_size") if cls == "HaloAttn" else ("num_heads",):
+            values = {getattr(a, key) for a in attns}
+            if values:  # one value for the model (their --assume takes one)
+                assert len(values) == 1, (key, values)
+                facts[key] = values.pop()
+    return facts
+
+
+def vit_block_facts(m) -> dict:
+    """timm ViT blocks whose sizes print(model) does not show: ParallelScalingBlock's heads (with per-head q/k
+    norms), DiffAttention's heads and lambda form."""
+    block = m.blocks[0]
+    if type(block).__name__ == "ParallelScalingBlock" and not isinstance(block.q_norm, torch.nn.Identity):
+        return {"num_heads": int(block.num_heads)}
+    attn = getattr(block, "attn", None)
+    if type(attn).__name__ == "DiffAttention":
+        return {"num_heads": int(attn.num_heads), "dual_lambda": bool(attn.dual_lambda)}
+    return {}
+
+
+def naflexvit_facts(name: str) -> dict:
+    """timm's NaFlexVit: its patch size, position embedding and prefix tokens (NaFlexEmbeds) and global pool."""
+    with torch.device("meta"):
+        m = timm.create_model(name, pretrained=False)
+    e = m.embeds
+    grid = e.pos_embed_grid_size
+    assert grid is None or grid[0] == grid[1], grid
+    assert e.patch_size[0] == e.patch_size[1], e.patch_size
+    return {"patch_size": int(e.patch_size[0]), "class_token": e.cls_token is not None,
+            "reg_tokens": int(e.num_reg_tokens or 0), "pos_embed": e.pos_embed_type,
+            "pos_embed_grid_size": int(grid[0]) if grid else 0, "global_pool": m.global_pool}
+
+
+def relpos_facts(name: str) -> dict:
+    """timm's VisionTransformerRelPos: the patch grid its relative position MLPs were built for, class token, pool."""
+    with torch.device("meta"):
+        m = timm.create_model(name, pretrained=False)
+    rel = m.shared_rel_pos if m.shared_rel_pos is not None else m.blocks[0].attn.rel_pos
+    assert type(rel).__name__ == "RelPosMlp" and rel.window_size[0] == rel.window_size[1], rel
+    return {"window_size": int(rel.window_size[0]), "class_token": m.cls_token is not None,
+            "global_pool": m.global_pool}
+
+
+def sam_facts(name: str) -> dict:
+    """timm's VisionTransformerSAM: heads, windows, the global blocks, relative and absolute position embeddings."""
+    with torch.device("meta"):
+        m = timm.create_model(name, pretrained=False)
+    windows = {b.window_size for b in m.blocks if b.window_size}
+    assert len(windows) <= 1, windows
+    assert m.patch_embed.img_size[0] == m.patch_embed.img_size[1], m.patch_embed.img_size
+    return {"num_heads": int(m.blocks[0].attn.num_heads), "use_rel_pos": bool(m.blocks[0].attn.use_rel_pos),
+            "window_size": windows.pop() if windows else 0,
+            "global_attn_indexes": "/".join(str(i) for i, b in enumerate(m.blocks) if not b.window_size),
+            "img_size": int(m.patch_embed.img_size[0]), "use_abs_pos": m.pos_embed is not None}
+
+
+def gemma4_facts(name: str) -> dict:
+    """timm's Gemma4 vision encoder (and classifier): head dim, patch size, position table, pool, clamps, std."""
+    with torch.device("meta"):
+        m = timm.create_model(name, pretrained=False)
+    e = getattr(m, "encoder", m)
+    assert e.patch_size[0] == e.patch_size[1], e.patch_size
+    facts = {"head_dim": int(e.blocks[0].attn.head_dim), "patch_size": int(e.patch_size[0]),
+             "position_embedding_size": int(e.patch_embed.position_embedding_size),
+             "use_clipped_linears": bool(e.use_clipped_linears), "standardize": e.std_bias is not None,
+             "pooling_kernel_size": int(e.pooling_kernel_size)}
+    if e is m:
+        facts["global_pool"] = e.global_pool
+    else:
+        facts.update(global_pool=m.global_pool, encoder_pool=e.global_pool)
+    return facts
+
+
 def main() -> None:
     with lzma.open(DATA / "repr_reference.json.xz", "rt", encoding="utf-8") as f:
         models = json.load(f)["models"]
@@ -125,8 +277,40 @@ def main() -> None:
             if facts:
                 out[record["name"]] = facts
             continue
+        if record["source"] == "timm" and text.startswith("IFormer("):
+            out[record["name"]] = iformer_facts(record["name"])
+            continue
+        if record["source"] == "timm" and text.startswith("EdgeNeXt("):
+            out[record["name"]] = edgenext_facts(record["name"])
+            continue
+        if record["source"] == "timm" and text.startswith(("Levit(", "LevitDistilled(")):
+            out[record["name"]] = levit_facts(record["name"])
+            continue
         if record["source"] == "timm" and text.startswith("Beit("):
             out[record["name"]] = beit_facts(record["name"])
+            continue
+        if record["source"] == "timm" and text.startswith(("Gemma4VitClassifier(", "Gemma4VitEncoder(")):
+            out[record["name"]] = gemma4_facts(record["name"])
+            continue
+        if record["source"] == "timm" and text.startswith("VisionTransformerSAM("):
+            out[record["name"]] = sam_facts(record["name"])
+            continue
+        if record["source"] == "timm" and text.startswith("VisionTransformerRelPos("):
+            out[record["name"]] = relpos_facts(record["name"])
+            continue
+        if record["source"] == "timm" and text.startswith("NaFlexVit("):
+            out[record["name"]] = naflexvit_facts(record["name"])
+            continue
+        if record["source"] == "timm" and text.startswith(("Eva(", "DeepseekVit", "Qwen3Vit")):
+            facts = eva_facts(record["name"])
+            if facts:
+                out[record["name"]] = facts
+            continue
+        if record["source"] == "timm" and (text.startswith("MaxxVit(") or "BottleneckAttn(" in text
+                                           or "HaloAttn(" in text):
+            facts = leaves_facts(record["name"])
+            if facts:
+                out[record["name"]] = facts
             continue
         if record["source"] == "timm" and "AttentionPool2d(" in text:  # CLIP ResNets: the pos embed's grid
             with torch.device("meta"):
@@ -142,6 +326,7 @@ def main() -> None:
         if text.startswith("VisionTransformer("):
             facts.update(class_token=m.cls_token is not None, reg_tokens=int(m.num_reg_tokens or 0),
                          global_pool=m.global_pool)
+        facts.update(vit_block_facts(m))
         out[record["name"]] = facts
     (DATA / "repr_assume.json").write_text(json.dumps(out, indent=1, sort_keys=True) + "\n")
 

@@ -107,6 +107,14 @@ class MacCounter:
                     lambda mod, inputs: self.functional_start(mod, inputs, ("qkv",) if mod.q_bias is not None
                                                               else ())))
                 self.handles.append(module.register_forward_hook(self.functional_end))
+            elif type(module).__name__ == "EvaAttention" and type(module).__module__ == "timm.models.eva":
+                # timm's EVA runs a fused qkv with F.linear where it has q/k/v biases (not qkv_bias_separate), as
+                # BEiT does
+                self.handles.append(module.register_forward_pre_hook(
+                    lambda mod, inputs: self.functional_start(
+                        mod, inputs, ("qkv",) if mod.qkv is not None and mod.q_bias is not None
+                        and not mod.qkv_bias_separate else ())))
+                self.handles.append(module.register_forward_hook(self.functional_end))
             elif type(module).__name__ == "WindowAttention" and \
                     type(module).__module__ == "timm.models.swin_transformer_v2":
                 # timm's Swin V2 runs qkv with F.linear where it has q/k/v biases (not qkv_bias_separate)
@@ -268,7 +276,7 @@ def main() -> None:
             "macs_convention": "conv weight.numel() x output positions; convtranspose x input positions; "
                                "linear in x out x rows; multiheadattention in/out projections as linear; "
                                "torchvision's ShiftedWindowAttention qkv/proj (F.linear) as linear; "
-                               "timm BEiT's and Swin V2's qkv (F.linear) as linear",
+                               "timm BEiT's, EVA's and Swin V2's qkv (F.linear) as linear",
             "models": models}
     if args.update:
         with lzma.open(args.output, "rt", encoding="utf-8") as f:

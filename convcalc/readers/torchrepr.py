@@ -302,7 +302,10 @@ def entry(m: Module) -> dict | None:
     if spec is None:
         return None
     if spec.get("kind") == "leaf" and m.container:
-        return None  # another library's class of the same name, printed with children (timm's Embedding)
+        # another library's class of the same name, printed with children (timm's Embedding): a variant of the leaf's
+        # entry that is a block (``"kind": "block"``) where one matches its children, else a class not known
+        return next((dict(v) for v in spec.get("variants", ())
+                     if v.get("kind") == "block" and _matches(m, v.get("when", {}))), None)
     for variant in spec.get("variants", ()):
         if _matches(m, variant.get("when", {})):
             return {**{k: v for k, v in spec.items() if k != "variants"}, **variant}
@@ -320,6 +323,8 @@ def _matches(m: Module, when: dict) -> bool:
     if "lacks" in when and set(when["lacks"]) & keys:
         return False
     if "parent_class" in when and (m.parent is None or m.parent.cls not in when["parent_class"]):
+        return False
+    if "key" in when and m.key not in when["key"]:  # its own name in the parent (timm's bn3 of a block)
         return False
     if "root_class" in when and _root(m).cls not in when["root_class"]:  # only inside a model of these classes
         return False
@@ -426,6 +431,8 @@ def own_counts(m: Module, rule: str, origin: str) -> tuple[int, int]:
         return (3 * e * e + (3 * e if bias is not False else 0) if isinstance(e, int) else 0), 0
     if rule == "embedding":
         return a("num_embeddings") * a("embedding_dim"), 0
+    if rule == "rnn":  # RNN, GRU, LSTM: per layer and direction, gates × hidden rows of W_ih, W_hh (and biases)
+        return V.rnn_params(m.cls, {k: argument(m, k, origin) for k in V.RNN_ARGS}), 0
     raise AssertionError(f"unknown count rule {rule!r}")  # pragma: no cover - the vocabulary test checks them
 
 
@@ -478,7 +485,8 @@ def count(m: Module, origin: str = "<repr>") -> Counts:
         out.buffers += buffers
         if params or buffers:
             out.modules[node.path] = (node.cls, params, buffers)
-        stack.extend(node.children)
+        shares = spec.get("shares", ())  # children printed here and elsewhere (one module): counted elsewhere
+        stack.extend(c for c in node.children if c.key not in shares)
     return out
 
 
@@ -488,20 +496,36 @@ def _hidden_count(m: Module, hidden: dict, origin: str) -> tuple[int, int, bool]
         return 0, 0, False
     if hidden.get("count") is None:
         return 0, 0, True  # its size comes from the input: known once the shapes are
+    n = _factors(m, hidden["count"], origin)
+    if n is None:
+        return 0, 0, True
+    return (0, n, False) if hidden.get("buffer") else (n, 0, False)
+
+
+def _factors(m: Module, factors: Any, origin: str) -> int | None:
+    """The product of a hidden count's factors (None: one is not known)."""
     n = 1
-    for factor in (hidden["count"] if isinstance(hidden["count"], list) else [hidden["count"]]):
+    for factor in (factors if isinstance(factors, list) else [factors]):
         if isinstance(factor, dict):  # {"assume": "window_size"} (``"span": True``: 2·w − 1 relative positions)
             v = assumed(m, factor["assume"], origin)
+            if isinstance(v, int) and factor.get("over"):  # v over a printed size: img_size // patch size
+                part = resolve(m, factor["over"], origin)
+                v = v // part if isinstance(part, int) and not isinstance(part, bool) and part > 0 else None
             if isinstance(v, int) and factor.get("span"):
                 v = 2 * v - 1
             if isinstance(v, int) and factor.get("grid_tokens"):  # feat_size² positions and one token
                 v = v * v + 1
+            if isinstance(v, int) and factor.get("into"):  # a printed size per head: PATH // num_heads
+                total = resolve(m, factor["into"], origin)
+                v = total // v if isinstance(total, int) and not isinstance(total, bool) and v > 0 else None
+            if isinstance(v, int) and factor.get("div"):  # a quarter of a head (a rotary embedding's bands)
+                v = v // factor["div"]
         else:
             v = resolve(m, factor, origin)
         if not isinstance(v, int) or isinstance(v, bool):
-            return 0, 0, True
+            return None
         n *= v
-    return (0, n, False) if hidden.get("buffer") else (n, 0, False)
+    return n
 
 
 def _unknown_hint(cls: str) -> str:
@@ -549,6 +573,8 @@ class _Builder:
         self.ignores: list[str] = []  #: ``unused-node@ID`` for tensors forward() reads that the graph leaves open
         self.windows: dict[str, dict] = {}  #: element key → Windows settings (Swin's window padding and merging)
         self.grids: dict[str, dict] = {}  #: element key → PatchGrid settings (a size forward() needs to divide)
+        self.reshapes: set[str] = set()  #: element keys of ReshapeAs nodes (``x.reshape_as(like)``)
+        self.node_ids: dict[int, str] = {}  #: id(module) → its node id where a forward called it by a dotted key
 
     def mark(self, element: dict) -> str:
         self.marker += 1
@@ -629,7 +655,8 @@ class _Builder:
             context = next((c for c in V.AVGPOOL_CONTEXTS if m.parent is not None
                             and m.parent.cls == c["parent_class"]
                             and c.get("parent_key", m.parent.key) == m.parent.key
-                            and (not c.get("first") or m.parent.children[0] is m)), None)
+                            and (not c.get("first") or m.parent.children[0] is m)
+                            and (not c.get("root_class") or _root(m).cls in c["root_class"])), None)
             if context is not None:
                 item.update(context["set"])
             else:
@@ -1470,6 +1497,73 @@ def _shsa(m: Module, origin: str) -> list:
 PATTERNS["shsa"] = _shsa
 
 
+def _lite_mla(m: Module, origin: str) -> list:
+    """timm EfficientViT's (MIT) LiteMLA: qkv, each ``aggreg`` branch (a multi-scale aggregation) on qkv's output,
+    all concatenated; every head's q, k and v are a third of those channels each (q and k through kernel_func);
+    the linear attention (matmuls, not counted as MACs) gives v's shape; proj."""
+    branches = _members(m, "aggreg")
+    steps: list = ["qkv", {"set": "qkv"}]
+    for i, key in enumerate(branches):
+        steps.append({"call": key, "from": "qkv", "as": f"scale{i}"})
+    if branches:
+        steps.append({"cat": ["qkv", *(f"scale{i}" for i in range(len(branches)))], "name": "multi_scale_qkv"})
+    return steps + [{"op": {"type": "chunk", "chunks": 3, "dim": 1, "name": "qkv_split"}},
+                    {"call": "kernel_func", "from": "qkv_split[0]", "as": "q"},
+                    {"call": "kernel_func", "from": "qkv_split[1]", "as": "k"}, {"uses": ["q", "k"]},
+                    {"op": {"type": "identity", "from": "qkv_split[2]", "name": "attention"}}, "proj"]
+
+
+PATTERNS["lite_mla"] = _lite_mla
+
+
+def _local_window_attention(m: Module, origin: str) -> list:
+    """timm EfficientViT's (MSRA) LocalWindowAttention: the map padded to a multiple of the window (cut to the
+    feature map where that is smaller), its attention run on the windows (its convs' MACs those of the padded map:
+    1 × 1 convs, and a depthwise conv padded within each window), cropped back. The attention's biases (heads ×
+    window²) and their index (window⁴, a buffer) are sized there; the heads are the members of attn.qkvs."""
+    heads = len(_members(m.child("attn") or m, "qkvs"))
+    window = {"assume": "window_size"}
+    return [_to_last("x_last"), {"windows": "pad", "window": window, "timm": "offsets", "heads": heads},
+            _to_first(), "attn", _to_last(), {"windows": "crop", "like": "x_last"}, _to_first()]
+
+
+def _to_last(alias: str | None = None) -> dict:
+    step: dict = {"op": {"type": "permute", "dims": [0, 2, 3, 1], "name": "to_channels_last"}}
+    return {**step, "as": alias} if alias else step
+
+
+def _to_first() -> dict:
+    return {"op": {"type": "permute", "dims": [0, 3, 1, 2], "name": "to_channels_first"}}
+
+
+def _cascaded_group_attention(m: Module, origin: str) -> list:
+    """timm EfficientViT's (MSRA) CascadedGroupAttention: the input's channels in one chunk per head; head i reads
+    its chunk plus head i − 1's output, qkvs.i splits into q, k (key_dim each, dws.i's channels) and v (the rest);
+    q through dws.i; the attention (not counted as MACs) gives v's shape; the heads' outputs concatenated, proj."""
+    qkvs, dws = _members(m, "qkvs"), _members(m, "dws")
+    key_dim = resolve(m, "dws.0.conv.in_channels", origin) if dws else None
+    total = resolve(m, "qkvs.0.conv.out_channels", origin) if qkvs else None
+    if not qkvs or len(dws) != len(qkvs) or not isinstance(key_dim, int) or not isinstance(total, int) \
+            or total <= 2 * key_dim:
+        raise _Unplaceable(m, "CascadedGroupAttention: how qkvs and dws split the heads is not printed")
+    sections = [key_dim, key_dim, total - 2 * key_dim]
+    steps: list = [{"op": {"type": "chunk", "chunks": len(qkvs), "dim": 1, "name": "feats_in"}}]
+    for i, (qkv, dw) in enumerate(zip(qkvs, dws)):
+        if i:
+            steps.append({"add": ["feat", f"feats_in[{i}]"], "name": "cascade"})
+        steps += [{"call": qkv, "from": "feats_in[0]" if i == 0 else "@"},
+                  {"op": {"type": "split", "split_size_or_sections": sections, "dim": 1, "name": f"qkv{i}"},
+                   "as": f"qkv{i}"},
+                  {"call": dw, "from": f"qkv{i}[0]", "as": f"q{i}"}, {"uses": [f"q{i}"]},
+                  {"op": {"type": "identity", "from": f"qkv{i}[2]", "name": "attention"}, "as": f"feat{i}"},
+                  {"set": "feat"}]
+    return steps + [{"cat": [f"feat{i}" for i in range(len(qkvs))]}, "proj"]
+
+
+PATTERNS["local_window_attention"] = _local_window_attention
+PATTERNS["cascaded_group_attention"] = _cascaded_group_attention
+
+
 def _efficientformer_attention(m: Module, origin: str) -> list:
     """timm EfficientFormer's Attention: qkv gives q and k (2·key_dim per head) and v (val_dim per head, proj's
     in_features in all); the attention biases are sized by resolution², so it reads exactly that many tokens."""
@@ -1483,6 +1577,601 @@ def _efficientformer_attention(m: Module, origin: str) -> list:
 
 
 PATTERNS["efficientformer_attention"] = _efficientformer_attention
+
+
+def _levit_attention(m: Module, origin: str) -> list:
+    """timm LeViT's Attention (in a LevitBlock) and AttentionDownsample (in a LevitDownsample). The attention biases
+    (heads × the grid's H·W parameters) and their index (buffers: H·W × the queries' positions) are sized by the
+    resolution the model was built for, which is the grid it reads: held here, where the grid is known. heads is
+    key_attn_dim // key_dim (key_dim is not printed: ``--assume key_dim=…``). Attention: qkv gives q and k
+    (key_attn_dim each) and v (proj's input). AttentionDownsample: kv gives k (key_attn_dim, q's width) and v; q
+    reads the grid subsampled by q.down (stride 2 where ``Downsample()`` prints none, as timm builds it); the output
+    has q's positions and v's features (drawn as their means broadcast against each other). Linear models
+    (LinearNorm) carry the tokens as H × W × C, conv models (ConvNorm) as C × H × W; q·kᵀ and the weighted sum of
+    v are not counted as MACs."""
+    conv = _condition(m, "class:proj.ln=ConvNorm", origin)
+    fin, fout = ("in_channels", "out_channels") if conv else ("in_features", "out_features")
+    val = resolve(m, f"proj.ln.linear.{fin}", origin)
+    down = m.present("kv")
+    wide = resolve(m, f"kv.linear.{fout}" if down else f"qkv.linear.{fout}", origin)
+    key = resolve(m, f"q.ln.linear.{fout}", origin) if down else (
+        (wide - val) // 2 if isinstance(wide, int) and isinstance(val, int) else None)
+    if not all(isinstance(v, int) and v > 0 for v in (val, wide, key)) or wide != val + key * (1 if down else 2):
+        raise _Unplaceable(m, f"{m.cls}: how its {'kv' if down else 'qkv'} splits is not printed")
+    key_dim = assumed(m, "key_dim", origin)
+    if not isinstance(key_dim, int) or key_dim < 1 or key % key_dim:
+        raise _Unplaceable(m, f"{m.cls}: its heads are not known (--assume key_dim=…; {key} key features)")
+    stride = 1
+    if down:
+        stride = resolve(m, "q.down.stride", origin) if conv else 2
+        if isinstance(stride, list) and len(set(stride)) == 1:
+            stride = stride[0]
+        if not isinstance(stride, int) or stride < 1:
+            raise _Unplaceable(m, f"{m.cls}: q's subsampling stride is not printed")
+    dim, grid = (1, "first") if conv else (-1, "last")
+    steps: list = [{"param": "attention_biases", "mode": "none", "heads": key // key_dim, "stride": stride,
+                    "grid": grid}, {"set": "x"}]
+    if not down:
+        return steps + ["qkv", {"op": {"type": "split", "split_size_or_sections": [2 * key, val], "dim": dim,
+                                       "name": "qkv_split"}},
+                        {"op": {"type": "identity", "from": "qkv_split[1]", "name": "attention"}}, "proj"]
+    return steps + ["kv", {"op": {"type": "split", "split_size_or_sections": [key, val], "dim": dim,
+                                  "name": "kv_split"}},
+                    {"call": "q", "from": "x"},
+                    {"op": {"type": "mean", "dim": [dim], "keepdim": True, "name": "q_positions"}},
+                    {"op": {"type": "mean", "from": "kv_split[1]", "dim": [2, 3] if conv else [1, 2], "keepdim": True,
+                            "name": "v_features"}},
+                    {"mul": ["q_positions", "v_features"], "name": "attention"}, "proj"]
+
+
+PATTERNS["levit_attention"] = _levit_attention
+
+
+def _pit(m: Module, origin: str) -> list:
+    """timm's PoolingVisionTransformer: a feature map and its class tokens (one, two where head_dist is printed)
+    carried through the stages of transformers side by side. patch_embed, the position embedding added to the map;
+    each Transformer: pool.conv on the map and pool.fc on the class tokens (not in the first), the map's positions
+    flattened after the class tokens, norm, blocks, then split again, the map put back on its grid
+    (``transpose(1, 2).reshape(B, C, H, W)``). The last class tokens: norm, then the head on the first (the mean
+    of head and head_dist on the first two)."""
+    stages = [c for c in m.child("transformers").children if not c.none] if m.present("transformers") else []
+    if not stages or not m.present("patch_embed") or any(not s.present("blocks") for s in stages) \
+            or stages[0].present("pool") or not all(s.present("pool") for s in stages[1:]):
+        raise _Unplaceable(m, f"{m.cls}: read with a ConvEmbedding and Transformers pooled after the first only")
+    tokens = 2 if m.present("head_dist") else 1
+    steps: list = [{"op": {"type": "identity", "name": "img_size"}, "size_of": "assume:img_size",
+                    "why": "its position embedding is sized for img_size"},
+                   "patch_embed", {"param": "pos_embed", "mode": "add"}, "pos_drop?", {"set": "map"}]
+    for i, stage in enumerate(stages):
+        t = f"transformers.{i}"
+        if i:
+            steps += [{"call": f"{t}.pool.conv", "from": "map"}, {"set": "map"},
+                      {"call": f"{t}.pool.fc", "from": "cls"}, {"set": "cls"}]
+        steps += [{"op": {"type": "flatten", "from": "map", "start_dim": 2, "name": f"flatten_{i}"}},
+                  {"op": {"type": "transpose", "dim0": 1, "dim1": 2, "name": f"to_tokens_{i}"}}]
+        if i:
+            steps.append({"cat": ["cls", "@"], "dim": 1, "name": f"cat_{i}"})
+        else:
+            steps.append({"param": "cls_token", "mode": "cat", "tokens": tokens})
+        steps += [f"{t}.norm?", f"{t}.blocks", {"set": "x"},
+                  {"op": {"type": "split", "split_size_or_sections": tokens, "dim": 1, "name": f"split_{i}"}},
+                  {"set": "cls", "to": f"split_{i}[0]"},
+                  {"op": {"type": "pad", "from": "x", "pad": [0, 0, -tokens, 0], "name": f"patch_tokens_{i}"}},
+                  {"op": {"type": "transpose", "dim0": 1, "dim1": 2, "name": f"to_channels_{i}"}},
+                  {"reshape_as": "map", "name": f"to_map_{i}"}, {"set": "map"}]
+    steps += [{"uses": ["map"]}, {"call": "norm", "from": "cls"},
+              {"op": {"type": "split", "split_size_or_sections": 1, "dim": 1, "name": "class_tokens"}},
+              {"op": {"type": "flatten", "from": "class_tokens[0]", "name": "class_output"}}, "head_drop?",
+              {"call": "head", "as": "head_out"}]
+    if tokens == 2:
+        steps += [{"op": {"type": "flatten", "from": "class_tokens[1]", "name": "dist_output"}},
+                  {"call": "head_drop", "optional": True}, {"call": "head_dist"},
+                  {"add": ["head_out", "@"], "name": "average"}]
+    return steps
+
+
+PATTERNS["pit"] = _pit
+
+
+def _convit(m: Module, origin: str) -> list:
+    """timm's ConVit: patch_embed (tokens), the position embedding (use_pos_embed), then the blocks, the class token
+    put before the tokens at the first block whose attention is not a GPSA (local_up_to_layer), norm, the pool
+    (``global_pool``: the class token, or the mean of the patch tokens), the head."""
+    blocks = [b for b in m.child("blocks").children if not b.none] if m.present("blocks") else []
+    first = next((i for i, b in enumerate(blocks) if b.child("attn") is not None and b.child("attn").cls != "GPSA"),
+                 None)
+    if not blocks or first is None or any(b.child("attn") is None or b.child("attn").cls != "GPSA"
+                                          for b in blocks[:first]):
+        raise _Unplaceable(m, f"{m.cls}: read with its GPSA blocks first, then at least one other")
+    steps: list = [{"op": {"type": "identity", "name": "img_size"}, "size_of": "assume:img_size",
+                    "why": "its position embedding is sized for img_size"}, "patch_embed",
+                   {"if": "assume:use_pos_embed", "then": [{"param": "pos_embed", "mode": "add"}]}, "pos_drop?"]
+    for i, b in enumerate(blocks):
+        if i == first:
+            steps.append({"param": "cls_token", "mode": "cat", "tokens": 1})
+        steps.append(f"blocks.{b.key}")
+    return steps + ["norm", {"if": "assume:global_pool=token", "then": [
+                        {"op": {"type": "split", "split_size_or_sections": 1, "dim": 1, "name": "tokens"}},
+                        {"op": {"type": "flatten", "from": "tokens[0]", "name": "class_output"}}]},
+                    {"if": "assume:global_pool=avg", "then": [
+                        {"op": {"type": "pad", "pad": [0, 0, -1, 0], "name": "patch_tokens"}},
+                        {"op": {"type": "mean", "dim": [1], "name": "pool"}}]},
+                    "head_drop?", "head"]
+
+
+PATTERNS["convit"] = _convit
+
+
+def _split_transpose(m: Module, origin: str) -> list:
+    """timm EdgeNeXt's SplitTransposeBlock: the input chunked into len(convs) + 1 channel groups, group i (plus the
+    previous conv's result, after the first) through convs.i, the last group passed on, concatenated; then on the
+    channels-last map the Fourier position encoding added where pos_embd is printed (computed from the grid alone:
+    drawn as the grid's channel mean repeated for token_projection's input channels), ``x + γ_xca·xca(norm_xca(x))``,
+    norm, mlp, γ, NCHW again, the input added."""
+    convs = _members(m, "convs")
+    if not convs or not all(m.present(k) for k in ("norm_xca", "xca", "norm", "mlp")):
+        raise _Unplaceable(m, "SplitTransposeBlock without printed convs, norm_xca, xca, norm and mlp")
+    n = len(convs)
+    steps: list = [{"op": {"type": "chunk", "chunks": n + 1, "dim": 1, "name": "spx"}}]
+    prev = "spx[0]"
+    for i, key in enumerate(convs):
+        if i > 0:
+            steps.append({"add": [prev, f"spx[{i}]"], "name": f"sp{i}", "as": f"sp{i}"})
+            prev = f"sp{i}"
+        steps.append({"call": key, "from": prev})
+        prev = key.replace(".", "_")
+    steps += [{"cat": [k.replace(".", "_") for k in convs] + [f"spx[{n}]"], "name": "spo"}, {"set": "feat"},
+              {"op": {"type": "permute", "dims": [0, 2, 3, 1], "name": "to_nhwc"}}]
+    if m.present("pos_embd"):
+        hidden = resolve(m, "pos_embd.token_projection.in_channels", origin)
+        if not isinstance(hidden, int) or not 0 < hidden <= 4096:
+            raise _Unplaceable(m, f"{m.cls}: its position encoding's token_projection is not printed")
+        steps += [{"set": "x_cl"}, {"op": {"type": "mean", "from": "feat", "dim": [1], "keepdim": True, "name": "grid"}},
+                  {"set": "grid"}, {"cat": ["grid"] * hidden, "dim": 1, "name": "fourier_features"}, "pos_embd",
+                  {"op": {"type": "permute", "dims": [0, 2, 3, 1], "name": "pos_to_nhwc"}}, {"add": ["x_cl", "@"]}]
+    return steps + [{"set": "x"}, "norm_xca", "xca", {"param": "gamma_xca", "mode": "mul"}, "drop_path?",
+                    {"add": ["@", "x"]}, "norm", "mlp", {"param": "gamma", "mode": "mul"},
+                    {"op": {"type": "permute", "dims": [0, 3, 1, 2], "name": "to_nchw"}}, "drop_path?",
+                    {"add": ["@", "input"]}]
+
+
+PATTERNS["split_transpose"] = _split_transpose
+
+
+def _efficientformer_v2_attention(m: Module, origin: str) -> list:
+    """timm EfficientFormerV2's Attention2d (on the map stride_conv gives where it is printed, upsampled back after)
+    and Attention2dDownsample (q from LocalGlobalQuery: the map subsampled by 2). The attention biases (heads × the
+    map's H·W parameters) and their index (buffers: H·W × the queries' positions) are sized by the resolution the
+    model was built for, which is the map the attention reads: held here. heads: talking_head1's channels
+    (Attention2d), ``--assume num_heads`` (Attention2dDownsample: timm's default 8). The heads × queries × keys
+    attention map is drawn from q's and k's per-head means (talking_head1 and talking_head2, 1 × 1 convs over the
+    heads, run on it: their MACs); the output is v_local's (attn @ v has its shape); q·kᵀ and attn @ v are not
+    counted as MACs."""
+    down = m.cls == "Attention2dDownsample"
+    kh = resolve(m, "k.conv.out_channels", origin)
+    heads = assumed(m, "num_heads", origin) if down else resolve(m, "talking_head1.in_channels", origin)
+    if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in (kh, heads)) or kh % heads:
+        raise _Unplaceable(m, f"{m.cls}: its heads are not known" + (" (--assume num_heads=…)" if down else ""))
+    if not all(m.present(k) for k in ("q", "k", "v", "v_local", "proj")):
+        raise _Unplaceable(m, f"{m.cls} without printed q, k, v, v_local and proj")
+    steps: list = ["stride_conv?"] if not down else []
+    steps += [{"param": "attention_biases", "mode": "none", "heads": heads, "stride": 2 if down else 1,
+               "grid": "first"}, {"set": "x"}]
+    for part, axis in (("q", (2, 3)), ("k", None)):
+        steps += [{"call": part, "from": "x"}, {"op": {"type": "flatten", "start_dim": 2, "name": f"{part}_rows"}},
+                  {"op": {"type": "unflatten", "dim": 1, "unflattened_size": [heads, -1], "name": f"{part}_heads"}},
+                  {"op": {"type": "mean", "dim": [2], "keepdim": True, "name": f"{part}_per_head"}}]
+        if axis:
+            steps.append({"op": {"type": "transpose", "dim0": axis[0], "dim1": axis[1], "name": f"{part}_axis"}})
+        steps.append({"set": f"{part}_map"})
+    steps.append({"mul": ["q_map", "k_map"], "name": "attn_map"})
+    if not down:
+        steps += ["talking_head1", "talking_head2"]
+    return steps + [{"set": "attn"}, {"uses": ["attn"]}, {"call": "v", "from": "x"}, "v_local", "upsample?", "act",
+                    "proj"]
+
+
+PATTERNS["efficientformer_v2_attention"] = _efficientformer_v2_attention
+
+
+def _mnv5_starts_strided(m: Module, stage: Module, origin: str) -> bool:
+    """Whether a stage of timm's EfficientNetBuilder starts with a strided block (a new feature level)."""
+    first = stage.children[0] if stage.cls in V.CONTAINERS and stage.children else stage
+    if first.cls == "MobileAttention":  # its stride is not printed (its convs' strides are the key/value's)
+        raise _Unplaceable(m, "a stage starts with a MobileAttention, whose stride is not printed: its feature "
+                              "levels (msfa_indices) are not known")
+    for conv in _convs(first):
+        for leaf in (conv.children if conv.cls == "MixedConv2d" else [conv]):
+            s = argument(leaf, "stride", origin)
+            if s is not None and any(v != 1 for v in (s if isinstance(s, list) else [s])):
+                return True
+    return False
+
+
+def _mobilenetv5(m: Module, origin: str) -> list:
+    """timm's MobileNetV5: the stem, then the stages one by one; its multi-scale fusion adapter (msfa) reads the
+    feature levels ``msfa_indices`` names (timm's feature_info: the stem's output where the first stage downsamples,
+    and each stage's output where the next downsamples, and the last's), each resized (F.interpolate) to the first's
+    size and concatenated; then the pool, an optional head conv and the classifier."""
+    stages = _members(m, "blocks")
+    steps: list = ["conv_stem", {"set": "feat0"}]
+    for i, key in enumerate(stages):
+        steps += [{"call": key}, {"set": f"feat{i + 1}"}]
+    if m.present("msfa"):
+        levels: list[tuple[str, Any]] = []
+        holder = m.child("blocks")
+        if stages and _mnv5_starts_strided(m, holder.children[0], origin):
+            levels.append(("feat0", _last_out(m.child("conv_stem"), origin)))
+        for i, stage in enumerate(holder.children):
+            if i + 1 == len(holder.children) or _mnv5_starts_strided(m, holder.children[i + 1], origin):
+                levels.append((f"feat{i + 1}", _last_out(stage, origin)))
+        text = str(assumed(m, "msfa_indices", origin))
+        try:
+            indices = [int(v) for v in text.split("/")]
+        except ValueError:
+            raise SpecError(f"--assume msfa_indices={text}: expected whole numbers separated by / (e.g. -2/-1)")
+        if not indices or any(not -len(levels) <= i < len(levels) for i in indices):
+            raise _Unplaceable(m, f"msfa_indices={text}: MobileNetV5 has {len(levels)} feature levels")
+        chosen = [levels[i] for i in indices]
+        conv = next(_convs(m.child("msfa")), None)
+        wanted = _channels(conv, "in_channels", origin) if conv is not None else None
+        if None in (c for _, c in chosen) or sum(c for _, c in chosen) != wanted:
+            raise _Unplaceable(m, f"the feature levels msfa_indices={text} give "
+                                  f"{'+'.join(str(c) for _, c in chosen)} channels, but msfa reads {wanted}: "
+                                  "state the model's own with --assume msfa_indices=…")
+        first, *rest = [name for name, _ in chosen]
+        names = [first]
+        for k, name in enumerate(rest, 1):
+            steps.append({"op": {"type": "interpolate", "from": [name, first], "name": "msfa_resize"},
+                          "as": f"resized{k}"})
+            names.append(f"resized{k}")
+        steps += [{"cat": names, "name": "msfa_cat"}, "msfa"]
+    return steps + ["global_pool", "conv_head?", "norm_head?", "flatten?", "classifier"]
+
+
+PATTERNS["mobilenetv5"] = _mobilenetv5
+
+
+def _inline_cell(cell: Module, steps: list, tensors: dict[str, str], origin: str) -> list:
+    """A two-input cell's ``cell_forward`` (see the vocabulary) as steps of its parent: its children called by their
+    dotted keys, ``x`` and ``x_prev`` the parent's tensors, its own names kept apart (``cell_3/c0``), its merges
+    named after it (``cell_3_comb_iter_0``), its conditions read on the cell."""
+    p = cell.key
+
+    def ref(r: str) -> str:
+        return r if r == "@" else tensors.get(r, f"{p}/{r}")
+
+    out: list = []
+    for s in steps:
+        if isinstance(s, str):
+            out.append({"call": f"{p}.{s.rstrip('?')}", "optional": s.endswith("?")})
+        elif "call" in s:
+            out.append({"call": f"{p}.{s['call']}", "from": ref(s["from"]) if "from" in s else None,
+                        "as": ref(s["as"]) if "as" in s else None, "optional": s.get("optional", False)})
+        elif any(k in s for k in ("add", "cat")):
+            kind = "add" if "add" in s else "cat"
+            item = {kind: [ref(r) for r in s[kind]], "name": f"{p}_{s.get('name', kind)}"}
+            out.append({**item, "as": ref(s["as"])} if "as" in s else item)
+        elif "set" in s:
+            out.append({"set": ref(s["set"]), "to": ref(s.get("to", "@"))})
+        elif "if" in s:
+            out += _inline_cell(cell, s["then"] if _condition(cell, s["if"], origin) else s.get("else", []), tensors,
+                                origin)
+        else:
+            raise AssertionError(s)  # pragma: no cover - the vocabulary's cells use only these
+    return out
+
+
+def _cells(m: Module, origin: str) -> list:
+    """timm's NASNet-A and PNASNet: the children in order; a cell (an entry with ``cell_forward``) reads the latest
+    tensor ``x`` and the one before ``x_prev``, and is inlined; after it ``x`` is its output and ``x_prev`` its
+    ``x`` (or, ``next_prev``, the ``x_prev`` it read: NASNet's reduction cells pass theirs on)."""
+    steps: list = []
+    x: str | None = None
+    prev: str | None = None
+    for c in m.children:
+        if c.none:
+            continue
+        spec = entry(c) or {}
+        if "cell_forward" not in spec:
+            steps.append({"call": c.key, "as": f"{c.key}/out"})
+            x = f"{c.key}/out"
+            continue
+        inputs = spec.get("cell_inputs", ("x", "x_prev"))
+        if x is None or ("x_prev" in inputs and prev is None):
+            raise _Unplaceable(m, f"{c.key} ({c.cls}) reads {' and '.join(inputs)}, which no module before it gives")
+        tensors = {"x": x, "x_prev": prev} if prev is not None else {"x": x}
+        steps += _inline_cell(c, spec["cell_forward"], tensors, origin)
+        steps.append({"set": f"{c.key}/out"})
+        x, prev = f"{c.key}/out", tensors.get(spec.get("next_prev", "x"), x)
+    return steps
+
+
+PATTERNS["cells"] = _cells
+
+
+def _focal_modulation(m: Module, origin: str) -> list:
+    """timm FocalNet's FocalModulation: f's output split into q, ctx (dim each) and focal_level + 1 gates; ctx
+    through each focal layer in turn, each result weighed by its gate and summed; the last one's mean over H × W
+    through act, weighed by the last gate, added; ``q · h(ctx_all)``, norm, proj."""
+    levels = _members(m, "focal_layers")
+    dim = resolve(m, "h.in_channels", origin)
+    wide = resolve(m, "f.out_channels", origin)
+    if not levels or not isinstance(dim, int) or not isinstance(wide, int) or wide != 2 * dim + len(levels) + 1:
+        raise _Unplaceable(m, "FocalModulation: f, h and focal_layers do not fit timm's split")
+    steps: list = ["f", {"op": {"type": "split", "split_size_or_sections": [dim, dim, len(levels) + 1], "dim": 1,
+                                "name": "q_ctx_gates"}},
+                   {"op": {"type": "split", "from": "q_ctx_gates[2]", "split_size_or_sections": 1, "dim": 1,
+                           "name": "gates"}},
+                   {"set": "ctx", "to": "q_ctx_gates[1]"}]
+    for i, level in enumerate(levels):
+        steps += [{"call": level, "from": "ctx"}, {"set": "ctx"}, {"mul": ["ctx", f"gates[{i}]"], "name": "gated"}]
+        steps.append({"add": ["ctx_all", "@"], "name": "ctx_sum", "as": "ctx_all"} if i else {"set": "ctx_all"})
+    return steps + [{"op": {"type": "mean", "from": "ctx", "dim": [2, 3], "keepdim": True, "name": "ctx_global"}},
+                    "act", {"mul": ["@", f"gates[{len(levels)}]"], "name": "gated"},
+                    {"add": ["ctx_all", "@"], "name": "ctx_sum"}, "h", {"mul": ["q_ctx_gates[0]", "@"],
+                                                                         "name": "modulated"},
+                    "norm?", "proj", "proj_drop?"]
+
+
+PATTERNS["focal_modulation"] = _focal_modulation
+
+
+def _davit_pad(m: Module, origin: str) -> list:
+    """timm DaViT's Stem (``conv``, ``norm``) and Downsample (``norm``, ``conv``): F.pad on the right and bottom up to
+    a multiple of the conv's stride (Stem) or of its even kernel (Downsample; an odd kernel pads itself), drawn as
+    Swin's window pad on the channels-last map."""
+    conv = m.child("conv")
+    size = argument(conv, "stride" if m.cls == "Stem" else "kernel_size", origin) if conv is not None else None
+    sizes = set(size) if isinstance(size, list) else {size}
+    if len(sizes) != 1 or not isinstance(next(iter(sizes)), int) or not m.present("norm"):
+        raise _Unplaceable(m, f"{m.cls}: read with a square conv and a norm only")
+    k = sizes.pop()
+    pad: list = [] if m.cls != "Stem" and k % 2 else [
+        {"op": {"type": "permute", "dims": [0, 2, 3, 1], "name": "to_channels_last"}},
+        {"windows": "pad", "window": k, "name": "pad"},
+        {"op": {"type": "permute", "dims": [0, 3, 1, 2], "name": "to_channels_first"}}]
+    return [*pad, "conv", "norm"] if m.cls == "Stem" else ["norm", *pad, "conv"]
+
+
+PATTERNS["davit_pad"] = _davit_pad
+
+
+def _volo(m: Module, origin: str) -> list:
+    """timm's VOLO: patch_embed, then channels-last; network's members in order, the position embedding (the size of
+    the map it meets) added before the third (after the outlookers and their downsample); the tokens flattened;
+    with post_network the class token put first and the class-attention blocks; norm; the pool (``global_pool``:
+    the class token, the mean over the tokens, or none); head; with aux_head (and a pool) its predictions for every
+    token but the first, their max over the tokens (drawn as a mean: the same shape) added."""
+    members = _members(m, "network")
+    if len(members) < 3 or not m.present("patch_embed") or not m.present("norm") or not m.present("head"):
+        raise _Unplaceable(m, f"{m.cls}: read with patch_embed, three or more network stages, norm and head only")
+    pooled = "assume:global_pool=token|avg"
+    return ["patch_embed", {"op": {"type": "permute", "dims": [0, 2, 3, 1], "name": "to_channels_last"}},
+            *members[:2], {"param": "pos_embed", "mode": "add"}, "pos_drop?", *members[2:],
+            {"op": {"type": "flatten", "start_dim": 1, "end_dim": 2, "name": "tokens"}},
+            *([{"param": "cls_token", "mode": "cat", "tokens": 1}, *_members(m, "post_network")]
+              if m.present("post_network") else []),
+            "norm", {"set": "x"},
+            {"if": "assume:global_pool=token", "then": [
+                {"op": {"type": "split", "split_size_or_sections": 1, "dim": 1, "name": "class_token"}},
+                {"op": {"type": "flatten", "from": "class_token[0]", "name": "class_output"}}]},
+            {"if": "assume:global_pool=avg", "then": [{"op": {"type": "mean", "dim": [1], "name": "pool"}}]},
+            "head_drop?", "head",
+            {"if": {"all": ["has:aux_head", pooled]}, "then": [
+                {"set": "out"}, {"op": {"type": "pad", "from": "x", "pad": [0, 0, -1, 0], "name": "patch_tokens"}},
+                "aux_head", {"op": {"type": "mean", "dim": [1], "name": "aux_max"}}, {"add": ["out", "@"]}]}]
+
+
+PATTERNS["volo"] = _volo
+
+
+def _coat(m: Module, origin: str) -> list:
+    """timm's CoaT, unrolled from the printed tree (its blocks read the grid size forward() passes them). Each stage:
+    patch_embed's conv (its channels-last map is the grid the image tokens are laid out on), the tokens, norm, the
+    class token put first; each serial block: the shared position encoding cpe{i} (a depthwise conv on the image
+    tokens' map, added), norm1, factorized attention (qkv; q times the shared crpe{i}'s depthwise convs on v's map,
+    a zero row for the class token; proj), norm2, mlp. Parallel blocks (CoaT, not CoaT-Lite): cpe2..4, each scale's
+    attention resampled (bilinear) to the other scales and summed, mlp2 (mlp3 and mlp4 are the same module). A shared
+    module is run as printed at the model's top (cpe{i}, crpe{i}) or as the parallel block's mlp2: its parameters
+    counted once, its MACs at every call. The head: norm, each scale's class token (``global_pool='avg'``: the mean
+    of its image tokens), aggregate (a Conv1d over the three scales) where there are parallel blocks, head."""
+    if not all(m.present(f"{k}{i}") for i in range(1, 5) for k in ("patch_embed", "serial_blocks", "cpe", "crpe")) \
+            or not m.present("head"):
+        raise _Unplaceable(m, f"{m.cls}: read with four stages (patch_embed, serial_blocks, cpe, crpe) and a head only")
+    splits = {i: [argument(c, "in_channels", origin) for c in m.child(f"crpe{i}").child("conv_list").children]
+              for i in range(1, 5) if m.child(f"crpe{i}").present("conv_list")}
+    if len(splits) != 4 or not all(v and all(isinstance(n, int) for n in v) for v in splits.values()):
+        raise _Unplaceable(m, f"{m.cls}: its crpe convs are not printed")
+
+    def op(type_: str, name: str, src: str | None = None, **args: Any) -> dict:
+        return {"op": {"type": type_, "name": name, **({"from": src} if src else {}), **args}}
+
+    def image_map(src: str, i: int, name: str) -> list:  # remove_cls, laid out on stage i's H × W grid
+        return [op("pad", f"{name}_img", src, pad=[0, 0, -1, 0]), {"reshape_as": f"grid{i}", "name": f"{name}_map"}]
+
+    def tokens(name: str) -> list:  # a channels-last map back to tokens, the class token put first
+        return [op("flatten", f"{name}_flat", start_dim=1, end_dim=2),
+                {"cat": [f"{name}_cls[0]", "@"], "dim": 1, "name": f"{name}_tokens"}]
+
+    def cpe(i: int, src: str, p: str) -> list:
+        return [op("split", f"{p}_cls", src, split_size_or_sections=1, dim=1), *image_map(src, i, p),
+                op("permute", f"{p}_feat", dims=[0, 3, 1, 2]), {"call": f"cpe{i}.proj"},
+                {"add": ["@", f"{p}_feat"], "name": f"{p}_pos"}, op("permute", f"{p}_nhwc", dims=[0, 2, 3, 1]),
+                *tokens(p)]
+
+    def attention(i: int, a: str, p: str) -> list:
+        steps: list = [{"call": f"{a}.qkv"}, op("chunk", f"{p}_qkv", chunks=3, dim=-1),
+                       *image_map(f"{p}_qkv[2]", i, f"{p}_v"), op("permute", f"{p}_v_nchw", dims=[0, 3, 1, 2]),
+                       op("split", f"{p}_vs", split_size_or_sections=splits[i], dim=1)]
+        for k in range(len(splits[i])):
+            steps += [{"call": f"crpe{i}.conv_list.{k}", "from": f"{p}_vs[{k}]"}, {"set": f"{p}_cv{k}"}]
+        return steps + [
+            {"cat": [f"{p}_cv{k}" for k in range(len(splits[i]))], "dim": 1, "name": f"{p}_conv_v"},
+            op("permute", f"{p}_conv_v_nhwc", dims=[0, 2, 3, 1]), op("flatten", f"{p}_conv_v_flat", start_dim=1,
+                                                                       end_dim=2), {"set": "cv"},
+            op("pad", f"{p}_q_img", f"{p}_qkv[0]", pad=[0, 0, -1, 0]), {"mul": ["@", "cv"], "name": f"{p}_ev"},
+            op("pad", f"{p}_ev_pad", pad=[0, 0, 1, 0]), {"set": "ev"},
+            op("identity", f"{p}_factor_att", f"{p}_qkv[2]"), {"add": ["@", "ev"], "name": f"{p}_sum"},
+            {"call": f"{a}.proj"}]
+
+    def resample(src: str, i: int, factor: float, name: str) -> list:
+        return [op("split", f"{name}_cls", src, split_size_or_sections=1, dim=1), *image_map(src, i, name),
+                op("permute", f"{name}_nchw", dims=[0, 3, 1, 2]),
+                op("interpolate", f"{name}_resized", scale_factor=factor, mode="bilinear", align_corners=False),
+                op("permute", f"{name}_nhwc", dims=[0, 2, 3, 1]), *tokens(name), {"set": name}]
+
+    steps: list = []
+    for i in range(1, 5):
+        steps += [{"call": f"patch_embed{i}.proj", "from": "input" if i == 1 else f"s{i - 1}_out_nchw"},
+                  op("permute", f"grid{i}", dims=[0, 2, 3, 1]), {"set": f"grid{i}"},
+                  op("flatten", f"tokens{i}", start_dim=1, end_dim=2), {"call": f"patch_embed{i}.norm"},
+                  {"param": f"cls_token{i}", "mode": "cat", "tokens": 1}]
+        for b in _members(m, f"serial_blocks{i}"):
+            p = b.replace(".", "_")
+            steps += [{"set": "x"}, *cpe(i, "x", f"{p}_cpe"), {"set": "x"}, {"call": f"{b}.norm1"},
+                      *attention(i, f"{b}.factoratt_crpe", f"{p}_attn"), {"add": ["x", "@"], "name": f"{p}_res1"},
+                      {"set": "x"}, {"call": f"{b}.norm2"}, {"call": f"{b}.mlp"},
+                      {"add": ["x", "@"], "name": f"{p}_res2"}]
+        steps.append({"set": f"x{i}"})
+        if i < 4:
+            steps += [*image_map(f"x{i}", i, f"s{i}_out"), op("permute", f"s{i}_out_nchw", dims=[0, 3, 1, 2])]
+    scales = (2, 3, 4)
+    parallel = _members(m, "parallel_blocks")
+    for b in parallel:
+        p = b.replace(".", "_")
+        for s in scales:
+            steps += [*cpe(s, f"x{s}", f"{p}_cpe{s}"), {"set": f"x{s}"}]
+        for s in scales:
+            steps += [{"call": f"{b}.norm1{s}", "from": f"x{s}"}, *attention(s, f"{b}.factoratt_crpe{s}",
+                                                                            f"{p}_attn{s}"), {"set": f"cur{s}"}]
+        for src, i, factor, name in (("cur3", 3, 2.0, "up3_2"), ("cur4", 4, 2.0, "up4_3"), ("cur4", 4, 4.0, "up4_2"),
+                                     ("cur2", 2, 0.5, "down2_3"), ("cur3", 3, 0.5, "down3_4"),
+                                     ("cur2", 2, 0.25, "down2_4")):
+            steps += resample(src, i, factor, f"{p}_{name}")
+        for s, a, c in ((2, "up3_2", "up4_2"), (3, "up4_3", "down2_3"), (4, "down3_4", "down2_4")):
+            steps += [{"add": [f"cur{s}", f"{p}_{a}", f"{p}_{c}"], "name": f"{p}_cur{s}"},
+                      {"add": [f"x{s}", "@"], "name": f"{p}_res1_{s}", "as": f"x{s}"}]
+        for s in scales:
+            steps += [{"call": f"{b}.norm2{s}", "from": f"x{s}"}, {"call": f"{b}.mlp2"},
+                      {"add": [f"x{s}", "@"], "name": f"{p}_res2_{s}", "as": f"x{s}"}]
+    pooled = []
+    for s in scales if parallel else (4,):
+        steps += [{"call": f"norm{s}", "from": f"x{s}"}, {"set": "xn"},
+                  {"if": "assume:global_pool=token", "then": [
+                      op("split", f"head_cls{s}", split_size_or_sections=1, dim=1), {"set": f"pool{s}",
+                                                                                    "to": f"head_cls{s}[0]"}]},
+                  {"if": "assume:global_pool=avg", "then": [
+                      op("pad", f"head_img{s}", "xn", pad=[0, 0, -1, 0]), op("mean", f"head_mean{s}", dim=[1],
+                                                                               keepdim=True), {"set": f"pool{s}"}]}]
+        pooled.append(f"pool{s}")
+    if parallel:
+        steps += [{"cat": pooled, "dim": 1, "name": "scales"}, "aggregate", op("squeeze", "squeeze", dim=1)]
+    else:
+        steps.append(op("flatten", "pooled", "pool4"))
+    return steps + ["head_drop?", "head"]
+
+
+PATTERNS["coat"] = _coat
+
+
+# timm leaves (group "leaves"): BoTNet's and HaloNet's attention and their relative position embeddings (PosEmbedRel)
+def _split_qkv(m: Module, origin: str) -> tuple[int, int, int]:
+    """timm's BottleneckAttn/HaloAttn: (heads, dim_out_qk, dim_out_v). heads is not printed (``num_heads``);
+    BottleneckAttn's qkv writes 2·qk + v channels, v what its block's post_attn normalises; HaloAttn's q writes
+    qk, its kv qk + v."""
+    heads = assumed(m, "num_heads", origin)
+    if m.cls == "BottleneckAttn":
+        qkv = resolve(m, "qkv.out_channels", origin)
+        v = resolve(m.parent, "post_attn.num_features|conv3_1x1.conv.in_channels", origin) \
+            if m.parent is not None else None
+        qk = (qkv - v) // 2 if isinstance(qkv, int) and isinstance(v, int) and (qkv - v) % 2 == 0 else None
+    else:
+        qk = resolve(m, "q.out_channels", origin)
+        kv = resolve(m, "kv.out_channels", origin)
+        v = kv - qk if isinstance(qk, int) and isinstance(kv, int) else None
+    if not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in (heads, qk, v)) or qk % heads \
+            or v % heads:
+        raise _Unplaceable(m, f"{m.cls}: how its projection splits into {heads} heads of q, k and v is not printed "
+                              "(--assume num_heads=…)")
+    return heads, qk, v
+
+
+def _bottleneck_attn(m: Module, origin: str) -> list:
+    """timm's BottleneckAttn (BoTNet): pos_embed (sized by the feature map: feat_size, which forward() asserts is
+    the input's), qkv split into q, k and v; attention over every position (q·kᵀ, the relative logits and the
+    weighted sum of v are not counted as MACs) gives v's shape; pool (stride 2)."""
+    _, qk, v = _split_qkv(m, origin)
+    return ["pos_embed", "qkv",
+            {"op": {"type": "split", "split_size_or_sections": [qk, qk, v], "dim": 1, "name": "qkv_split"}},
+            {"op": {"type": "identity", "from": "qkv_split[2]", "name": "attention"}}, "pool"]
+
+
+def _halo_attn(m: Module, origin: str) -> list:
+    """timm's HaloAttn: the map cut into block_size × block_size blocks (forward() asserts they divide it); q (its
+    stride the block stride) on each block, k and v (kv) on each block with a halo of halo_size around it; the
+    attention (not counted as MACs) gives v's channels at q's positions; pool (stride 2 with avg_down)."""
+    _, qk, v = _split_qkv(m, origin)
+    stride = resolve(m, "q.stride", origin)
+    stride = stride[0] if isinstance(stride, list) else stride
+    if not isinstance(stride, int) or stride < 1:
+        raise _Unplaceable(m, "HaloAttn: q's stride is not printed")
+    steps: list = [{"op": {"type": "identity", "name": "blocks"}, "multiple_of": "assume:block_size",
+                    "why": "forward() cuts the map into block_size × block_size blocks"},
+                   "pos_embed", {"set": "x"}, {"call": "q", "from": "x", "as": "q"}, {"uses": ["q"]},
+                   {"call": "kv", "from": "x"},
+                   {"op": {"type": "split", "split_size_or_sections": [qk, v], "dim": 1, "name": "kv_split"}},
+                   {"op": {"type": "identity", "from": "kv_split[1]", "name": "attention"}}]
+    if stride > 1:  # the values at the queries' (strided) positions
+        steps.append({"op": {"type": "avgpool2d", "kernel_size": 1, "stride": stride, "name": "query_positions"}})
+    return steps + ["pool"]
+
+
+def _pos_embed_rel(m: Module, origin: str) -> list:
+    """timm's PosEmbedRel (no printed argument): height_rel and width_rel, (2·n − 1) × dim_head each. In a
+    BottleneckAttn n is the feature map's height and width (sized where the shapes are known); in a HaloAttn the
+    window block_size + 2·halo_size."""
+    p = m.parent
+    if p is None or p.cls not in ("BottleneckAttn", "HaloAttn"):
+        raise _Unplaceable(m, "PosEmbedRel outside timm's BottleneckAttn or HaloAttn")
+    heads, qk, _ = _split_qkv(p, origin)
+    if p.cls == "BottleneckAttn":
+        return [{"param": "rel_embed", "mode": "none", "per": "axes", "width": qk // heads}]
+    block, halo = assumed(p, "block_size", origin), assumed(p, "halo_size", origin)
+    if not all(isinstance(n, int) and not isinstance(n, bool) for n in (block, halo)):
+        raise _Unplaceable(m, "HaloAttn: its block and halo sizes are not known (--assume block_size=…,halo_size=…)")
+    return [{"param": "rel_embed", "mode": "none", "params": 2 * (2 * (block + 2 * halo) - 1) * (qk // heads)}]
+
+
+PATTERNS.update({"bottleneck_attn": _bottleneck_attn, "halo_attn": _halo_attn, "pos_embed_rel": _pos_embed_rel})
+
+
+def _rel_pos_bias(m: Module, origin: str) -> list:
+    """timm's RelPosBias (no printed argument): a (2·wh − 1)(2·ww − 1) × heads table and its (wh·ww)² index. Its
+    window is not printed: MaxxViT's partition attention (AttentionCl) uses the partition size (``partition_size``,
+    the model's img_size // 32 in timm); CoAtNet's Attention2d the whole feature map it reads (sized where the shapes
+    are known). The heads are the attention's width over ``dim_head``."""
+    p = m.parent
+    if p is None or p.cls not in ("AttentionCl", "Attention2d"):
+        raise _Unplaceable(m, "RelPosBias outside timm MaxxVit's AttentionCl or Attention2d")
+    width = resolve(p, "qkv.out_features|qkv.out_channels", origin)
+    dim_head = assumed(p, "dim_head", origin)
+    if not isinstance(width, int) or not isinstance(dim_head, int) or dim_head < 1 or width % (3 * dim_head):
+        raise _Unplaceable(m, f"RelPosBias: {p.cls}'s heads are not known (--assume dim_head=…)")
+    heads = width // 3 // dim_head
+    if p.cls == "Attention2d":
+        return [{"param": "relative_position_bias_table", "mode": "none", "per": "window_bias", "heads": heads}]
+    block = p.parent.parent if p.parent is not None else None
+    if block is None or p.parent.cls != "PartitionAttentionCl" or block.cls != "MaxxVitBlock":
+        raise _Unplaceable(m, "RelPosBias: an AttentionCl outside timm MaxxVit's partition attention")
+    w = assumed(block, "partition_size", origin)
+    if not isinstance(w, int) or w < 1:
+        raise _Unplaceable(m, "RelPosBias: the partition size is not known (--assume partition_size=…)")
+    return [{"param": "relative_position_bias_table", "mode": "none", "params": (2 * w - 1) ** 2 * heads,
+             "buffers": w ** 4}]
+
+
+PATTERNS["rel_pos_bias"] = _rel_pos_bias
 
 
 def _key_name(key: str, position: int) -> str | None:
@@ -1521,16 +2210,27 @@ def _condition(m: Module, cond: Any, origin: str) -> bool:
             return all(_condition(m, c, origin) for c in cond["all"])
         if "any" in cond:
             return any(_condition(m, c, origin) for c in cond["any"])
+        if "equal" in cond:  # {"equal": [PATH, PATH]}: two values the printed tree shows, both there and equal
+            a, b = (resolve(m, p, origin) for p in cond["equal"])
+            return a is not None and a == b
         raise AssertionError(cond)
     kind, _, arg = cond.partition(":")
     if kind == "has":
         return m.present(arg)
-    if kind == "class":  # class:child=Cls1|Cls2
+    if kind == "class":  # class:child=Cls1|Cls2 (``stages.0.blocks.0.attn.qkv``: a path into the printed tree)
         key, _, classes = arg.partition("=")
-        c = m.child(key)
+        c: Module | None = m
+        for part in key.split("."):
+            c = c.child(part) if c is not None else None
         return c is not None and c.cls in classes.split("|")
     if kind == "same_io":  # in == out channels and no stride: the block keeps its input's shape
         return _keeps_shape(m, origin)
+    if kind == "index_in":  # index_in:KEY: the block it is in (printed under a number) is listed in assume KEY
+        node: Module | None = m
+        while node is not None and not node.key.isdigit():
+            node = node.parent
+        listed = str(assumed(m, arg, origin) or "").replace(",", "/").split("/")
+        return node is not None and node.key in [v.strip() for v in listed]
     if kind == "assume":  # assume:KEY (true, non-zero, non-empty) or assume:KEY=A|B (one of them)
         key, eq, choices = arg.partition("=")
         value = assumed(m, key, origin)
@@ -1706,6 +2406,9 @@ class _Steps:
         source = self.ref(reads) if reads else self.current
         own = key.replace(".", "_")
         if n == 0:
+            # its node id: this module's, then the name it is called by (``convs_0``), not always its torch path
+            mine = self.b.node_ids.get(id(self.m), self.m.path)
+            self.b.node_ids[id(c)] = f"{mine}.{own}" if mine else own
             item = self.b.element(c, own)
             name = self.emit(item, source)
         else:
@@ -1726,7 +2429,7 @@ class _Steps:
                 base = op.pop("name", None) or op["type"]
                 op = {"type": op.pop("type"), "name": self.fresh(base), **op}
                 self.b.layout(op["type"], op)
-                if step.get("multiple_of") is not None or step.get("tokens_square_of") is not None:
+                if any(step.get(k) is not None for k in ("multiple_of", "tokens_square_of", "size_of")):
                     self.grid(op, step)
                 if isinstance(reads, list):
                     self.emit(op, [self.ref(r) for r in reads])
@@ -1747,14 +2450,23 @@ class _Steps:
                 self.emit(item, refs)
                 if step.get("as"):
                     self.alias[step["as"]] = self.current
+            elif "set" in step and step["set"] == "@":  # go on from a named tensor
+                self.current = self.ref(step["to"])
             elif "set" in step:
                 self.alias[step["set"]] = self.ref(step.get("to", "@"))
             elif "windows" in step:
                 self.window_op(step)
+            elif "reshape_as" in step:  # x.reshape_as(like): like's shape, as many elements
+                item = {"type": "pad", "name": self.fresh(step.get("name", "reshape_as"))}
+                self.b.reshapes.add(self.b.mark(item))
+                self.emit(item, [self.current, self.ref(step["reshape_as"])])
+                if step.get("as"):
+                    self.alias[step["as"]] = self.current
             elif "uses" in step:  # tensors forward() reads off the graph's path (attention's q and k)
                 for name in step["uses"]:
                     if name in self.alias:
-                        node = f"{self.m.path}.{self.alias[name]}" if self.m.path else self.alias[name]
+                        mine = self.b.node_ids.get(id(self.m), self.m.path)
+                        node = f"{mine}.{self.alias[name]}" if mine else self.alias[name]
                         self.b.ignores.append(f"unused-node@{node}")
             elif "if" in step:
                 branch = step["then"] if _condition(self.m, step["if"], self.b.origin) else step.get("else", [])
@@ -1786,21 +2498,37 @@ class _Steps:
             if not isinstance(found, int) or isinstance(found, bool):
                 raise _Unplaceable(self.m, f"{self.m.cls}: {value['resolve']} is not printed")
             return found
+        if isinstance(value, dict) and "assume" in value:  # a constructor argument not printed (``assume``)
+            found = assumed(self.m, value["assume"], self.b.origin)
+            if not isinstance(found, int) or isinstance(found, bool) or found < 1:
+                raise _Unplaceable(self.m, f"{self.m.cls}: {value['assume']} is not known (--assume "
+                                           f"{value['assume']}=…)")
+            return found
         return value
 
     def grid(self, op: dict, step: dict) -> None:
         """A check that the tensor's spatial dims divide by ``multiple_of`` (a number, a path, or ``assume:KEY``):
         where they do not, the class resizes the input in a way convcalc does not model (shapes unknown)."""
-        spec = step.get("multiple_of", step.get("tokens_square_of"))
-        if isinstance(spec, str) and spec.startswith("assume:"):
-            value = assumed(self.m, spec.partition(":")[2], self.b.origin)
-        else:
-            value = resolve(self.m, spec, self.b.origin)
+        spec = step.get("multiple_of", step.get("tokens_square_of", step.get("size_of")))
+        value: Any = 1
+        for part in (spec if isinstance(spec, list) else [spec]):  # a list: the product (patch × pool cell)
+            if isinstance(part, str) and part.startswith("assume:"):
+                v = assumed(self.m, part.partition(":")[2], self.b.origin)
+            else:
+                v = resolve(self.m, part, self.b.origin)
+            value = value * v if isinstance(v, int) and not isinstance(v, bool) else None
+            if value is None:
+                break
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise _Unplaceable(self.m, f"{self.m.cls}: {spec} is not known")
         square = "tokens_square_of" in step  # exactly value² tokens (a table sized by a resolution)
-        self.b.grids[self.b.mark(op)] = {"multiple": 1 if square else value, "tokens": value * value if square else 0,
-                                         "why": f"{self.m.cls}: {step.get('why', '')}"}
+        size = value if "size_of" in step else 0  # exactly value x value (a model built for one image size)
+        # ``"prefix": COND``: one more token (a class token) where COND holds
+        extra = 1 if square and step.get("prefix") and _condition(self.m, step["prefix"], self.b.origin) else 0
+        self.b.grids[self.b.mark(op)] = {"multiple": 1 if square or size else value, "size": size,
+                                         "tokens": value * value + extra if square else 0,
+                                         "why": f"{self.m.cls}: {step.get('why', '')}",
+                                         "channels_last": bool(step.get("channels_last"))}
 
     def window_op(self, step: dict) -> None:
         """Swin's window steps (:class:`Windows`): ``pad`` to a multiple of the window (``{"assume": KEY}``, or a
@@ -1808,7 +2536,9 @@ class _Steps:
         (2w − 1) × (2w − 1) × 2 tensor of relative coordinates, read by Swin-V2's cpb_mlp)."""
         mode = step["windows"]
         window = step.get("window", 1)
-        if isinstance(window, dict):
+        if isinstance(window, dict) and "resolve" in window:  # printed by the module itself (TinyVitBlock)
+            window = resolve(self.m, window["resolve"], self.b.origin)
+        elif isinstance(window, dict):
             window = assumed(self.m, window["assume"], self.b.origin)
         if not isinstance(window, int) or isinstance(window, bool) or window < 1:
             raise _Unplaceable(self.m, f"{self.m.cls}: its window size is not known (--assume window_size=…)")
@@ -1821,6 +2551,11 @@ class _Steps:
             settings.update(clamp=not assumed(self.m, "always_partition", self.b.origin), coords=step["timm"],
                             mask=mode == "pad" and bool(int(block.key) % 2)
                             and assumed(self.m, "strict_img_size", self.b.origin))
+        elif step.get("timm") == "offsets":  # timm EfficientViT (MSRA): heads × window² biases, a window⁴ index
+            heads = step.get("heads")
+            if not isinstance(heads, int) or isinstance(heads, bool) or heads < 1:
+                raise _Unplaceable(self.m, f"{self.m.cls}: its heads are not printed")
+            settings.update(clamp=True, heads=heads, coords="offsets")
         elif step.get("timm"):  # timm's Swin: the window fitted to the feature map, its tables and mask held here
             heads = assumed(self.m, "num_heads", self.b.origin)
             block = self.m.parent
@@ -1845,13 +2580,24 @@ class _Steps:
         if hidden is not None and hidden.get("count") is not None:
             p, b, unknown = _hidden_count(self.m, hidden, self.b.origin)
             settings.update(params=p, buffers=b, unknown=unknown)
+        elif hidden is not None and hidden.get("per_row") is not None:  # a buffer: so many elements a row (token)
+            n = _factors(self.m, hidden["per_row"], self.b.origin)
+            if n is None:
+                raise _Unplaceable(self.m, f"{self.m.cls}: the size of {hidden['name']} is not known")
+            settings.update(params=0, buffers=0, unknown=False, buffers_per_channel=n)
         else:
             settings.update(params=None, buffers=0, unknown=False, per=(hidden or {}).get("per"))
         if step.get("type"):  # the row's type (timm's RmsNorm: a weight per feature, shown as rmsnorm)
             settings["type"] = step["type"]
-        for key in ("heads", "copies"):  # ``per: "relpos"``: BEiT's relative position tables, sized by the grid
+        # ``per: "relpos"``: BEiT's relative position tables, sized by the grid; ``per: "attention_bias"``: LeViT's
+        # attention biases (``heads``, ``stride``, ``grid``)
+        for key in ("heads", "copies", "stride", "grid", "width"):
             if key in step:
                 settings[key] = step[key]
+        if "per" in step:  # a pattern's own (torchrepr.PATTERNS): ``per: "axes"`` with its ``width``
+            settings.update(params=None, per=step["per"])
+        if "params" in step:  # a size a pattern computed from the printed tree and its assumptions
+            settings.update(params=step["params"], buffers=step.get("buffers", 0), unknown=False)
         self.placed_params.add(step["param"])
         item = self.b.param(settings, self.fresh(step["param"]))
         source = self.current
@@ -1931,8 +2677,34 @@ class HiddenParameter(L.Layer):
     #: × ``heads`` parameters, each with its (H·W + 1)² index (a buffer)
     heads: int = 0
     copies: int = 1
+    #: ``per="attention_bias"`` on a grid of tokens (``grid``: "last" an H x W x C tensor, "first" C x H x W): LeViT's
+    #: attention biases, ``heads`` x the grid's H·W parameters, and their index, (H·W) x the queries' positions
+    #: (the grid subsampled by ``stride``: ⌈H/s⌉·⌈W/s⌉) buffers
+    stride: int = 1
+    grid: str = ""
+    #: ``per="axes"`` on a (C, H, W) map: a relative position embedding per axis (timm's BottleneckAttn PosEmbedRel:
+    #: height_rel (2H − 1) × ``width`` and width_rel (2W − 1) × ``width`` parameters); ``per="window_bias"``: a
+    #: relative position bias table over the whole map ((2H − 1)(2W − 1) × ``heads`` parameters) and its index
+    #: ((H·W)² buffers; ``grid`` "last": an H x W x C map)
+    width: int = 0
 
     def apply(self, x: L.Shape, convention: str = "torch") -> L.Effect:
+        if self.per == "axes":
+            if len(x) != 3:
+                raise self.fail(f"expects a C x H x W map, got {L.dims(x)}")
+            return L.Effect(output_shape=x, extra_params=((2 * x[1] - 1) + (2 * x[2] - 1)) * self.width)
+        if self.per == "window_bias":  # timm's RelPosBias over the whole map it meets (CoAtNet's TransformerBlock2d)
+            if len(x) != 3:
+                raise self.fail(f"expects a C x H x W map, got {L.dims(x)}")
+            h, w = x[:2] if self.grid == "last" else x[1:]
+            return L.Effect(output_shape=x, extra_params=(2 * h - 1) * (2 * w - 1) * self.heads,
+                            buffers=(h * w) ** 2)
+        if self.per == "attention_bias":
+            if len(x) != 3:
+                raise self.fail(f"expects a grid of tokens (H x W x C or C x H x W), got {L.dims(x)}")
+            h, w = x[:2] if self.grid == "last" else x[1:]
+            queries = -(-h // self.stride) * -(-w // self.stride)
+            return L.Effect(output_shape=x, extra_params=self.heads * h * w, buffers=queries * h * w)
         if self.mode == "cat":
             if len(x) != 2:
                 raise self.fail(f"expects a tokens x features input, got {L.dims(x)}")
@@ -1982,17 +2754,43 @@ class PatchGrid(L.Layer):
     multiple: int = 1
     why: str = ""
     tokens: int = 0  #: a tokens x features input of exactly this many tokens (0: any)
+    size: int = 0  #: a C x size x size input exactly (0: any)
+    channels_last: bool = False  #: an H x W x C input: the spatial dims are the leading ones
 
     def apply(self, x: L.Shape, convention: str = "torch") -> L.Effect:
+        if self.size and (len(x) != 3 or x[1:] != (self.size, self.size)):
+            raise ShapesUnknown(f"{self.why} ({L.dims(x)}: not {self.size} x {self.size})", path=self.path or None,
+                                cls=self.why.split(":", 1)[0] or None,
+                                hint="pass the input size the model was built for (or state it with --assume), or "
+                                     "write the spec by hand")
         if self.tokens and (len(x) != 2 or x[0] != self.tokens):
             raise ShapesUnknown(f"{self.why} ({L.dims(x)}: not {self.tokens} tokens)", path=self.path or None,
                                 cls=self.why.split(":", 1)[0] or None,
                                 hint="pass the input size the model was built for, or write the spec by hand")
-        if any(v % self.multiple for v in x[1:]):
+        if any(v % self.multiple for v in (x[:-1] if self.channels_last else x[1:])):
             raise ShapesUnknown(f"{self.why} ({L.dims(x)} is not a multiple of {self.multiple})",
                                 path=self.path or None, cls=self.why.split(":", 1)[0] or None,
                                 hint="pass an input whose size divides evenly, or write the spec by hand")
         return L.Effect(output_shape=x)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReshapeAs(L.Layer):
+    """``x.reshape_as(like)``: the shape of a second tensor, with as many elements (timm LeViT's LinearNorm puts its
+    BatchNorm1d's rows back in the tokens' shape; PiT puts its tokens back on their H x W grid)."""
+
+    TYPES: ClassVar = {}
+    REFERENCE: ClassVar = True
+
+    def apply(self, x: L.Shape, convention: str = "torch") -> L.Effect:
+        raise self.fail("reshape_as reads two tensors: the one to reshape and the one whose shape it takes")
+
+    def apply_many(self, xs: list[L.Shape], names: list[str], convention: str = "torch") -> L.Effect:
+        x, like = xs
+        if math.prod(x) != math.prod(like):
+            raise self.fail(f"cannot reshape {L.dims(x)} as {names[1]}'s {L.dims(like)}: "
+                            f"{math.prod(x):,} elements against {math.prod(like):,}")
+        return L.Effect(output_shape=tuple(like), receptive=L.UNKNOWN)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -2016,7 +2814,8 @@ class Windows(L.Layer):
     mask: bool = False
     #: timm's Swin V2 (``pad``, ``"v2"``): no bias table parameters; the (2·wh − 1)(2·ww − 1) × 2 coordinate table
     #: and the index (buffers); ``table`` with ``clamp``: the window cut to the feature map it reads. ``"cr"`` (timm's
-    #: SwinTransformerV2Cr): ``table`` the (wh·ww)² × 2 log-spaced pairwise coordinates, the buffer ``pad`` counts
+    #: SwinTransformerV2Cr): ``table`` the (wh·ww)² × 2 log-spaced pairwise coordinates, the buffer ``pad`` counts.
+    #: ``"offsets"`` (``pad``, timm's EfficientViT MSRA): ``heads`` × wh·ww attention biases, their (wh·ww)² index
     coords: str = ""
 
     def apply(self, x: L.Shape, convention: str = "torch") -> L.Effect:
@@ -2037,10 +2836,11 @@ class Windows(L.Layer):
         kh = min(self.window, h) if self.clamp else self.window
         kw = min(self.window, w) if self.clamp else self.window
         out = (-(-h // kh) * kh, -(-w // kw) * kw, c)
-        params = 0 if self.coords else (2 * kh - 1) * (2 * kw - 1) * self.heads
+        params = (self.heads * kh * kw if self.coords == "offsets" else 0 if self.coords
+                  else (2 * kh - 1) * (2 * kw - 1) * self.heads)
         n = kh * kw
-        buffers = (n * n * 2 if self.coords == "cr" else n * n + (2 * kh - 1) * (2 * kw - 1) * 2 if self.coords
-                   else n * n if self.heads else 0)
+        buffers = (n * n * 2 if self.coords == "cr" else n * n if self.coords == "offsets"
+                   else n * n + (2 * kh - 1) * (2 * kw - 1) * 2 if self.coords else n * n if self.heads else 0)
         if self.mask and (h > kh or w > kw or not self.clamp):
             buffers += (out[0] // kh) * (out[1] // kw) * n * n
         return L.Effect(output_shape=out, extra_params=params, buffers=buffers)
@@ -2099,10 +2899,17 @@ def _guess_failed(layer: L.Layer, exc: NetworkError) -> ShapesUnknown:
     why = (f"{' and '.join(c + chr(39) + 's' for c in classes)} forward(), which convcalc guessed"
            if all(g.endswith("which convcalc guessed") for g in guesses) else guesses[0])
     reading = _READINGS.get(id(layer))
+    counts = reading.counts if reading else None
+    if counts is not None and not (counts.lower_bound or counts.unknown or counts.shared):
+        hint = "torch runs this network; convcalc cannot follow its forward() (the parameters are still counted: " \
+               "convcalc params)"
+    else:  # `params` refuses too: say what is known, not that it lists them
+        hint = (f"torch runs this network; convcalc cannot follow its forward(), and its parameters are not all "
+                f"known: at least {counts.params:,}, and {', '.join(sorted(counts.unknown))} "
+                f"may hold more that print(model) does not show" if counts is not None and counts.unknown else
+                "torch runs this network; convcalc cannot follow its forward()")
     failed = ShapesUnknown(f"shapes unknown from here: they rest on {why}, and the guess does not fit: {exc.message}",
-                           path=layer.path or None, cls=classes[0], counts=reading.counts if reading else None,
-                           hint="torch runs this network; convcalc cannot follow its forward() (the parameters are "
-                                "still counted: convcalc params)")
+                           path=layer.path or None, cls=classes[0], counts=counts, hint=hint)
     failed.reading = reading
     failed.where = (layer.path or classes[0], classes[0], f"{why}, and the guess does not fit: {exc.message}")
     return failed
@@ -2182,6 +2989,7 @@ def read(text: str, origin: str = "<repr>", assume: dict[str, str] | None = None
         build.avgpools = builder.avgpools  # type: ignore[attr-defined]
         build.windows = builder.windows  # type: ignore[attr-defined]
         build.grids = builder.grids  # type: ignore[attr-defined]
+        build.reshapes = builder.reshapes  # type: ignore[attr-defined]
         build.guessed = builder.guessed  # type: ignore[attr-defined]
     notes = list(builder.notes)
     return Reading(name=root.cls, root=root, counts=counts, build=build, unplaced=unplaced, notes=notes)
@@ -2204,7 +3012,8 @@ def network(reading: Reading, origin: str = "<repr>", input_shape: L.Shape | Non
             name=layer.name,
             mode=s["mode"], params=s.get("params"), buffers=s.get("buffers", 0), tokens=s.get("tokens", 0),
             label=s["label"], per=s.get("per"), buffers_per_channel=s.get("buffers_per_channel", 0),
-            heads=s.get("heads", 0), copies=s.get("copies", 1))
+            heads=s.get("heads", 0), copies=s.get("copies", 1), stride=s.get("stride", 1), grid=s.get("grid", ""),
+            width=s.get("width", 0))
     for marker, settings in build.samepad.items():
         patch[by_path[marker]] = lambda layer, s=settings: TfSamePad(
             type="pad", path=layer.path, name=layer.name, kernel=tuple(_listify(s["kernel"])),
@@ -2212,7 +3021,11 @@ def network(reading: Reading, origin: str = "<repr>", input_shape: L.Shape | Non
     for marker, settings in getattr(build, "grids", {}).items():
         patch[by_path[marker]] = lambda layer, s=settings: PatchGrid(type="identity", path=layer.path,
                                                                      name=layer.name, multiple=s["multiple"],
-                                                                     tokens=s.get("tokens", 0), why=s["why"])
+                                                                     tokens=s.get("tokens", 0), why=s["why"],
+                                                                     size=s.get("size", 0),
+                                                                     channels_last=s.get("channels_last", False))
+    for marker in getattr(build, "reshapes", ()):
+        patch[by_path[marker]] = lambda layer: ReshapeAs(type="reshape", path=layer.path, name=layer.name)
     for marker, settings in getattr(build, "windows", {}).items():
         patch[by_path[marker]] = lambda layer, s=settings: Windows(type="window", path=layer.path, name=layer.name,
                                                                    **s)
