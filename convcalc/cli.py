@@ -2,8 +2,8 @@
 
 Data goes to stdout, messages to stderr. Exit codes: 0 valid (warnings allowed),
 1 invalid network or a failed ``check``, 2 unusable input, 70 a bug.
-rich is imported only by the table renderer, so JSON/CSV/Markdown runs never load it; typer and click only
-where typer reads the command line: plain ``shape``/``params``/``rf`` lines run without them (see ``_fast``).
+rich is imported only by the table renderer, so JSON/CSV/Markdown runs never load it; typer and click only where
+typer reads the command line: plain ``shape``/``params``/``rf``/``check`` lines run without them (see ``_fast``).
 """
 
 from __future__ import annotations
@@ -1439,7 +1439,7 @@ _fresh = True  #: no command line has been run in this process yet
 
 
 def _fast(argv: list[str]) -> int | None:
-    """Run ``argv`` without typer where it is a plain ``shape``/``params``/``rf`` line or ``--version``: the
+    """Run ``argv`` without typer where it is a plain ``shape``/``params``/``rf``/``check`` line or ``--version``: the
     command's own function, called with what click would have called it with (:func:`lazytyper.parse`).
     Its exit code; None where typer must read the line (whatever ``parse`` declines, shell completion, and
     any second line run in one process: the options left out must find the state a new process starts in)."""
