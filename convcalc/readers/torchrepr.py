@@ -1375,14 +1375,18 @@ def _xcit(m: Module, origin: str) -> list:
     else:
         steps.append({"op": {"type": "permute", "dims": [0, 2, 3, 1], "name": "to_nhwc"}})
     return steps + ["pos_drop?", "blocks", {"op": {"type": "flatten", "start_dim": 1, "end_dim": 2, "name": "tokens"}},
-                    {"param": "cls_token", "mode": "cat", "tokens": 1}, "cls_attn_blocks?", "norm",
-                    {"if": "assume:global_pool=token", "then": [
-                        {"op": {"type": "split", "split_size_or_sections": 1, "dim": 1, "name": "class_token"}},
-                        {"op": {"type": "flatten", "from": "class_token[0]", "name": "class_output"}}]},
-                    {"if": "assume:global_pool=avg", "then": [
-                        {"op": {"type": "pad", "pad": [0, 0, -1, 0], "name": "patch_tokens"}},
-                        {"op": {"type": "mean", "dim": [1], "name": "pool"}}]},
+                    {"param": "cls_token", "mode": "cat", "tokens": 1}, "cls_attn_blocks?", "norm", *TOKEN_POOL,
                     "head_drop?", "head"]
+
+
+#: timm's global_pool over tokens with a class token first: ``token`` (the class token's features) or ``avg`` (the
+#: mean of the other tokens), as XCiT's and ConViT's forward_head read it
+TOKEN_POOL = [{"if": "assume:global_pool=token", "then": [
+                  {"op": {"type": "split", "split_size_or_sections": 1, "dim": 1, "name": "class_token"}},
+                  {"op": {"type": "flatten", "from": "class_token[0]", "name": "class_output"}}]},
+              {"if": "assume:global_pool=avg", "then": [
+                  {"op": {"type": "pad", "pad": [0, 0, -1, 0], "name": "patch_tokens"}},
+                  {"op": {"type": "mean", "dim": [1], "name": "pool"}}]}]
 
 
 PATTERNS["xcit"] = _xcit
@@ -1690,13 +1694,7 @@ def _convit(m: Module, origin: str) -> list:
         if i == first:
             steps.append({"param": "cls_token", "mode": "cat", "tokens": 1})
         steps.append(f"blocks.{b.key}")
-    return steps + ["norm", {"if": "assume:global_pool=token", "then": [
-                        {"op": {"type": "split", "split_size_or_sections": 1, "dim": 1, "name": "tokens"}},
-                        {"op": {"type": "flatten", "from": "tokens[0]", "name": "class_output"}}]},
-                    {"if": "assume:global_pool=avg", "then": [
-                        {"op": {"type": "pad", "pad": [0, 0, -1, 0], "name": "patch_tokens"}},
-                        {"op": {"type": "mean", "dim": [1], "name": "pool"}}]},
-                    "head_drop?", "head"]
+    return steps + ["norm", *TOKEN_POOL, "head_drop?", "head"]
 
 
 PATTERNS["convit"] = _convit

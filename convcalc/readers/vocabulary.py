@@ -264,6 +264,17 @@ def _op(type_: str, **args: Any) -> dict:
 
 
 FLATTEN = _op("flatten")
+
+
+def _patchify(order: list[int], why: str) -> list:
+    """An image cut into patch_size × patch_size patches (not printed: ``assume:patch_size``), each flattened in
+    ``order`` (timm's NaFlexEmbeds: row, column, channel; Gemma4: channel, row, column), one token a patch."""
+    return [{"op": {"type": "identity", "name": "patch_grid"}, "multiple_of": "assume:patch_size", "why": why},
+            _op("unflatten", dim=2, unflattened_size=[-1, {"assume": "patch_size"}], name="rows"),
+            _op("unflatten", dim=4, unflattened_size=[-1, {"assume": "patch_size"}], name="columns"),
+            _op("permute", dims=order, name="patches"),
+            _op("flatten", start_dim=3, end_dim=5, name="patch_features"),
+            _op("flatten", start_dim=1, end_dim=2, name="to_tokens")]
 GLOBAL_AVG = _op("adaptiveavgpool2d", output_size=1, name="avgpool")
 RELU = _op("relu")
 
@@ -2171,13 +2182,8 @@ _TIMM_EVA: dict[str, dict] = {
                      "count": [2, {"assume": "pos_embed_grid_size"}, "proj.out_features"]},
                     {"name": "cls_token", "count": None, "when": "assume:class_token"},
                     {"name": "reg_token", "count": None, "when": "assume:reg_tokens"}],
-         "forward": [{"op": {"type": "identity", "name": "patch_grid"}, "multiple_of": "assume:patch_size",
-                      "why": "the image must divide into patches (dynamic_img_pad is not modelled)"},
-                     _op("unflatten", dim=2, unflattened_size=[-1, {"assume": "patch_size"}], name="rows"),
-                     _op("unflatten", dim=4, unflattened_size=[-1, {"assume": "patch_size"}], name="columns"),
-                     _op("permute", dims=[0, 2, 4, 3, 5, 1], name="patches"),
-                     _op("flatten", start_dim=3, end_dim=5, name="patch_features"),
-                     _op("flatten", start_dim=1, end_dim=2, name="to_tokens"),
+         "forward": [*_patchify([0, 2, 4, 3, 5, 1], "the image must divide into patches (dynamic_img_pad is not "
+                                                    "modelled)"),
                      "proj", "norm?", {"param": "pos_embed", "mode": "add"},
                      {"param": "cls_token", "mode": "cat", "tokens": 1},
                      {"param": "reg_token", "mode": "cat", "tokens": "assume:reg_tokens"}, "pos_drop?"]},
@@ -2245,15 +2251,8 @@ _TIMM_EVA: dict[str, dict] = {
     "Gemma4PatchEmbed": {"kind": "block", "assume": {"patch_size": 16, "position_embedding_size": 10240},
                          "hidden": [{"name": "position_embedding_table", "count": [
                              2, {"assume": "position_embedding_size"}, "input_proj.out_features"]}],
-                         "forward": [
-        {"op": {"type": "identity", "name": "patch_grid"}, "multiple_of": "assume:patch_size",
-         "why": "the image must divide into patches"},
-        _op("unflatten", dim=2, unflattened_size=[-1, {"assume": "patch_size"}], name="rows"),
-        _op("unflatten", dim=4, unflattened_size=[-1, {"assume": "patch_size"}], name="columns"),
-        _op("permute", dims=[0, 2, 4, 1, 3, 5], name="patches"),
-        _op("flatten", start_dim=3, end_dim=5, name="patch_features"),
-        _op("flatten", start_dim=1, end_dim=2, name="to_tokens"),
-        "input_proj", {"param": "position_embedding_table", "mode": "add"}]},
+                         "forward": [*_patchify([0, 2, 4, 1, 3, 5], "the image must divide into patches"),
+                                     "input_proj", {"param": "position_embedding_table", "mode": "add"}]},
     # its frequencies: head_dim / 4 (a buffer); cos and sin computed per patch (no weights)
     "Gemma4RotaryEmbedding2D": {"kind": "block", "assume": {"head_dim": 64},
                                 "hidden": [{"name": "inv_freq", "count": [{"assume": "head_dim", "div": 4}],
