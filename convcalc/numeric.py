@@ -474,23 +474,44 @@ def _pad(matrix: list, ph: int, pw: int, fill) -> list:
 # -- showing -------------------------------------------------------------------------------------
 
 def number(x: Fraction) -> str:
-    """``19``, ``2.5``, ``-0.25``; a fraction without a finite decimal as 6 significant digits."""
+    """``19``, ``2.5``, ``-0.25``; a fraction without a finite decimal of at most 12 places as 6 significant digits
+    (of any magnitude: ``1e+400``)."""
     if x.denominator == 1:
         return str(x.numerator)
-    d = x.denominator
-    for p in (2, 5):
-        while d % p == 0:
-            d //= p
-    if d == 1:
-        text = f"{x.numerator / x.denominator:.12f}".rstrip("0")
-        exact = Fraction(text)
-        if exact == x:
-            return text
-    return f"{float(x):.6g}"
+    d, twos, fives = x.denominator, 0, 0
+    while d % 2 == 0:
+        d, twos = d // 2, twos + 1
+    while d % 5 == 0:
+        d, fives = d // 5, fives + 1
+    places = max(twos, fives)
+    if d == 1 and places <= 12:  # exact, written out from integers (a float would overflow past 1e308)
+        digits = str(abs(x.numerator) * 10 ** places // x.denominator).rjust(places + 1, "0")
+        return f"{'-' if x < 0 else ''}{digits[:-places]}.{digits[-places:]}".rstrip("0")
+    return _significant(x)
+
+
+def _significant(x: Fraction) -> str:
+    """``x`` to 6 significant digits, of any magnitude (``3.33333e+399``: past a float's range too)."""
+    try:
+        return f"{float(x):.6g}"
+    except OverflowError:
+        from decimal import Decimal, localcontext
+
+        with localcontext() as context:
+            context.prec = 7
+            return f"{(Decimal(x.numerator) / Decimal(x.denominator)).normalize():.6g}"
 
 
 def to_json_number(x: Fraction) -> int | float:
-    return x.numerator if x.denominator == 1 else float(x)
+    if x.denominator == 1:
+        return x.numerator
+    try:
+        return float(x)
+    except OverflowError:
+        from .errors import SpecError
+
+        raise SpecError(f"the value {_significant(x)} is beyond the range of a JSON number with a fraction",
+                        hint="leave out --json to see the values") from None
 
 
 def format_tensor(value: list) -> str:

@@ -506,6 +506,10 @@ def mutated_data(draw, data):
     """Spec data with 1..3 structural edits: a value replaced, a key deleted or added, an element doubled,
     a value wrapped in a list, a block repeated."""
     data = copy.deepcopy(data)
+
+    def hostile():  # a copy: a later edit of this example must not change the strategy's own constants (a long run
+        return copy.deepcopy(draw(hostile_values))  # found the next examples drawing differently: FlakyStrategy)
+
     for _ in range(draw(st.sampled_from([0, 1, 1, 1, 2, 3]))):
         paths = list(_paths(data))[1:]  # not the whole spec
         if not paths:
@@ -514,16 +518,16 @@ def mutated_data(draw, data):
         op = draw(st.sampled_from(["replace", "replace", "replace", "delete", "add", "double", "wrap", "repeat"]))
         if not path:
             if op == "replace":
-                data = draw(hostile_values)
+                data = hostile()
             continue
         parent, key = _get(data, path[:-1]), path[-1]
         if op == "replace":
-            parent[key] = draw(hostile_values)
+            parent[key] = hostile()
         elif op == "delete":
             del parent[key]
         elif op == "add" and isinstance(parent, dict):
             parent[draw(st.sampled_from(ARGNAMES + ["type", "layers", "branches", "blocks", "params", "input",
-                                                     "inputs", "outputs", "share", "ignore"]))] = draw(hostile_values)
+                                                     "inputs", "outputs", "share", "ignore"]))] = hostile()
         elif op == "double" and isinstance(parent, list):
             parent.insert(key, copy.deepcopy(parent[key]))
         elif op == "wrap":

@@ -283,3 +283,16 @@ def test_a_repeat_count_in_print_model_text_is_bounded_before_it_is_expanded():
     result = subprocess.run(f"ulimit -v 600000; {sys.executable} -m convcalc shape - --from pytorch-repr --input "
                             "3x8x8", shell=True, input=text, capture_output=True, text=True, timeout=120)
     assert result.returncode == 2 and "100,000 modules" in result.stderr, result.stderr[-500:]
+
+
+def test_corr2d_values_past_a_floats_range():
+    """A fuzz finding (exit 70: OverflowError): a terminating decimal past 1e308 was written through a float.
+    Kernel [[1e308, 1e308]] on 0..8 with bias 0.5: the first output is 1e308·(0 + 1) + 0.5, exactly."""
+    code, out = cli("corr2d", "0 1 2; 3 4 5; 6 7 8", "[[1e308, 1e308]]", "--bias", "0.5")
+    assert code == 0, out
+    assert "1" + "0" * 308 + ".5" in out
+    code, out = cli("corr2d", "0 1 2; 3 4 5; 6 7 8", "[[1e308, 1e308]]", "--bias", "0.5", "--json")
+    assert code == 2 and "Traceback" not in out and "internal error" not in out
+    assert "beyond the range of a JSON number" in out and "3e+308" in out  # 1e308·(1 + 2) + 0.5, to 6 digits
+    code, out = cli("pool", "1 2; 3 5", "--kernel", "2", "--mode", "avg")
+    assert code == 0 and "2.75" in out  # (1 + 2 + 3 + 5) / 4: the ordinary case unchanged
