@@ -3140,6 +3140,26 @@ _TIMM_HIER: dict[str, dict] = {
                      "drop1?", "w2", "drop2?"]}]},
 }
 
+#: timm's CrossViT and TNT
+_TIMM_CROSSVIT: dict[str, dict] = {
+}
+
+#: timm's MViTv2
+_TIMM_MVIT: dict[str, dict] = {
+}
+
+#: timm's HieraDet (SAM2's Hiera) and EfficientViM
+_TIMM_HIERADET: dict[str, dict] = {
+}
+
+#: timm's GCViT
+_TIMM_GCVIT: dict[str, dict] = {
+}
+
+#: torchvision's MaxViT
+_TV_MAXVIT: dict[str, dict] = {
+}
+
 #: torchvision and timm classes whose forward() convcalc does not model (yet): counted (their own parameters, if
 #: any, print nowhere: a lower bound), never guessed. The models of the reference sample that use them are refused
 #: naming the class. A user's class of the same name is refused too: rename it, or write the spec.
@@ -3164,7 +3184,8 @@ SHARED: dict[str, str] = {}
 #: the sections, merged in this order into :data:`CLASSES`; a class name belongs to one section (a family that reads
 #: a name another family uses adds ``variants`` to it, in its ``*_VARIANTS``), except the names in REDEFINED
 SECTIONS = (_TORCH_NN, _TORCHVISION, _TIMM, _TIMM_CNN, _TRANSFORMERS, _TIMM_CNN2, _TIMM_LEAVES, _TIMM_EVA, _TIMM_LEVIT,
-            _TIMM_MOBILE, _TIMM_EFFVIT, _TIMM_HYBRID, _TIMM_VIT2, _TIMM_HIER)
+            _TIMM_MOBILE, _TIMM_EFFVIT, _TIMM_HYBRID, _TIMM_VIT2, _TIMM_HIER, _TIMM_CROSSVIT, _TIMM_MVIT,
+            _TIMM_HIERADET, _TIMM_GCVIT, _TV_MAXVIT)
 #: names a later section defines again on purpose, its entry covering the earlier one's readings (timm's activations
 #: and LayerNorm2d, timm's MLPBlock with torchvision's as a variant, EVA's RmsNorm with the norms timm builds without
 #: a weight); tests/test_torchrepr.py fails on any other name defined twice: the later entry would silently replace
