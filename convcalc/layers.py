@@ -1087,9 +1087,10 @@ class Squeeze(Layer):
 
 @kind
 class Reduce(Layer):
-    """``x.mean(dim, keepdim)`` / ``x.sum(dim, keepdim)``: dims WITH the batch dim."""
+    """``x.mean(dim, keepdim)`` / ``x.sum(dim, keepdim)`` / ``x.amax(dim, keepdim)`` (a max pool over whole dims, as
+    timm's heads and Hiera's mask units take it): dims WITH the batch dim."""
 
-    TYPES: ClassVar = {"mean": None, "sum": None}
+    TYPES: ClassVar = {"mean": None, "sum": None, "amax": None}
 
     dim: tuple[int, ...] = arg(values.any_int_list)
     keepdim: bool = arg(values.boolean, False)

@@ -294,7 +294,7 @@ def torch_module(kind: str, args: dict, x: tuple[int, ...]):
 
 #: graph node types without a module: merges and tensor ops, run as torch functions
 OPS = {"concat", "add", "sub", "mul", "reshape", "view", "permute", "transpose", "squeeze", "unsqueeze", "mean",
-       "sum", "chunk", "split", "getitem", "pad", "interpolate"}
+       "sum", "amax", "chunk", "split", "getitem", "pad", "interpolate"}
 
 
 class BatchDim(RuntimeError):
@@ -348,7 +348,7 @@ def run_op(kind: str, a: dict, xs: list):
     if kind == "unsqueeze":
         _no_batch(a["dim"], r + 1, "dim")
         return x.unsqueeze(a["dim"])
-    if kind in ("mean", "sum"):
+    if kind in ("mean", "sum", "amax"):
         dims = a["dim"] if isinstance(a["dim"], list) else [a["dim"]]
         y = getattr(x, kind)(dim=tuple(dims), keepdim=a.get("keepdim", False))  # torch checks range, repeats
         for d in dims:
@@ -1024,7 +1024,8 @@ def gen_reduce(rng, x):
         dims.append(0)
     if rng.random() < 0.03:
         dims.append(dims[0])  # twice
-    spec = {"type": rng.choice(["mean", "sum"]), "dim": dims if len(dims) > 1 or rng.random() < 0.5 else dims[0]}
+    spec = {"type": rng.choice(["mean", "sum", "amax"]),
+            "dim": dims if len(dims) > 1 or rng.random() < 0.5 else dims[0]}
     if rng.random() < 0.6:
         spec["keepdim"] = rng.random() < 0.7
     return spec
@@ -1673,6 +1674,7 @@ class RFGenerator(Generator):
             self.add({"type": rng.choice(["relu", "sigmoid", "identity", f"batchnorm{nd}d"])}, read=src)
         elif r < 0.78:
             dims = list(range(2, nd + 2)) if rng.random() < 0.7 else [1]
+            # not amax: the gradient of a max reaches one input, not its window (this family is linear)
             self.add({"type": rng.choice(["mean", "sum"]), "dim": dims, "keepdim": True}, read=src)
         elif r < 0.92:
             # no broadcasting: convcalc's field through a spread 1×1 (a global gate) follows the spatial path

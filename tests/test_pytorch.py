@@ -663,6 +663,28 @@ class Net(nn.Module):
     assert report.totals.macs == 2 * 4 * 4 * 9 * 64 + 8
 
 
+def test_a_max_over_whole_dims_is_an_amax():
+    """``torch.amax(x, dim=(2, 3))`` and ``x.amax(1)``: a max over whole dims (torch 2.13: output (1, 10), 314
+    parameters for conv 3→8 3×3 and linear 8→10), no longer only expressible as a mean of the same shape."""
+    text = """
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3)
+        self.fc = nn.Linear(8, 10)
+
+    def forward(self, x):
+        x = torch.amax(self.conv(x), dim=(2, 3))
+        return self.fc(x)
+"""
+    data, _ = read(text, "pytorch-code", "<test>")
+    assert data["layers"][1] == {"type": "amax", "name": "amax", "dim": [2, 3]}
+    report = analyze(from_data(data, input_shape=(3, 32, 32)))
+    assert report.ok and report.output_shape == (10,) and report.totals.params == 314
+    report = analyze(from_data({"input": [3, 4, 5], "layers": [{"type": "amax", "dim": 1, "keepdim": True}]}))
+    assert report.output_shape == (1, 4, 5) and report.totals.macs == 0
+
+
 def test_class_with_arguments_constants_and_a_conditional_shortcut():
     """forward() is traced: `out += self.shortcut(x)` is an add of the block's layers and its shortcut (an empty
     nn.Sequential where the shapes agree: the identity), `.view(x.size(0), -1)` a view — no guess, no warning."""
