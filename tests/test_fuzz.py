@@ -1064,9 +1064,28 @@ REGRESSIONS: list[tuple[list[str], bytes]] = [
     # a YAML alias cycle, and nesting past the parsers' recursion (readers/spec.py)
     (["shape", "-"], b"input: [1, 8, 8]\nlayers: &a [relu, *a]\n"),
     (["shape", "-", "--from", "json"], b"[" * 5000 + b"]" * 5000),
+    # corr2d values past a float's range with a fraction: OverflowError, exit 70 (numeric.py; the long run)
+    (["corr2d", "0 1 2; 3 4 5; 6 7 8", "[[1e308, 1e308]]", "--stride", "1", "--padding", "1", "--bias", "0.5"], b""),
+    (["corr2d", "0 1 2; 3 4 5; 6 7 8", "[[1e308, 1e308]]", "--bias", "0.5", "--json"], b""),
 ]
 
 
 @pytest.mark.parametrize("args,stdin", REGRESSIONS, ids=range(len(REGRESSIONS)))
 def test_found_by_fuzzing(args, stdin):
     case(args, stdin=stdin, fuzzing=False)
+
+
+# -- the torch leg -------------------------------------------------------------------------------------------------
+
+@fuzz(10)
+@given(seed=st.integers(0, 2 ** 31 - 1))
+def test_random_graphs_against_torch(seed):
+    """Where torch is installed: a random graph (tests/test_graph_differential.py's generator, its seed drawn here, so
+    a long run reaches graphs the seeded CI ranges never do) read by convcalc and run by torch must agree on every
+    shape, count and refusal."""
+    from tests import test_graph_differential as differential
+
+    if differential.torch is None:
+        pytest.skip("torch is not installed: `pip install torch==2.13.0` (CPU) runs this leg")
+    problems = differential.compare(differential.graph_case(seed))
+    assert not problems, f"seed {seed}: {problems[:3]}"
