@@ -1,8 +1,9 @@
 """print(model) of timm's convolutional families read back: the vocabulary's timm classes against torch.
 
 tests/data/timm_blocks.json.xz was written by tools/timm_blocks_reference.py (torch 2.14.1, timm 1.0.31 in a
-scratch venv; neither is needed here): small instances of each class, with torch's parameters, buffers and output
-shape. The recorded models of tests/data/repr_reference.json.xz give one full model of each family besides.
+scratch venv; neither is needed here): small instances of each class, with torch's parameters, buffers, output
+shape and MACs (forward hooks, as the reference models'); each group recorded apart in timm_blocks_<group>.json.xz.
+The recorded models of tests/data/repr_reference.json.xz give one full model of each family besides.
 """
 
 from __future__ import annotations
@@ -90,6 +91,8 @@ def test_a_printed_timm_module_reads_back_to_torchs_parameters_buffers_and_outpu
     assert report.ok, [d.line for d in report.errors]
     assert (report.totals.params, report.totals.buffers) == (c["params"], c["buffers"])
     assert list(report.output_shape) == c["output"]
+    if c.get("macs") is not None:  # torch's forward hooks, as tools/repr_reference.py counts them
+        assert report.totals.macs == c["macs"]
 
 
 def test_fasternet_layer_scale_is_assumed_absent_as_timm_builds_it_and_said():

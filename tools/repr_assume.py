@@ -158,6 +158,15 @@ def levit_facts(name: str) -> dict:
     return {"key_dim": dims.pop()}
 
 
+def crossvit_facts(name: str) -> dict:
+    """timm's CrossVit: each branch's img_size_scaled (int(img_size · img_scale): the size the image is resized to,
+    its position embedding's tokens), and global_pool."""
+    with torch.device("meta"):
+        m = timm.create_model(name, pretrained=False)
+    assert all(s[0] == s[1] for s in m.img_size_scaled), m.img_size_scaled
+    return {"img_size_scaled": per_stage([s[0] for s in m.img_size_scaled]), "global_pool": m.global_pool}
+
+
 def iformer_facts(name: str) -> dict:
     """timm's IFormer: whether its blocks' Residuals hold layer scales (layer_scale_init_value > 0)."""
     with torch.device("meta"):
@@ -187,6 +196,20 @@ def leaves_facts(name: str) -> dict:
                 assert len(values) == 1, (key, values)
                 facts[key] = values.pop()
     return facts
+
+
+def gcvit_facts(name: str) -> dict:
+    """timm's GCViT: each stage's window size (img_size // window_ratio as built) and heads, what its blocks'
+    WindowAttentionGlobal holds."""
+    with torch.device("meta"):
+        m = timm.create_model(name, pretrained=False)
+    attns = [stage.blocks[0].attn for stage in m.stages]
+    windows = [tuple(a.window_size) for a in attns]
+    assert all(w[0] == w[1] for w in windows), windows
+    for stage, a in zip(m.stages, attns):
+        assert all(tuple(b.attn.window_size) == tuple(a.window_size) and b.attn.num_heads == a.num_heads
+                   for b in stage.blocks)
+    return {"window_size": per_stage([w[0] for w in windows]), "num_heads": per_stage([a.num_heads for a in attns])}
 
 
 def vit_block_facts(m) -> dict:
@@ -237,6 +260,16 @@ def sam_facts(name: str) -> dict:
             "img_size": int(m.patch_embed.img_size[0]), "use_abs_pos": m.pos_embed is not None}
 
 
+def hieradet_facts(name: str) -> dict:
+    """timm's HieraDet: the window of each stage, the blocks with global attention, the position embedding's grid."""
+    with torch.device("meta"):
+        m = timm.create_model(name, pretrained=False)
+    assert m.global_pos_size[0] == m.global_pos_size[1], m.global_pos_size
+    return {"window_spec": "/".join(str(int(w)) for w in m.window_spec),
+            "global_att_blocks": "/".join(str(int(i)) for i in (m.global_att_blocks or ())),
+            "global_pos_size": int(m.global_pos_size[0])}
+
+
 def gemma4_facts(name: str) -> dict:
     """timm's Gemma4 vision encoder (and classifier): head dim, patch size, position table, pool, clamps, std."""
     with torch.device("meta"):
@@ -277,6 +310,9 @@ def main() -> None:
             if facts:
                 out[record["name"]] = facts
             continue
+        if record["source"] == "timm" and text.startswith("CrossVit("):
+            out[record["name"]] = crossvit_facts(record["name"])
+            continue
         if record["source"] == "timm" and text.startswith("IFormer("):
             out[record["name"]] = iformer_facts(record["name"])
             continue
@@ -291,6 +327,12 @@ def main() -> None:
             continue
         if record["source"] == "timm" and text.startswith(("Gemma4VitClassifier(", "Gemma4VitEncoder(")):
             out[record["name"]] = gemma4_facts(record["name"])
+            continue
+        if record["source"] == "timm" and text.startswith("HieraDet("):
+            out[record["name"]] = hieradet_facts(record["name"])
+            continue
+        if record["source"] == "timm" and text.startswith("GlobalContextVit("):
+            out[record["name"]] = gcvit_facts(record["name"])
             continue
         if record["source"] == "timm" and text.startswith("VisionTransformerSAM("):
             out[record["name"]] = sam_facts(record["name"])

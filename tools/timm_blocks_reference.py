@@ -10,8 +10,8 @@ A group (``GROUPS``: a name → its cases and the timm classes they stand for) i
 class a group names is in the vocabulary and printed in one of its cases.
 
 For every case (a class, built small, wrapped where its forward reads tensors from its parent) it stores what
-``print(module)`` shows, the input shape (C, H, W), torch's parameters and buffers and the output shape (batch 1,
-eval mode, CPU).
+``print(module)`` shows, the input shape (C, H, W), torch's parameters and buffers, the output shape and the MACs
+as tools/repr_reference.py's forward hooks count them (batch 1, eval mode, CPU).
 """
 
 from __future__ import annotations
@@ -350,15 +350,21 @@ def hybrid_cases():
 def measure(build, shape) -> dict:
     import torch
 
+    from repr_reference import MacCounter  # the reference's MACs convention (tools/repr_reference.py)
+
     torch.manual_seed(0)
     model = build()
     model.eval()
-    with torch.no_grad():
-        out = model(torch.zeros(1, *shape))
+    counter = MacCounter(model)
+    try:
+        with torch.no_grad():
+            out = model(torch.zeros(1, *shape))
+    finally:
+        counter.close()
     return {"text": str(model), "input": list(shape),
             "params": sum(p.numel() for p in model.parameters()),
             "buffers": sum(b.numel() for b in model.buffers()),
-            "output": list(out.shape[1:])}
+            "output": list(out.shape[1:]), **({} if counter.unknown else {"macs": counter.total})}
 
 
 def levit_cases():
@@ -451,6 +457,45 @@ GROUPS["hier"] = (hier_cases, (
     "SpatialTransformerBlock", "TransformerBlock"))
 
 
+def hieradet_cases():
+    """timm's HieraDet (SAM2's Hiera), small: windows padded (a map not a multiple of the window, a window larger
+    than the map), global blocks (timm's forward fails on one that pools), layer scale, stages stated where no block widens."""
+    from functools import partial
+
+    from timm.models import hieradet_sam2
+
+    def facts(spec, glob, pos=7, stages=""):
+        out = {"window_spec": "/".join(map(str, spec)), "global_att_blocks": "/".join(map(str, glob)),
+               "global_pos_size": str(pos)}
+        return {**out, "stages": stages} if stages else out
+
+    tiny = dict(embed_dim=16, num_heads=1, stages=(1, 2, 3, 2), num_classes=10)
+    yield "HieraDet", partial(hieradet_sam2.HieraDet, **tiny, global_att_blocks=(2, 5)), (3, 64, 64), \
+        facts((8, 4, 14, 7), (2, 5))
+    yield "HieraDet", partial(hieradet_sam2.HieraDet, **tiny, global_att_blocks=(2, 5), window_spec=(4, 8, 6, 3)),\
+        (3, 48, 48), facts((4, 8, 6, 3), (2, 5))
+    yield "HieraDet", partial(hieradet_sam2.HieraDet, **tiny, global_att_blocks=(2, 7), window_spec=(4, 2, 6, 2),
+                              init_values=1e-5, global_pos_size=(5, 5)), (3, 64, 48), facts((4, 2, 6, 2), (2, 7), 5)
+    yield "HieraDet", partial(hieradet_sam2.HieraDet, embed_dim=16, num_heads=1, stages=(1, 2, 2, 1), num_classes=0,
+                              dim_mul=1.0, head_mul=1.0, q_pool=0, window_spec=(4, 2, 8, 4), global_att_blocks=()), \
+        (3, 48, 48), facts((4, 2, 8, 4), (), stages="1/2/2/1")
+    yield "HieraDet", partial(hieradet_sam2.HieraDet, **tiny, q_pool=1, window_spec=(4, 8, 4, 2),
+                              global_att_blocks=(0,)), (3, 48, 48), facts((4, 8, 4, 2), (0,))
+    # timm's EfficientViM: maps of odd sizes (80 → 5 × 5 → 3 × 3 → 2 × 2), distilled heads, Identity heads
+    from timm.models import efficientvim
+
+    small = dict(embed_dim=(16, 24, 32), depths=(1, 1, 2), state_dim=(9, 4, 2), num_classes=10)
+    yield "EfficientViM", partial(efficientvim.EfficientViM, **small), (3, 80, 80)
+    yield "EfficientViMDistilled", partial(efficientvim.EfficientViMDistilled, **small, ssd_expand=1.5,
+                                           mlp_ratio=2.0), (3, 96, 64)
+    yield "EfficientViM", partial(efficientvim.EfficientViM, **{**small, "num_classes": 0}), (3, 64, 64)
+
+
+GROUPS["hieradet"] = (hieradet_cases, (
+    "HieraDet", "HieraPatchEmbed", "MultiScaleBlock", "MultiScaleAttention", "EfficientViM", "EfficientViMDistilled",
+    "EfficientViMStage", "EfficientViMBlock", "HSMSSD", "ConvLayer1d", "ConvLayer2d", "FFN", "PatchMerging"))
+
+
 def leaves_cases():
     """timm's EvoNorm2dS0 (in EfficientNet, ResNetV2 blocks), BoTNet's and HaloNet's attention, BAT, MaxxVit."""
     from functools import partial
@@ -483,6 +528,38 @@ def leaves_cases():
                                stem_width=16, transformer_cfg=maxxvit.MaxxVitTransformerCfg(dim_head=16))
     yield "MaxxVit", partial(maxxvit.MaxxVit, small, img_size=96, num_classes=10), (3, 96, 96), \
         {"partition_size": "3", "dim_head": "16"}
+
+
+def crossvit_cases():
+    """timm's CrossVit (a branch's image resized, multi_conv patch embeddings, fusion depth > 0, the avg pool) and TNT
+    (legacy and not, the avg pool), small."""
+    from functools import partial
+
+    from timm.models import crossvit, tnt
+
+    small = dict(img_size=48, img_scale=(1.0, 32 / 48), patch_size=(12, 16), embed_dim=(16, 24),
+                 depth=((1, 2, 0), (1, 1, 0)), num_heads=(2, 2), mlp_ratio=(2, 2, 1), num_classes=10)
+    yield "CrossVit", partial(crossvit.CrossVit, **small), (3, 48, 48), {"img_size_scaled": "48/32"}
+    # an input of another size: each branch's image resized to its own
+    yield "CrossVit", partial(crossvit.CrossVit, **small), (3, 40, 56), {"img_size_scaled": "48/32"}
+    yield "CrossVit", partial(crossvit.CrossVit, **{**small, "depth": ((1, 1, 2),), "multi_conv": True},
+                              global_pool="avg", crop_scale=True), (3, 48, 48), \
+        {"img_size_scaled": "48/32", "global_pool": "avg"}
+    yield "CrossVit", partial(crossvit.CrossVit, **{**small, "img_scale": (1.0, 1.0), "patch_size": (8, 16),
+                                                    "depth": ((2, 1, 1),)}), (3, 48, 48), {"img_size_scaled": "48"}
+    # no head: the branches' class tokens concatenated
+    yield "CrossVit", partial(crossvit.CrossVit, **{**small, "num_classes": 0}), (3, 48, 48), {"img_size_scaled": "48/32"}
+    yield "TNT", partial(tnt.TNT, img_size=32, patch_size=8, embed_dim=32, inner_dim=8, depth=2, num_heads_inner=2,
+                         num_heads_outer=2, num_classes=10), (3, 32, 32), {"img_size": "32"}
+    yield "TNT", partial(tnt.TNT, img_size=32, patch_size=8, embed_dim=32, inner_dim=8, depth=2, num_heads_inner=2,
+                         num_heads_outer=2, legacy=True, qkv_bias=True, num_classes=10), (3, 32, 32), {"img_size": "32"}
+    yield "TNT", partial(tnt.TNT, img_size=48, patch_size=16, embed_dim=32, inner_dim=8, depth=1, num_heads_inner=2,
+                         num_heads_outer=2, first_stride=2, global_pool="avg", num_classes=10), (3, 48, 48), \
+        {"img_size": "48", "global_pool": "avg"}
+
+
+GROUPS["crossvit"] = (crossvit_cases, ("CrossVit", "MultiScaleBlock", "CrossAttentionBlock", "CrossAttention", "TNT",
+                                       "PixelEmbed"))
 
 
 GROUPS["leaves"] = (leaves_cases, (
@@ -593,6 +670,78 @@ GROUPS["eva"] = (eva_cases, (
     "Gemma4Attention", "Gemma4ClippableLinear", "Gemma4GatedMlp", "Gemma4VisionPooler", "VisionTransformerSAM", "VisionTransformerRelPos", "RelPosBlock", "RelPosAttention", "RelPosMlp", "NaFlexVit", "NaFlexEmbeds", "Eva", "EvaBlock", "EvaAttention", "AttentionRope", "RotaryEmbeddingCat", "RotaryEmbeddingDinoV3",
     "DeepseekVitClassifier", "DeepseekVitEncoder", "DeepseekVitBlock", "DeepseekVitAligner", "Qwen3VitClassifier",
     "Qwen3VitEncoder", "Qwen3VitPatchMerger", "ParallelScalingBlock", "DiffAttention"))
+
+
+def gcvit_cases():
+    """timm's GCViT, small: its windows and heads (not printed) as a user states them."""
+    from functools import partial
+
+    from timm.models import gcvit
+
+    # timm's defaults at 224 (window_ratio 32/32/16/32: windows 7/7/14/7), narrow
+    yield "GlobalContextVit", partial(gcvit.GlobalContextVit, embed_dim=16, depths=(1, 2, 2, 1), num_heads=(1, 2, 4, 8),
+                                      mlp_ratio=2, num_classes=10), (3, 224, 224), \
+        {"window_size": "7/7/14/7", "num_heads": "1/2/4/8"}
+    # img_size 64 (windows 2/2/4/2), layer scale, odd depths
+    yield "GlobalContextVit", partial(gcvit.GlobalContextVit, img_size=64, embed_dim=32, depths=(3, 2, 1, 2),
+                                      num_heads=(2, 2, 4, 4), layer_scale=1e-5, num_classes=10), (3, 64, 64), \
+        {"window_size": "2/2/4/2", "num_heads": "2/2/4/4"}
+    # windows stated directly: 4/2/2/2 (2, 2, 1 and 0 pools in the global blocks)
+    yield "GlobalContextVit", partial(gcvit.GlobalContextVit, img_size=64, embed_dim=16, depths=(2, 2, 3, 2),
+                                      window_size=(4, 2, 2, 2), num_heads=(2, 4, 8, 8), num_classes=10), \
+        (3, 64, 64), {"window_size": "4/2/2/2", "num_heads": "2/4/8/8"}
+
+
+GROUPS["gcvit"] = (gcvit_cases, (
+    "GlobalContextVit", "GlobalContextVitStage", "FeatureBlock", "GlobalContextVitBlock", "WindowAttentionGlobal",
+    "MbConvBlock", "Downsample2d", "RelPosBias"))
+
+
+def maxvit_cases():
+    """torchvision's MaxViT, small (input_size, partition_size and head_dim as a user states them)."""
+    from functools import partial
+
+    from torchvision.models import maxvit
+
+    yield "MaxVit", partial(maxvit.MaxVit, input_size=(64, 64), stem_channels=8, partition_size=2,
+                            block_channels=[8, 16, 16, 32], block_layers=[1, 2, 1, 1], head_dim=8,
+                            stochastic_depth_prob=0.2, num_classes=10), (3, 64, 64), \
+        {"input_size": "64", "partition_size": "2", "head_dim": "8"}
+    yield "MaxVit", partial(maxvit.MaxVit, input_size=(96, 96), stem_channels=8, partition_size=3,
+                            block_channels=[8, 16, 24, 32], block_layers=[1, 1, 2, 1], head_dim=4,
+                            stochastic_depth_prob=0.0, num_classes=10), (3, 96, 96), \
+        {"input_size": "96", "partition_size": "3", "head_dim": "4"}
+    # torchvision's maxvit_t defaults (224, partition 7), narrower, head_dim 32 as maxvit_t
+    yield "MaxVit", partial(maxvit.MaxVit, input_size=(224, 224), stem_channels=16, partition_size=7,
+                            block_channels=[32, 32, 64, 64], block_layers=[1, 1, 1, 1], head_dim=32,
+                            stochastic_depth_prob=0.2, num_classes=10), (3, 224, 224)
+
+
+GROUPS["maxvit"] = (maxvit_cases, (
+    "MaxVit", "MaxVitBlock", "MaxVitLayer", "MBConv", "PartitionAttentionLayer", "RelativePositionalMultiHeadAttention",
+    "SwapAxes", "WindowPartition", "WindowDepartition"))
+
+
+def mvit_cases():
+    """timm's MViTv2 (MultiScaleVit), small: heads doubling each stage, expand_attn=False (shortcut_proj_mlp), an
+    absolute position embedding, another kv stride (img_size and use_abs_pos as a user states them)."""
+    from functools import partial
+
+    from timm.models.mvitv2 import MultiScaleVit, MultiScaleVitCfg
+
+    def mvit(img, **cfg):
+        return partial(MultiScaleVit, MultiScaleVitCfg(**cfg), img_size=img, num_classes=10)
+
+    yield "MultiScaleVit", mvit(64, depths=(1, 2, 1, 1), embed_dim=16, num_heads=2), (3, 64, 64), {"img_size": "64"}
+    yield "MultiScaleVit", mvit(64, depths=(1, 2, 1, 2), embed_dim=16, num_heads=2, expand_attn=False), \
+        (3, 64, 64), {"img_size": "64"}
+    yield "MultiScaleVit", mvit(96, depths=(1, 1, 1, 1), embed_dim=8, num_heads=1, use_abs_pos=True), \
+        (3, 96, 96), {"img_size": "96", "use_abs_pos": "true"}
+    yield "MultiScaleVit", mvit(64, depths=(1, 1, 2, 1), embed_dim=8, num_heads=1, stride_kv_adaptive=(2, 2)), \
+        (3, 64, 64), {"img_size": "64"}
+
+
+GROUPS["mvit"] = (mvit_cases, ("MultiScaleVit", "MultiScaleVitStage", "MultiScaleBlock", "MultiScaleAttention"))
 
 
 def main() -> None:

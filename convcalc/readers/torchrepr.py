@@ -507,7 +507,17 @@ def _factors(m: Module, factors: Any, origin: str) -> int | None:
     n = 1
     for factor in (factors if isinstance(factors, list) else [factors]):
         if isinstance(factor, dict):  # {"assume": "window_size"} (``"span": True``: 2·w − 1 relative positions)
-            v = assumed(m, factor["assume"], origin)
+            if "resolve" in factor:  # a printed size (with "div": {"resolve": "BCdt_proj.conv.out_channels", "div": 3})
+                v = resolve(m, factor["resolve"], origin)
+            elif "children" in factor:  # how many modules a container prints: {"children": "heads"}
+                c = m.child(factor["children"])
+                v = len([x for x in c.children if not x.none]) if c is not None else None
+            else:
+                v = assumed(m, factor["assume"], origin)
+            if isinstance(v, str) and "item" in factor:  # the k-th of numbers separated by / (window_spec=8/4/14/7)
+                parts = v.replace(",", "/").split("/")
+                k = factor["item"]
+                v = int(parts[k]) if k < len(parts) and parts[k].strip().isdigit() else None
             if isinstance(v, int) and factor.get("over"):  # v over a printed size: img_size // patch size
                 part = resolve(m, factor["over"], origin)
                 v = v // part if isinstance(part, int) and not isinstance(part, bool) and part > 0 else None
@@ -573,7 +583,9 @@ class _Builder:
         self.ignores: list[str] = []  #: ``unused-node@ID`` for tensors forward() reads that the graph leaves open
         self.windows: dict[str, dict] = {}  #: element key → Windows settings (Swin's window padding and merging)
         self.grids: dict[str, dict] = {}  #: element key → PatchGrid settings (a size forward() needs to divide)
-        self.reshapes: set[str] = set()  #: element keys of ReshapeAs nodes (``x.reshape_as(like)``)
+        #: element key → the trailing dims a ReshapeAs node takes from ``like`` (0: all: ``x.reshape_as(like)``)
+        self.reshapes: dict[str, int] = {}
+        self.folded: set[str] = set()  #: element keys of layers run on a folded batch (a call's ``"folded"``)
         self.node_ids: dict[int, str] = {}  #: id(module) → its node id where a forward called it by a dotted key
 
     def mark(self, element: dict) -> str:
@@ -604,7 +616,10 @@ class _Builder:
             return self.leaf(m, spec, name)
         if kind == "container":  # ModuleList / ModuleDict: a parent's forward calls them in order
             block = self.sequence(m, name, [c.key for c in m.children], spec)
-            self.notes.append((self.mark(block), f"{m.cls} has no forward(): its children are assumed to run in order"))
+            # the parent's entry says its forward() loops over it (``loops``): in order, as read, no guess to note
+            if m.parent is None or m.key not in (entry(m.parent) or {}).get("loops", ()):
+                self.notes.append((self.mark(block),
+                                   f"{m.cls} has no forward(): its children are assumed to run in order"))
             return block
         steps = spec.get("forward")
         if steps == "sequential":
@@ -1700,6 +1715,150 @@ def _convit(m: Module, origin: str) -> list:
 PATTERNS["convit"] = _convit
 
 
+def _crossvit_sizes(m: Module, branches: int, origin: str) -> list[int] | None:
+    """timm CrossVit's ``img_size_scaled`` (``int(img_size · img_scale)`` for each branch; ``--assume
+    img_size_scaled=240/224``: one whole number for every branch, or one for all), None while unstated. Read from the
+    user's text here, not with :func:`assumed`: its values are per branch, not per stage."""
+    given = (_root(m).assume or {}).get("img_size_scaled")
+    if given is None:
+        return None
+    value = _assume_value("img_size_scaled", given, None, origin)
+    sizes = value if isinstance(value, list) else [value] * branches
+    if len(sizes) != branches:
+        raise SpecError(f"--assume img_size_scaled={given}: {len(sizes)} values, but {m.cls} has {branches} "
+                        "branches", hint="give one value for every branch, or one for all: img_size_scaled="
+                        + "/".join(["N"] * branches))
+    return sizes
+
+
+def _crossvit(m: Module, origin: str) -> list:
+    """timm's CrossVit, unrolled from the printed tree (its MultiScaleBlocks read and give one token tensor for each
+    branch). Each branch: the image resized to its ``img_size_scaled`` (``scale_image``: bicubic, or a crop with
+    crop_scale; the same shape), patch_embed, its class token put first, its position embedding added. Each
+    MultiScaleBlock: every branch's blocks; projs on each branch's class token; for branch i, that token before the
+    patch tokens of branch i + 1, fusion (cross attention: the class token attends to all), revert_projs on the
+    class token it gives, put before branch i's own patch tokens. Then each branch's norm, its class token
+    (``global_pool='avg'``: the mean of its patch tokens), head_drop, head; the heads' mean (their outputs concatenated
+    where the heads are Identity)."""
+    embeds, norms, heads = _members(m, "patch_embed"), _members(m, "norm"), _members(m, "head")
+    blocks = _members(m, "blocks")
+    n = len(embeds)
+    if n != 2 or len(norms) != n or len(heads) != n or not blocks or any(
+            len(_members(c, k)) != n for c in m.child("blocks").children if not c.none
+            for k in ("blocks", "projs", "fusion", "revert_projs")):
+        raise _Unplaceable(m, f"{m.cls}: read with two branches (patch_embed, norm, head) and MultiScaleBlocks "
+                              "printing blocks, projs, fusion and revert_projs for both")
+    sizes = _crossvit_sizes(m, n, origin)
+    if sizes is None:
+        raise _Unplaceable(m, f"{m.cls}: the image size each branch reads is not known (--assume img_size_scaled=…)")
+
+    def op(type_: str, name: str, src: str | None = None, **args: Any) -> dict:
+        return {"op": {"type": type_, "name": name, **({"from": src} if src else {}), **args}}
+
+    steps: list = []
+    for i, size in enumerate(sizes):
+        steps += [op("interpolate", f"scale_image_{i}", "input", size=[size, size], mode="bicubic",
+                     align_corners=False), {"call": f"patch_embed.{i}"},
+                  {"param": f"cls_token_{i}", "mode": "cat", "tokens": 1}, {"param": f"pos_embed_{i}", "mode": "add"},
+                  {"call": "pos_drop", "optional": True}, {"set": f"x{i}"}]
+    for b in blocks:
+        p = b.replace(".", "_")
+        for i in range(n):
+            steps += [{"call": f"{b}.blocks.{i}", "from": f"x{i}"}, {"set": f"{p}_out{i}"},
+                      op("split", f"{p}_cls{i}", split_size_or_sections=1, dim=1),
+                      op("pad", f"{p}_patches{i}", f"{p}_out{i}", pad=[0, 0, -1, 0])]
+        for i in range(n):
+            steps += [{"call": f"{b}.projs.{i}", "from": f"{p}_cls{i}[0]"}, {"set": f"{p}_proj{i}"}]
+        for i in range(n):
+            steps += [{"cat": [f"{p}_proj{i}", f"{p}_patches{(i + 1) % n}"], "dim": 1, "name": f"{p}_fusion_in{i}"},
+                      {"call": f"{b}.fusion.{i}"}, op("split", f"{p}_fused{i}", split_size_or_sections=1, dim=1),
+                      {"call": f"{b}.revert_projs.{i}", "from": f"{p}_fused{i}[0]"},
+                      {"cat": ["@", f"{p}_patches{i}"], "dim": 1, "name": f"{p}_branch{i}"}, {"set": f"x{i}"}]
+    identity = all(c.cls == "Identity" for c in m.child("head").children if not c.none)
+    for i in range(n):
+        steps += [{"call": f"norm.{i}", "from": f"x{i}"}, {"set": f"xn{i}"},
+                  {"if": "assume:global_pool=token", "then": [
+                      op("split", f"class_token_{i}", split_size_or_sections=1, dim=1),
+                      op("flatten", f"class_output_{i}", f"class_token_{i}[0]")]},
+                  {"if": "assume:global_pool=avg", "then": [
+                      op("pad", f"patch_tokens_{i}", f"xn{i}", pad=[0, 0, -1, 0]), op("mean", f"pool_{i}", dim=[1])]},
+                  {"call": "head_drop", "optional": True}]
+        steps += [{"set": f"pooled{i}"}] if identity else [{"call": f"head.{i}"}, {"set": f"logits{i}"}]
+    if identity:
+        return steps + [{"cat": [f"pooled{i}" for i in range(n)], "dim": 1, "name": "features"}]
+    return steps + [{"add": [f"logits{i}" for i in range(n)], "name": "mean_of_heads"}]
+
+
+PATTERNS["crossvit"] = _crossvit
+
+
+def _tnt(m: Module, origin: str) -> list:
+    """timm's TNT (Transformer in Transformer), unrolled from the printed tree (its Blocks read and give two tensors).
+    The pixel embedding: the image cut into patches (``nn.Unfold``: a reshape), each patch a sample of its own (torch's
+    batch is B·N; here N x …): proj on each (a folded conv; legacy: proj on the image first, then cut into the
+    smaller patches), pixel_pos added, the pixels as tokens (N x pixels x inner_dim). The patch tokens: each patch's
+    pixels flattened, norm1_proj, proj, norm2_proj, the class token put first, patch_pos added. Each Block: the inner
+    attention and mlp on the pixel tokens; the pixels flattened (legacy: norm1_proj before), projected and added to
+    the patch tokens (not the class token); the outer attention and mlp on the patch tokens. Then norm, the pool
+    (``global_pool``), head. The model reads img_size × img_size only (PixelEmbed asserts it)."""
+    pe = m.child("pixel_embed")
+    blocks = _members(m, "blocks")
+    if pe is None or not pe.present("proj") or not pe.present("unfold") or not blocks or not all(
+            m.present(k) for k in ("norm1_proj", "proj", "norm2_proj", "norm")):
+        raise _Unplaceable(m, f"{m.cls}: read with pixel_embed (proj, unfold), norm1_proj, proj, norm2_proj, blocks "
+                              "and norm only")
+    legacy = not m.child("blocks").children[0].present("norm2_proj")
+    unfold = pe.child("unfold").values(origin)
+    kernel, stride = unfold.get("kernel_size", unfold.get(0)), unfold.get("stride", 1)
+    kernel = kernel if isinstance(kernel, list) else [kernel, kernel]
+    stride = stride if isinstance(stride, list) else [stride, stride]
+    if not all(isinstance(k, int) for k in kernel) or kernel != stride or any(
+            unfold.get(k, d) not in (d, [d, d]) for k, d in (("padding", 0), ("dilation", 1))):
+        raise _Unplaceable(m, f"{m.cls}: its Unfold cuts patches with kernel_size = stride, no padding only")
+
+    def op(type_: str, name: str, src: str | None = None, **args: Any) -> dict:
+        return {"op": {"type": type_, "name": name, **({"from": src} if src else {}), **args}}
+
+    cut = [op("unflatten", "unfold_w", dim=3, unflattened_size=[-1, kernel[1]]),
+           op("unflatten", "unfold_h", dim=2, unflattened_size=[-1, kernel[0]]),
+           op("permute", "unfold_patches", dims=[0, 2, 4, 1, 3, 5]), op("flatten", "unfold", start_dim=1, end_dim=2)]
+    steps: list = [{"op": {"type": "identity", "name": "img_size"}, "size_of": "assume:img_size",
+                    "why": "its position embedding is sized for img_size"}]
+    if legacy:
+        steps += [{"call": "pixel_embed.proj"}, *cut]
+    else:
+        steps += [*cut, {"call": "pixel_embed.proj", "folded": True}]
+    steps += [{"param": "pixel_pos", "mode": "add"}, op("flatten", "pixels", start_dim=3),
+              op("transpose", "pixel_tokens", dim0=2, dim1=3), {"set": "pixel"},
+              op("flatten", "patch_pixels", start_dim=2), "norm1_proj", "proj", "norm2_proj",
+              {"param": "cls_token", "mode": "cat", "tokens": 1}, {"param": "patch_pos", "mode": "add"}, "pos_drop?",
+              {"set": "patch"}]
+    for b in blocks:
+        p = b.replace(".", "_")
+        steps += [{"call": f"{b}.norm_in", "from": "pixel"}, {"call": f"{b}.attn_in"},
+                  {"call": f"{b}.drop_path", "optional": True}, {"add": ["pixel", "@"], "name": f"{p}_pixel_attn"},
+                  {"set": "pixel"}, {"call": f"{b}.norm_mlp_in"}, {"call": f"{b}.mlp_in"},
+                  {"call": f"{b}.drop_path", "optional": True}, {"add": ["pixel", "@"], "name": f"{p}_pixel_mlp"},
+                  {"set": "pixel"}]
+        if legacy:
+            steps += [{"call": f"{b}.norm1_proj"}, op("flatten", f"{p}_flat", start_dim=2), {"call": f"{b}.proj"}]
+        else:
+            steps += [op("flatten", f"{p}_flat", start_dim=2), {"call": f"{b}.norm1_proj"}, {"call": f"{b}.proj"},
+                      {"call": f"{b}.norm2_proj"}]
+        steps += [{"set": f"{p}_projected"}, op("split", f"{p}_cls", "patch", split_size_or_sections=1, dim=1),
+                  op("pad", f"{p}_patches", "patch", pad=[0, 0, -1, 0]),
+                  {"add": ["@", f"{p}_projected"], "name": f"{p}_patch_sum"},
+                  {"cat": [f"{p}_cls[0]", "@"], "dim": 1, "name": f"{p}_patch"}, {"set": "patch"},
+                  {"call": f"{b}.norm_out"}, {"call": f"{b}.attn_out"}, {"call": f"{b}.drop_path", "optional": True},
+                  {"add": ["patch", "@"], "name": f"{p}_patch_attn"}, {"set": "patch"},
+                  {"call": f"{b}.norm_mlp"}, {"call": f"{b}.mlp"}, {"call": f"{b}.drop_path", "optional": True},
+                  {"add": ["patch", "@"], "name": f"{p}_patch_mlp"}, {"set": "patch"}]
+    return steps + [{"uses": ["pixel"]}, "norm", *TOKEN_POOL, "head_drop?", "head"]
+
+
+PATTERNS["tnt"] = _tnt
+
+
 def _split_transpose(m: Module, origin: str) -> list:
     """timm EdgeNeXt's SplitTransposeBlock: the input chunked into len(convs) + 1 channel groups, group i (plus the
     previous conv's result, after the first) through convs.i, the last group passed on, concatenated; then on the
@@ -1940,7 +2099,7 @@ def _volo(m: Module, origin: str) -> list:
     the map it meets) added before the third (after the outlookers and their downsample); the tokens flattened;
     with post_network the class token put first and the class-attention blocks; norm; the pool (``global_pool``:
     the class token, the mean over the tokens, or none); head; with aux_head (and a pool) its predictions for every
-    token but the first, their max over the tokens (drawn as a mean: the same shape) added."""
+    token but the first, their max over the tokens added."""
     members = _members(m, "network")
     if len(members) < 3 or not m.present("patch_embed") or not m.present("norm") or not m.present("head"):
         raise _Unplaceable(m, f"{m.cls}: read with patch_embed, three or more network stages, norm and head only")
@@ -1958,7 +2117,7 @@ def _volo(m: Module, origin: str) -> list:
             "head_drop?", "head",
             {"if": {"all": ["has:aux_head", pooled]}, "then": [
                 {"set": "out"}, {"op": {"type": "pad", "from": "x", "pad": [0, 0, -1, 0], "name": "patch_tokens"}},
-                "aux_head", {"op": {"type": "mean", "dim": [1], "name": "aux_max"}}, {"add": ["out", "@"]}]}]
+                "aux_head", {"op": {"type": "amax", "dim": [1], "name": "aux_max"}}, {"add": ["out", "@"]}]}]
 
 
 PATTERNS["volo"] = _volo
@@ -2150,6 +2309,10 @@ def _rel_pos_bias(m: Module, origin: str) -> list:
     the model's img_size // 32 in timm); CoAtNet's Attention2d the whole feature map it reads (sized where the shapes
     are known). The heads are the attention's width over ``dim_head``."""
     p = m.parent
+    if p is not None and p.cls == "WindowAttentionGlobal":  # timm GCViT's: its stage's window and heads
+        w, heads = _gcvit_window_heads(p, origin)
+        return [{"param": "relative_position_bias_table", "mode": "none", "params": (2 * w - 1) ** 2 * heads,
+                 "buffers": w ** 4}]
     if p is None or p.cls not in ("AttentionCl", "Attention2d"):
         raise _Unplaceable(m, "RelPosBias outside timm MaxxVit's AttentionCl or Attention2d")
     width = resolve(p, "qkv.out_features|qkv.out_channels", origin)
@@ -2170,6 +2333,316 @@ def _rel_pos_bias(m: Module, origin: str) -> list:
 
 
 PATTERNS["rel_pos_bias"] = _rel_pos_bias
+
+
+def _gcvit_window_heads(attn: Module, origin: str) -> tuple[int, int]:
+    """timm GCViT's WindowAttentionGlobal: its stage's window (square, as timm builds it: img_size // window_ratio)
+    and heads, neither printed (``--assume window_size=…,num_heads=…``, one per stage); the heads divide its width."""
+    w = assumed(attn, "window_size", origin)
+    heads = assumed(attn, "num_heads", origin)
+    dim = resolve(attn, "proj.in_features", origin)
+    if not isinstance(w, int) or isinstance(w, bool) or w < 1:
+        raise _Unplaceable(attn, f"{attn.cls}: its window size is not known (--assume window_size=…)")
+    if not isinstance(heads, int) or isinstance(heads, bool) or heads < 1 or not isinstance(dim, int) or dim % heads:
+        raise _Unplaceable(attn, f"{attn.cls}: its heads are not known (--assume num_heads=…)")
+    return w, heads
+
+
+def _gcvit_attention(m: Module, origin: str) -> list:
+    """timm GCViT's WindowAttentionGlobal on the block's channels-last map: cut into window_size × window_size
+    windows (forward() needs them to divide it; the partition and its reverse only regroup the tokens); qkv on every
+    token: k and v (dim × 2: the queries are the stage's global query, the stage's ``gq``) or q, k and v (dim × 3);
+    the attention (q·kᵀ and the weighted sum of v, not counted as MACs) gives v's shape; proj."""
+    _gcvit_window_heads(m, origin)
+    dim = resolve(m, "proj.in_features", origin)
+    width = resolve(m, "qkv.out_features", origin)
+    if not isinstance(width, int) or width not in (2 * dim, 3 * dim):
+        raise _Unplaceable(m, f"{m.cls}: how its projection splits into q, k and v is not printed")
+    chunks = width // dim
+    return [{"op": {"type": "identity", "name": "windows"}, "multiple_of": "assume:window_size",
+             "channels_last": True, "why": "forward() partitions the map into window_size × window_size windows"},
+            "rel_pos", "qkv", {"op": {"type": "chunk", "chunks": chunks, "dim": -1, "name": "qkv_split"}},
+            {"op": {"type": "identity", "from": f"qkv_split[{chunks - 1}]", "name": "attention"}}, "attn_drop?",
+            "proj", "proj_drop?"]
+
+
+def _gcvit_stage(m: Module, origin: str) -> list:
+    """timm GCViT's GlobalContextVitStage: downsample (NCHW); the global query from global_block (MBConvs and
+    pools), channels-last, global_norm; every block reads it (the global attentions, whose qkv gives k and v only,
+    take their queries from it: it must have window_size² positions); the blocks on the channels-last map, norm,
+    back to NCHW."""
+    blocks = m.child("blocks")
+    attns = [b.child("attn") for b in (blocks.children if blocks is not None else ())]
+    attns = [a for a in attns if a is not None and a.cls == "WindowAttentionGlobal"]
+    steps: list = ["downsample?", {"set": "x"}, {"call": "global_block", "from": "x"},
+                   {"op": {"type": "permute", "dims": [0, 2, 3, 1], "name": "global_to_channels_last"}},
+                   "global_norm?", {"set": "gq"}]
+    for a in attns:
+        if resolve(a, "qkv.out_features", origin) == 2 * resolve(a, "proj.in_features", origin):
+            w, _ = _gcvit_window_heads(a, origin)
+            steps += [{"op": {"type": "reshape", "shape": [-1, resolve(a, "proj.in_features", origin)],
+                              "name": "global_query"}},
+                      {"op": {"type": "identity", "name": "global_query_tokens"}, "tokens_square_of": w,
+                       "why": "forward() reshapes the global query into window_size² queries"}, {"set": "gq"}]
+            break
+    return [*steps, {"uses": ["gq"]}, {"set": "@", "to": "x"},
+            {"op": {"type": "permute", "dims": [0, 2, 3, 1], "name": "to_channels_last"}}, "blocks", "norm?",
+            {"op": {"type": "permute", "dims": [0, 3, 1, 2], "name": "to_channels_first"}}]
+
+
+PATTERNS.update({"gcvit_attention": _gcvit_attention, "gcvit_stage": _gcvit_stage})
+
+
+def _assumed_numbers(m: Module, key: str, origin: str) -> list[int]:
+    """An ``assume`` value that is a list of whole numbers separated by ``/`` (``8/4/14/7``; empty: none)."""
+    text = str(assumed(m, key, origin) or "").replace(",", "/").strip()
+    parts = [p.strip() for p in text.split("/")] if text else []
+    if not all(p.isdigit() and len(p) < 7 for p in parts):
+        raise SpecError(f"--assume {key}={text}: expected a whole number, or one per stage separated by / "
+                        "(e.g. 3/6/12/24)")
+    return [int(p) for p in parts]
+
+
+def _hieradet(m: Module, origin: str) -> list:
+    """timm's HieraDet (SAM2's Hiera): HieraPatchEmbed (its conv, then channels-last), the position embedding
+    (pos_embed, C × global_pos_size², interpolated to the map, plus pos_embed_window, C × w², w = window_spec[0],
+    tiled over it: the map must be a multiple of w), the blocks, the head."""
+    pe = m.child("patch_embed")
+    width = resolve(m, "patch_embed.proj.out_channels", origin)
+    if pe is None or pe.cls != "HieraPatchEmbed" or not isinstance(width, int) or not m.present("blocks"):
+        raise _Unplaceable(m, f"{m.cls}: read with timm's HieraPatchEmbed and its blocks only")
+    spec, grid = _assumed_numbers(m, "window_spec", origin), assumed(m, "global_pos_size", origin)
+    if not spec or not spec[0] or not isinstance(grid, int) or grid < 1:
+        raise _Unplaceable(m, f"{m.cls}: window_spec is not known (--assume window_spec=…)")
+    return ["patch_embed",
+            {"op": {"type": "identity", "name": "pos_embed_window_tiles"}, "multiple_of": spec[0],
+             "channels_last": True, "why": "its pos_embed_window (window_spec[0]) is tiled over the feature map"},
+            {"param": "pos_embed", "mode": "add"}, {"param": "pos_embed_window", "mode": "add"},
+            "blocks", "head?"]
+
+
+def _hieradet_block(m: Module, origin: str) -> list:
+    """timm HieraDet's MultiScaleBlock on the channels-last map. Its window is not printed: timm gives block i
+    window_spec[s], s the stage of block i − 1 (a stage's first block keeps the window of the stage before), or 0
+    (global attention) where i is in global_att_blocks; the stages are read from the blocks that widen (dim ≠ dim_out,
+    timm's dim_mul=2) unless ``stages`` is assumed. A windowed block pads the normed map to a multiple of the window
+    (qkv runs on the padded tokens; q and the shortcut are max-pooled by the printed pool where it widens, so proj
+    runs on the pooled padded windows), puts the windows back on the padded shortcut's map (window // stride: a view,
+    as many elements) and crops to the shortcut."""
+    root, blocks = _root(m), m.parent
+    if entry(root) is None or "window_spec" not in (entry(root) or {}).get("assume", {}) or blocks is None \
+            or not m.key.isdigit():
+        raise _Unplaceable(m, f"{m.cls}: read as a block of timm's HieraDet only")
+    i = int(m.key)
+    widens = [b.child("proj") is not None and b.child("proj").cls == "Linear" for b in blocks.children]
+    stages = _assumed_numbers(root, "stages", origin)
+    if stages:
+        ends = [sum(stages[:k + 1]) - 1 for k in range(len(stages))]
+        stage = sum(1 for j in range(1, i) if j - 1 in ends)
+    else:
+        stage = sum(widens[1:i])
+    spec = _assumed_numbers(root, "window_spec", origin)
+    if stage >= len(spec):
+        raise _Unplaceable(m, f"{m.cls}: window_spec is not known (--assume window_spec=…)")
+    window = 0 if i in _assumed_numbers(root, "global_att_blocks", origin) else spec[stage]
+    pool = m.child("pool")
+    if pool is not None and not widens[i]:
+        raise _Unplaceable(m, f"{m.cls}: read with its pool where the block widens only")
+    stride = 1
+    if pool is not None:
+        k, s = argument(pool, "kernel_size", origin), argument(pool, "stride", origin)
+        sizes = {*(k if isinstance(k, list) else [k]), *(s if isinstance(s, list) else [s])}
+        if len(sizes) != 1 or not isinstance(next(iter(sizes)), int):
+            raise _Unplaceable(m, f"{m.cls}: read with a square pool whose stride is its kernel only")
+        stride = sizes.pop()
+    if pool is not None and not window:  # timm's forward divides by the window // q_stride: 0
+        raise _Unplaceable(m, f"{m.cls}: a block with global attention (window 0) that pools: timm's forward fails "
+                              "on it (a window of 0)")
+    if window and window % stride:
+        raise _Unplaceable(m, f"{m.cls}: read with a window that divides by the pool's stride only")
+    steps: list = ["norm1", {"set": "xn"}]
+    if widens[i]:
+        steps += [{"call": "proj", "from": "xn"}]
+        if pool is not None:
+            steps += [{"op": {"type": "permute", "dims": [0, 3, 1, 2], "name": "shortcut_to_nchw"}}, "pool",
+                      {"op": {"type": "permute", "dims": [0, 2, 3, 1], "name": "shortcut_to_nhwc"}}]
+        steps.append({"set": "sc"})
+    else:
+        steps.append({"set": "sc", "to": "input"})
+    if window:
+        steps += [{"windows": "pad", "window": window, "from": "xn", "name": "window_pad"}, "attn", {"set": "y"},
+                  {"windows": "pad", "window": window // stride, "from": "sc", "name": "window_grid"},
+                  {"set": "@", "to": "y"}, {"reshape_as": "window_grid", "name": "window_unpartition"},
+                  {"windows": "crop", "like": "sc", "name": "window_crop"}]
+    else:
+        steps.append({"call": "attn", "from": "xn"})
+    return steps + ["ls1?", "drop_path1?", {"add": ["@", "sc"], "as": "x"}, {"call": "norm2", "from": "x"}, "mlp",
+                    "ls2?", "drop_path2?", {"add": ["@", "x"]}]
+
+
+PATTERNS.update({"hieradet": _hieradet, "hieradet_block": _hieradet_block})
+
+
+def _efficientvim_block(m: Module, b: str, origin: str) -> list:
+    """One EfficientViMBlock (``b``, a dotted key under the model), unrolled: each branch added to its input (the
+    gates alpha scale the branch's change: the same shapes); HSM-SSD on the normed map: x as C x N tokens, BCdt_proj
+    (a Conv1d), back on the map, dw, split into B, C, dt (state_dim each), a = softmax(dt + A), h = x·(a·B)ᵀ
+    (C x state_dim), hz_proj on h's state_dim columns, h·silu(z) + h·D, out_proj, y = h·C on the map. The matmuls
+    are not counted as MACs and are drawn by broadcasting (a mean over the summed dim, then a product of the two)."""
+    block = _node(m, b)
+    mixer = block.child("mixer") if block is not None else None
+    if block is None or mixer is None or not all(block.present(k) for k in ("dwconv1", "norm", "dwconv2", "ffn")) \
+            or not all(mixer.present(k) for k in ("BCdt_proj", "dw", "hz_proj", "out_proj", "act")):
+        raise _Unplaceable(m, f"{m.cls}: read with blocks of dwconv1, norm, mixer (BCdt_proj, dw, hz_proj, out_proj, "
+                              "act), dwconv2 and ffn only")
+    three_s, inner = resolve(mixer, "BCdt_proj.conv.out_channels", origin), resolve(mixer, "out_proj.conv.in_channels",
+                                                                                   origin)
+    if not isinstance(three_s, int) or three_s % 3 or not isinstance(inner, int):
+        raise _Unplaceable(m, f"{m.cls}: read with blocks of dwconv1, norm, mixer (BCdt_proj, dw, hz_proj, out_proj, "
+                              "act), dwconv2 and ffn only")
+    s, p, mx = three_s // 3, b.replace(".", "_"), f"{b}.mixer"
+
+    def op(type_: str, name: str, src: str | None = None, **args: Any) -> dict:
+        return {"op": {"type": type_, "name": f"{p}_{name}", **({"from": src} if src else {}), **args}}
+
+    def params(node: Module, name: str) -> int:
+        hidden = next(h for h in (entry(node) or {}).get("hidden", ()) if h["name"] == name)
+        return _hidden_count(node, hidden, origin)[0]
+
+    return [
+        {"call": f"{b}.dwconv1", "from": "x"}, {"add": ["@", "x"], "name": f"{p}_dwconv1_res", "as": "x1"},
+        {"call": f"{b}.norm", "from": "x1"}, {"set": "xn"}, op("flatten", "tokens", start_dim=2), {"set": "xf"},
+        {"call": f"{mx}.BCdt_proj"}, {"reshape_as": "xn", "trailing": 2, "name": f"{p}_to_map"}, {"call": f"{mx}.dw"},
+        op("flatten", "bcdt", start_dim=2), op("split", "b_c_dt", split_size_or_sections=[s, s, s], dim=1),
+        op("identity", "dt", f"{p}_b_c_dt[2]"), {"param": f"{p}_mixer_A", "mode": "add", "params": params(mixer, "A")},
+        op("softmax", "a", dim=-1), {"mul": ["@", f"{p}_b_c_dt[0]"], "name": f"{p}_ab"},
+        op("mean", "ab_over_tokens", dim=[2], keepdim=True), op("transpose", "ab_row", dim0=1, dim1=2), {"set": "abt"},
+        op("mean", "x_over_tokens", "xf", dim=[2], keepdim=True), {"mul": ["@", "abt"], "name": f"{p}_h"},
+        {"call": f"{mx}.hz_proj"}, op("split", "h_z", split_size_or_sections=[inner, inner], dim=1),
+        {"call": f"{mx}.act", "from": f"{p}_h_z[1]"}, {"mul": [f"{p}_h_z[0]", "@"], "name": f"{p}_h_gated", "as": "hg"},
+        op("identity", "h_skip", f"{p}_h_z[0]"), {"param": f"{p}_mixer_D", "mode": "mul", "params": params(mixer, "D")},
+        {"add": ["hg", "@"], "name": f"{p}_h_sum"}, {"call": f"{mx}.out_proj"}, {"set": "h"},
+        op("mean", "h_over_state", dim=[2], keepdim=True), {"set": "hr"},
+        op("mean", "c_over_state", f"{p}_b_c_dt[1]", dim=[1], keepdim=True), {"mul": ["hr", "@"], "name": f"{p}_y"},
+        {"reshape_as": "xn", "name": f"{p}_y_map"}, {"add": ["@", "x1"], "name": f"{p}_mixer_res", "as": "x2"},
+        {"call": f"{b}.dwconv2"}, {"add": ["@", "x2"], "name": f"{p}_dwconv2_res", "as": "x3"},
+        {"call": f"{b}.ffn"}, {"add": ["@", "x3"], "name": f"{p}_ffn_res"},
+        {"param": f"{p}_alpha", "mode": "none", "params": params(block, "alpha")}, {"set": "x"}]
+
+
+def _node(m: Module, dotted: str) -> Module | None:
+    node: Module | None = m
+    for part in dotted.split("."):
+        node = node.child(part) if node is not None else None
+    return node
+
+
+def _efficientvim(m: Module, origin: str) -> list:
+    """timm's EfficientViM (and EfficientViMDistilled), unrolled from the printed tree (its blocks give two tensors:
+    the map and HSM-SSD's hidden state h): patch_embed; each stage's blocks (:func:`_efficientvim_block`), its last
+    block's h kept, then its downsample; the head: each stage's h normed over its channels (norm.i) and averaged over
+    its state_dim columns, the last map normed (the last norm) and averaged over its positions, head_drop; each through
+    its head (heads.i), weighted by the softmax of ``weights`` and summed (the distilled model: heads_dist and
+    weights_dist too, the two sums averaged); with Identity heads the features concatenated."""
+    stages, norms, heads, dist = (_members(m, k) for k in ("stages", "norm", "heads", "heads_dist"))
+    if not m.present("patch_embed") or not stages or len(norms) != len(stages) + 1 or len(heads) != len(norms) \
+            or (dist and len(dist) != len(heads)):
+        raise _Unplaceable(m, f"{m.cls}: read with patch_embed, stages, one norm and one head per stage and one more")
+    steps: list = ["patch_embed", {"set": "x"}]
+    for i, st in enumerate(stages):
+        blocks = _members(_node(m, st), "blocks")
+        if not blocks:
+            raise _Unplaceable(m, f"{m.cls}: read with patch_embed, stages, one norm and one head per stage and one "
+                                  "more")
+        for b in blocks:
+            steps += _efficientvim_block(m, f"{st}.{b}", origin)
+        down = _node(m, f"{st}.downsample")
+        steps += [{"set": f"h{i}", "to": "h"}, *([{"call": f"{st}.downsample", "from": "x"}, {"set": "x"}]
+                                                 if down is not None and not down.none else [])]
+    for i, norm in enumerate(norms):
+        if i < len(stages):
+            steps += [{"op": {"type": "transpose", "from": f"h{i}", "dim0": 1, "dim1": 2, "name": f"h{i}_rows"}},
+                      {"call": norm}, {"op": {"type": "transpose", "dim0": 1, "dim1": 2, "name": f"h{i}_back"}}]
+        else:
+            steps += [{"call": norm, "from": "x"}, {"op": {"type": "flatten", "start_dim": 2, "name": "map_tokens"}}]
+        steps += [{"op": {"type": "mean", "dim": [-1], "name": f"pool{i}"}}, {"call": "head_drop", "optional": True},
+                  {"set": f"feat{i}"}]
+    if all(_node(m, k).cls == "Identity" for k in heads + dist):
+        return steps + [{"cat": [f"feat{i}" for i in range(len(norms))], "dim": 1, "name": "features"}]
+    for group, weights in ((heads, "weights"), (dist, "weights_dist")):
+        if group:
+            steps += [{"call": k, "from": f"feat{i}", "as": f"{weights}_{i}"} for i, k in enumerate(group)]
+            steps += [{"add": [f"{weights}_{i}" for i in range(len(group))], "name": f"{weights}_sum"},
+                      {"param": weights, "mode": "none"}, {"set": f"{weights}_out"}]
+    return steps + ([{"add": ["weights_out", "weights_dist_out"], "name": "mean_of_heads"}] if dist else [])
+
+
+PATTERNS["efficientvim"] = _efficientvim
+
+
+def _mvit_attention(m: Module, origin: str) -> list:
+    """timm MViTv2's MultiScaleAttention, read on a channels-last map (H × W × C: its tokens laid out on the grid
+    forward() passes along): qkv, split into q, k and v; each pooled where its pool is printed, on its map, one head
+    at a time through the one depthwise pool_q/pool_k/pool_v (torch folds the heads into the batch: the conv's MACs
+    once a head), then norm_q/norm_k/norm_v over each head's features. The heads are proj's width over the pool's
+    channels (a head's features). rel_pos_h and rel_pos_w, (2·S − 1) × head_dim each, S the larger of the q and k
+    grids, sized where the grids are known (MultiScaleVit reads the image size it was built for, and every pooled
+    map must divide by its stride, so the grids are the ones it was built for). q·kᵀ, the relative-position terms and
+    attn @ v are not counted as MACs; the output has q's grid (residual pooling adds q)."""
+    dim = resolve(m, "proj.out_features", origin)
+    pools = {t: m.child(f"pool_{t}") for t in "qkv"}
+    pools = {t: p for t, p in pools.items() if p is not None and not p.none}
+    if not pools or any(p.cls != "Conv2d" for p in pools.values()):
+        raise _Unplaceable(m, f"{m.cls}: its heads are not printed")
+    width = resolve(m, f"pool_{next(iter(pools))}.in_channels", origin)
+    if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in (dim, width)) or dim % width:
+        raise _Unplaceable(m, f"{m.cls}: its heads are not printed")
+    heads = dim // width
+    steps: list = ["qkv", _op_step("chunk", chunks=3, dim=-1, name="qkv_split")]
+    strides = {}
+    for i, t in enumerate("qkv"):
+        steps.append({"op": {"type": "permute", "from": f"qkv_split[{i}]", "dims": [0, 3, 1, 2], "name": f"{t}_map"}})
+        pool = pools.get(t)
+        if pool is not None:
+            stride = resolve(pool, "stride", origin)
+            stride = tuple(stride) if isinstance(stride, (list, tuple)) else (stride, stride)
+            if len(stride) != 2 or stride[0] != stride[1] or not isinstance(stride[0], int):
+                raise _Unplaceable(m, f"{m.cls}: read with pools of equal strides only")
+            strides[t] = stride[0]
+            if stride[0] > 1:  # a check, the identity where the map divides by the stride
+                steps.append({"op": {"type": "identity", "name": f"{t}_grid_check"}, "multiple_of": f"pool_{t}.stride.0",
+                              "why": "its relative position tables are sized for maps that divide by its strides"})
+            if heads == 1:
+                steps.append(f"pool_{t}")
+            else:
+                steps.append(_op_step("chunk", chunks=heads, dim=1, name=f"{t}_heads"))
+                steps += [{"call": f"pool_{t}", "from": f"{t}_heads[{h}]", "as": f"{t}_head{h}"} for h in range(heads)]
+                steps.append({"cat": [f"{t}_head{h}" for h in range(heads)], "dim": 1, "name": f"{t}_pooled"})
+        else:
+            strides[t] = 1
+        steps.append({"set": f"{t}_grid"})
+        steps.append(_op_step("permute", dims=[0, 2, 3, 1], name=f"{t}_last"))
+        if m.present(f"norm_{t}"):
+            if heads > 1:
+                steps += [_op_step("unflatten", dim=3, unflattened_size=[heads, -1], name=f"{t}_per_head"), f"norm_{t}",
+                          _op_step("flatten", start_dim=3, end_dim=4, name=f"{t}_heads_merged")]
+            else:
+                steps.append(f"norm_{t}")
+        steps.append({"set": t})
+    # rel_pos_h and rel_pos_w: sized by the larger of the q and k grids (the smaller stride)
+    larger = "q" if strides["q"] <= strides["k"] else "k"
+    steps += [{"set": "@", "to": f"{larger}_grid"},
+              {"param": "rel_pos", "mode": "none", "per": "axes", "width": width}, {"set": "rel_pos"},
+              {"op": {"type": "identity", "from": "q", "name": "attention"}},
+              {"uses": ["k", "v", "rel_pos"]}, "proj"]
+    return steps
+
+
+def _op_step(type_: str, **args: Any) -> dict:
+    return {"op": {"type": type_, **args}}
+
+
+PATTERNS["mvit_attention"] = _mvit_attention
 
 
 def _key_name(key: str, position: int) -> str | None:
@@ -2386,9 +2859,11 @@ class _Steps:
         self.current = item["name"]
         return item["name"]
 
-    def call(self, key: str, reads: str | None = None, alias: str | None = None, optional: bool = False) -> None:
+    def call(self, key: str, reads: str | None = None, alias: str | None = None, optional: bool = False,
+             folded: bool = False) -> None:
         """Call child ``key`` (``convs.0``: a member of a ModuleList child, named ``convs_0``: a node name has no
-        dots)."""
+        dots); ``folded``: a leaf run on a tensor whose first dim is folded into torch's batch (see
+        :func:`_folded_class`)."""
         c = self.m
         for part in key.split("."):
             c = c.child(part) if c is not None else None
@@ -2408,6 +2883,11 @@ class _Steps:
             mine = self.b.node_ids.get(id(self.m), self.m.path)
             self.b.node_ids[id(c)] = f"{mine}.{own}" if mine else own
             item = self.b.element(c, own)
+            if folded:
+                if (entry(c) or {}).get("kind") != "leaf" or item.get("type") in (None, "sequential"):
+                    raise _Unplaceable(self.m, f"{self.m.cls}'s forward runs {key} on a folded batch: read for a "
+                                               "one-line module only")
+                self.b.folded.add(self.b.mark(item))
             name = self.emit(item, source)
         else:
             name = self.emit({"share": own, "name": self.fresh(f"{own}_{n}")}, source)
@@ -2420,7 +2900,8 @@ class _Steps:
                 optional = step.endswith("?")
                 self.call(step.rstrip("?"), optional=optional)
             elif "call" in step:
-                self.call(step["call"], step.get("from"), step.get("as"), step.get("optional", False))
+                self.call(step["call"], step.get("from"), step.get("as"), step.get("optional", False),
+                          step.get("folded", False))
             elif "op" in step:
                 op = {k: self.resolved(v) for k, v in step["op"].items()}
                 reads = op.pop("from", None)
@@ -2456,7 +2937,7 @@ class _Steps:
                 self.window_op(step)
             elif "reshape_as" in step:  # x.reshape_as(like): like's shape, as many elements
                 item = {"type": "pad", "name": self.fresh(step.get("name", "reshape_as"))}
-                self.b.reshapes.add(self.b.mark(item))
+                self.b.reshapes[self.b.mark(item)] = step.get("trailing", 0)
                 self.emit(item, [self.current, self.ref(step["reshape_as"])])
                 if step.get("as"):
                     self.alias[step["as"]] = self.current
@@ -2779,12 +3260,20 @@ class ReshapeAs(L.Layer):
 
     TYPES: ClassVar = {}
     REFERENCE: ClassVar = True
+    #: ``x.reshape(B, -1, *like.shape[-k:])``: only like's last k dims, the first one inferred (timm EfficientViM's
+    #: HSMSSD puts its Conv1d's rows back on the H x W map)
+    trailing: int = 0
 
     def apply(self, x: L.Shape, convention: str = "torch") -> L.Effect:
         raise self.fail("reshape_as reads two tensors: the one to reshape and the one whose shape it takes")
 
     def apply_many(self, xs: list[L.Shape], names: list[str], convention: str = "torch") -> L.Effect:
         x, like = xs
+        if self.trailing and len(like) >= self.trailing:
+            tail = tuple(like[-self.trailing:])
+            if not math.prod(tail) or math.prod(x) % math.prod(tail):
+                raise self.fail(f"cannot reshape {L.dims(x)} to -1 x {L.dims(tail)}")
+            like = (math.prod(x) // math.prod(tail), *tail)
         if math.prod(x) != math.prod(like):
             raise self.fail(f"cannot reshape {L.dims(x)} as {names[1]}'s {L.dims(like)}: "
                             f"{math.prod(x):,} elements against {math.prod(like):,}")
@@ -2887,6 +3376,26 @@ def _guarded_class(base: type) -> type:
 
 
 _GUARDED: dict[type, type] = {}
+
+
+def _folded_class(base: type) -> type:
+    """A subclass of ``base`` run on a tensor whose first dim is folded into torch's batch (``B·N`` samples, timm
+    TNT's patches, each an image of its own): ``base`` on each of the N (the rest of the shape), the output with the
+    N first; its MACs and connections N times, its parameters once."""
+
+    def apply(self, x, convention="torch"):
+        if len(x) < 2:
+            raise self.fail(f"runs on a folded batch (N x its input), got {L.dims(x)}")
+        effect = base.apply(self, tuple(x[1:]), convention)
+        return dataclasses.replace(effect, output_shape=(x[0], *effect.output_shape), macs=effect.macs * x[0],
+                                   connections=effect.connections * x[0], fc_params=None, receptive=L.UNKNOWN,
+                                   outputs=None)
+
+    return type(f"Folded{base.__name__}", (base,), {"apply": apply, "__module__": __name__,
+                                                    "__qualname__": f"Folded{base.__name__}"})
+
+
+_FOLDED: dict[type, type] = {}
 _GUESSES: dict[int, str] = {}  #: id(layer) → the note on the guess it rests on
 _READINGS: dict[int, "Reading"] = {}  #: id(guarded layer) → the reading it came from (its counts, for `params`)
 
@@ -2988,6 +3497,7 @@ def read(text: str, origin: str = "<repr>", assume: dict[str, str] | None = None
         build.windows = builder.windows  # type: ignore[attr-defined]
         build.grids = builder.grids  # type: ignore[attr-defined]
         build.reshapes = builder.reshapes  # type: ignore[attr-defined]
+        build.folded = builder.folded  # type: ignore[attr-defined]
         build.guessed = builder.guessed  # type: ignore[attr-defined]
     notes = list(builder.notes)
     return Reading(name=root.cls, root=root, counts=counts, build=build, unplaced=unplaced, notes=notes)
@@ -3023,7 +3533,11 @@ def network(reading: Reading, origin: str = "<repr>", input_shape: L.Shape | Non
                                                                      size=s.get("size", 0),
                                                                      channels_last=s.get("channels_last", False))
     for marker in getattr(build, "reshapes", ()):
-        patch[by_path[marker]] = lambda layer: ReshapeAs(type="reshape", path=layer.path, name=layer.name)
+        patch[by_path[marker]] = lambda layer, k=build.reshapes[marker]: ReshapeAs(  # type: ignore[attr-defined]
+            type="reshape", path=layer.path, name=layer.name, trailing=k)
+    for marker in getattr(build, "folded", ()):
+        patch[by_path[marker]] = lambda layer: _FOLDED.setdefault(type(layer), _folded_class(type(layer)))(
+            **_fields(layer))
     for marker, settings in getattr(build, "windows", {}).items():
         patch[by_path[marker]] = lambda layer, s=settings: Windows(type="window", path=layer.path, name=layer.name,
                                                                    **s)

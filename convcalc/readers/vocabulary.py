@@ -27,13 +27,17 @@
     ``"sequential"`` (the children in order), ``"dense"`` (DenseNet: each child reads the concatenation of
     the input and every earlier child), ``"branches"`` (every child reads the input; their outputs are
     concatenated in order: Inception), a name in ``torchrepr.PATTERNS`` (a forward computed from the printed
-    tree: ``res2net``, ``split_attention``), ``"append"`` (the children in order; the input and every child's
+    tree: ``res2net``, ``split_attention``; ``hieradet_block``: timm HieraDet's per-block window from the assumed
+    ``window_spec``, ``global_att_blocks`` and ``stages``; ``efficientvim``: timm EfficientViM unrolled, its blocks
+    giving the map and HSM-SSD's hidden state), ``"append"`` (the children in order; the input and every child's
     output concatenated: timm's SequentialAppendList), or a list of steps:
 
     * ``"conv1"`` — call child ``conv1`` on the current tensor; ``"se?"`` — if it is printed (not ``None``,
       not an empty ``Sequential()``);
     * ``{"call": "downsample", "from": "input", "as": "identity", "optional": True}`` — call a child on a
       named tensor and name its result (an absent optional child names the tensor it would have read);
+      ``"folded": True`` — a one-line child run on a tensor whose first dim is folded into torch's batch (``B·N``
+      samples, timm TNT's patches): on each of the N, its MACs N times (:func:`.torchrepr._folded_class`);
     * ``{"op": {...}}`` — an engine element on the current tensor (``from`` names others);
     * ``{"add": [a, b]}``, ``{"mul": [...]}``, ``{"cat": [...], "dim": 1}`` — merges; ``"@"`` is the current
       tensor, ``"input"`` the block's input, any other word a child's result or a name given with ``as``;
@@ -51,6 +55,7 @@
       (``"last"``: H × W × C, ``"first"``: C × H × W): timm LeViT's heads × H·W attention biases and their
       H·W × ⌈H/s⌉·⌈W/s⌉ index, sized by the grid it meets;
     * ``{"reshape_as": NAME}`` — ``x.reshape_as(NAME)``: NAME's shape, as many elements (:class:`.torchrepr.ReshapeAs`);
+      ``"trailing": k``: ``x.reshape(B, -1, *NAME.shape[-k:])`` (timm EfficientViM's HSM-SSD back on its map);
     * an op step's ``"size_of": "assume:KEY"`` (with ``"why"``) — the tensor must be C × v × v exactly (a model
       built for one image size, timm's LeViT, PiT, ConViT), else shapes unknown; ``"multiple_of"``,
       ``"tokens_square_of"`` likewise check a divisor or exactly v² tokens (``"prefix": COND``: v² + 1 where COND
@@ -69,6 +74,9 @@
       ``{"assume": KEY}`` — a whole number the class's ``assume`` gives (timm MobileNetV5's output_resolution);
     * ``{"aux": KEY}`` — an auxiliary head reading the current tensor (``--aux``);
     * ``{"children": "rest"}`` — every child not called yet, in order.
+``loops``
+    the children (ModuleLists) whose modules the forward runs in order, ``for layer in self.layers: x = layer(x)``
+    (torchvision's MaxVit, MaxVitBlock): no note that their order is assumed.
 ``cell_forward``, ``cell_inputs``, ``next_prev``
     a cell that reads two tensors (timm's NASNet-A and PNASNet cells: ``x``, the latest, and ``x_prev``, the one
     before; ``cell_inputs: ("x",)`` for one): its forward steps, inlined into the parent's forward ``"cells"``
@@ -82,7 +90,9 @@
     states it, one value or one per stage (``num_heads=3/6/12/24``); a hidden count's factor
     ``{"assume": KEY}`` reads it (``"span": True``: 2·v − 1; ``"grid_tokens": True``: v² + 1; ``"into": PATH``: the
     printed size PATH per v, a head's share; ``"over": PATH``: v // PATH, img_size over the patch size; ``"div": k``:
-    v // k).
+    v // k; ``"item": k``: the k-th of numbers separated by ``/``, timm HieraDet's ``window_spec=8/4/14/7``); a
+    factor ``{"resolve": PATH, "div": k}`` is a printed size over k (HSMSSD's state_dim, BCdt_proj's rows / 3),
+    ``{"children": PATH}`` the number of modules a container prints (EfficientViM's weights: one a head).
 ``variants``
     entries chosen by the children a module prints (``when: {"has": [...], "lacks": [...]}``; ``"parent_class":
     [...]``: only inside a parent of these classes; ``"key": [...]``: only printed under one of these names in its
@@ -156,6 +166,10 @@ AVGPOOL_CONTEXTS = (
     {"parent_class": "EfficientAttention", "root_class": ("NextViT",), "set": {"ceil_mode": False}},
     # timm EfficientFormerV2's LocalGlobalQuery: AvgPool2d(1, 2, 0), torch's defaults
     {"parent_class": "LocalGlobalQuery", "root_class": ("EfficientFormerV2",), "set": {"ceil_mode": False}},
+    # torchvision MaxViT's MBConv: proj = Sequential(AvgPool2d(kernel_size=3, stride=2, padding=1), Conv2d), torch's
+    # defaults
+    {"parent_class": "Sequential", "parent_key": "proj", "first": True, "root_class": ("MaxVit",),
+     "set": {"ceil_mode": False, "count_include_pad": True}},
 )
 
 
@@ -522,14 +536,7 @@ _TORCHVISION: dict[str, dict] = {
     "EncoderBlock": {"kind": "block", "forward": [
         "ln_1", "self_attention", "dropout", {"add": ["@", "input"], "as": "x"}, "ln_2", "mlp", {"add": ["@", "x"]}]},
     "MLPBlock": {"kind": "block", "forward": "sequential"},
-    "SwapAxes": _leaf(None, why="SwapAxes does not print which axes it swaps"),
-    "WindowPartition": _leaf(None, why="WindowPartition does not print its window size"),
-    "WindowDepartition": _leaf(None, why="WindowDepartition does not print its window size"),
-    "MaxVit": {"kind": "unsupported",
-               "why": "MaxViT's window and grid partitions and its relative position bias are not printed"},
-    "RelativePositionalMultiHeadAttention": {"kind": "unsupported", "count": "none",
-                                             "hidden": [{"name": "relative_position_bias_table", "count": None,
-                                                         "why": "window size and heads are not printed"}]},
+    # torchvision's MaxViT (MaxVit, its blocks, SwapAxes, WindowPartition, …): in _TV_MAXVIT
 }
 
 #: timm's BEiT: its Block holds the layer scales gamma_1, gamma_2 (built with init_values, as every timm BEiT is;
@@ -796,6 +803,8 @@ _TIMM: dict[str, dict] = {
          "forward": ["pool", "conv", "norm"]},
         {"when": {"has": ["proj"], "parent_class": ["Sequencer2d"]},  # timm Sequencer: output_fmt='NHWC'
          "forward": ["proj", _op("permute", dims=[0, 2, 3, 1], name="to_nhwc"), "norm?"]},
+        {"when": {"has": ["proj"], "lacks": ["norm"], "root_class": ["MultiScaleVit"]},  # timm MViTv2: its tokens
+         "forward": ["proj", _op("permute", dims=[0, 2, 3, 1], name="to_nhwc")]},  # read as a channels-last map
         {"when": {"has": ["proj"], "lacks": ["pool", "conv"]},
          "forward": ["proj", _op("flatten", start_dim=2), _op("transpose", dim0=1, dim1=2, name="to_tokens"),
                      "norm?"],
@@ -941,6 +950,10 @@ _TIMM: dict[str, dict] = {
     # anything else is "open" (its own parameters would print nowhere).
     "Block": {"kind": "block", "open": True, "variants": [
         {**SAM_BLOCK, "when": {"has": ["norm1", "attn", "norm2", "mlp"], "root_class": ["VisionTransformerSAM"]}},
+        # timm TNT's: reads and gives the pixel and the patch tokens, unrolled by the model's forward
+        {"when": {"has": ["norm_in", "attn_in", "mlp_in", "proj", "attn_out", "mlp"], "root_class": ["TNT"]},
+         "open": False, "forward": [{"unsupported": "timm TNT's Block reads and gives two tensors (the pixel and the "
+                                                   "patch tokens): read as part of the TNT model"}]},
         {"when": {"has": ["norm1", "attn", "drop_path", "norm2", "mlp"], "root_class": ["ConVit"]},  # timm ConViT
          "open": False,
          "forward": ["norm1", "attn", "drop_path?", {"add": ["@", "input"], "as": "x"}, {"call": "norm2", "from": "x"},
@@ -987,6 +1000,11 @@ _TIMM: dict[str, dict] = {
     ]},
     "Attention": {"kind": "block", "open": True, "variants": [
         {**SAM_ATTENTION, "when": {"has": ["qkv", "proj"], "root_class": ["VisionTransformerSAM"]}},
+        # timm TNT's: q and k from qk, v from v
+        {"when": {"has": ["qk", "v", "proj"], "parent_class": ["Block"], "root_class": ["TNT"]}, "open": False,
+         "note": "timm TNT's Attention: q·kᵀ and the weighted sum of v are not counted as MACs",
+         "forward": ["qk", {"set": "qk"}, {"uses": ["qk"]}, {"call": "v", "from": "input"}, "attn_drop?",
+                     {"op": {"type": "identity", "name": "attention"}}, "proj", "proj_drop?"]},
         # timm LeViT's: attention biases sized by the grid it reads; heads from key_dim (not printed)
         {"when": {"has": ["qkv", "proj"], "parent_class": ["LevitBlock"]}, "open": False,
          "assume": {"key_dim": None},
@@ -1941,7 +1959,11 @@ _TIMM_LEAVES_VARIANTS: dict[str, list[dict]] = {
          "kind": "block", "open": False, "hidden": [],
          "forward": [{"call": "shortcut", "from": "input", "as": "sc"}, {"call": "pre_norm", "from": "input"},
                      "down?", "conv1_1x1", "norm1", "conv2_kxk", "se_early?", "norm2", "se?", "conv3_1x1",
-                     "drop_path?", {"add": ["@", "sc"]}]}],
+                     "drop_path?", {"add": ["@", "sc"]}]},
+        # timm GCViT's: depthwise conv, act, SE, pointwise conv, plus the input (no norm)
+        {"when": {"has": ["conv_dw", "act", "se", "conv_pw"], "root_class": ["GlobalContextVit"]},
+         "kind": "block", "open": False, "hidden": [],
+         "forward": ["conv_dw", "act", "se", "conv_pw", {"add": ["@", "input"]}]}],
     "Attention2d": [
         {"when": {"has": ["qkv", "proj"], "child_class": {"qkv": ["Conv2d"]}, **_MAXXVIT},
          "kind": "block", "open": False, "hidden": [], "assume": {"dim_head": 32},
@@ -1954,6 +1976,12 @@ _TIMM_LEAVES_VARIANTS: dict[str, list[dict]] = {
     # its table and index print nowhere: sized by its attention (torchrepr._rel_pos_bias)
     "RelPosBias": [
         {"when": {"parent_class": ["AttentionCl", "Attention2d"], **_MAXXVIT},
+         "kind": "block", "open": False,
+         "hidden": [{"name": "relative_position_bias_table", "count": None, "placed": True},
+                    {"name": "relative_position_index", "count": None, "buffer": True, "placed": True}],
+         "forward": "rel_pos_bias"},
+        # timm GCViT's: its stage's window and heads (WindowAttentionGlobal's --assume window_size, num_heads)
+        {"when": {"parent_class": ["WindowAttentionGlobal"], "root_class": ["GlobalContextVit"]},
          "kind": "block", "open": False,
          "hidden": [{"name": "relative_position_bias_table", "count": None, "placed": True},
                     {"name": "relative_position_index", "count": None, "buffer": True, "placed": True}],
@@ -2948,8 +2976,7 @@ _TIMM_VIT2: dict[str, dict] = {
          "assume": {"global_pool": "token"},
          "hidden": [{"name": "pos_embed", "count": None},
                     {"name": "cls_token", "count": "norm.normalized_shape.0", "when": "has:post_network"}],
-         "note": "timm's VOLO in eval mode: head(pooled) + 0.5 · the max over the patch tokens of aux_head (drawn "
-                 "as their mean, its shape)",
+         "note": "timm's VOLO in eval mode: head(pooled) + 0.5 · the max over the patch tokens of aux_head",
          "forward": "volo"}]},
     # "open": torch.nn's Transformer has the name too (read, outside VOLO, as a class convcalc does not know)
     **{name: {"kind": "block", "open": True, "variants": [
@@ -2998,6 +3025,9 @@ _TIMM_HIER: dict[str, dict] = {
     # timm's Downsample2d (ViTamin, MaxxViT, GCViT): pool then expand
     "Downsample2d": {"kind": "block", "variants": [
         {"when": {"has": ["pool", "expand"]}, "forward": ["pool", "expand"]},
+        # timm GCViT's: norm, an MBConv, the reduction (a stride-2 conv, or a pool), norm
+        {"when": {"has": ["norm1", "conv_block", "reduction", "norm2"], "root_class": ["GlobalContextVit"]},
+         "forward": ["norm1", "conv_block", "reduction", "norm2"]},
         {"when": {"has": ["down"], "parent_class": ["Sequencer2dStage"]},  # timm Sequencer: channels-last around
          "forward": [_op("permute", dims=[0, 3, 1, 2], name="to_nchw"), "down",
                      _op("permute", dims=[0, 2, 3, 1], name="to_nhwc")]}]},
@@ -3110,10 +3140,10 @@ _TIMM_HIER: dict[str, dict] = {
              "then": [{"call": "proj", "from": "xn"},
                       {"op": {"type": "unflatten", "dim": 1, "unflattened_size": [{"assume": "q_stride"}, -1],
                               "name": "q_stride_split"}},
-                      _op("mean", dim=[1], name="max_pool")],
+                      _op("amax", dim=[1], name="max_pool")],
              "else": [{"op": {"type": "unflatten", "from": "input", "dim": 1, "name": "q_stride_split",
                               "unflattened_size": [{"assume": "q_stride"}, -1]}}, {"set": "split"},
-                      _op("mean", dim=[1], name="max_pool"), {"set": "mx"},
+                      _op("amax", dim=[1], name="max_pool"), {"set": "mx"},
                       {"op": {"type": "mean", "from": "split", "dim": [1], "name": "avg_pool"}},
                       {"cat": ["mx", "@"], "dim": -1}]},
             {"set": "sc"}],
@@ -3141,23 +3171,252 @@ _TIMM_HIER: dict[str, dict] = {
 }
 
 #: timm's CrossViT and TNT
+_CROSSVIT_PART = {"forward": [{"unsupported": "timm CrossVit's MultiScaleBlock reads and gives one token tensor for "
+                                              "each branch: read as part of the CrossVit model"}]}
 _TIMM_CROSSVIT: dict[str, dict] = {
+    # timm CrossVit: two branches of different patch sizes; its MultiScaleBlocks are unrolled by the model's forward
+    "CrossVit": {"kind": "block", "variants": [
+        {"when": {"has": ["patch_embed", "blocks", "norm", "head"]},
+         "assume": {"img_size_scaled": None, "global_pool": "token"},
+         "hidden": [*({"name": f"cls_token_{i}", "count": f"norm.{i}.normalized_shape.0"} for i in range(2)),
+                    *({"name": f"pos_embed_{i}", "count": None} for i in range(2))],
+         "note": "timm's CrossVit: each branch reads the image resized to its img_size_scaled, int(img_size · "
+                 "img_scale) (scale_image: bicubic, or cropped with crop_scale; the same shape), so its position "
+                 "embedding (1 + patches tokens) is sized by img_size_scaled, not the input; the mean of the branches' "
+                 "heads is drawn as their sum (the same shape); the cross attention's products are not counted as "
+                 "MACs",
+         "forward": "crossvit"}]},
+    # "open": timm's MViTv2 and HieraDet have a MultiScaleBlock too (their variants, in their sections)
+    "MultiScaleBlock": {"kind": "block", "open": True, "variants": [
+        {"when": {"has": ["blocks", "projs", "fusion", "revert_projs"], "parent_class": ["ModuleList"],
+                  "root_class": ["CrossVit"]}, "open": False, **_CROSSVIT_PART}]},
+    # timm TNT: patch tokens and, inside each patch, pixel tokens; its Blocks are unrolled by the model's forward
+    "TNT": {"kind": "block", "variants": [
+        {"when": {"has": ["pixel_embed", "norm1_proj", "proj", "norm2_proj", "blocks", "norm", "head"]},
+         "assume": {"img_size": 224, "global_pool": "token"},
+         "hidden": [{"name": "cls_token", "count": "norm.normalized_shape.0"},
+                    {"name": "patch_pos", "count": None},
+                    # inner_dim × the new patch's pixels: the width of the model's norm1_proj
+                    {"name": "pixel_pos", "count": "norm1_proj.normalized_shape.0"}],
+         "note": "timm's TNT: each patch's pixels are a sample of their own (torch's batch is B·N): pixel_embed.proj "
+                 "is run on each of the N patches, its MACs N times; the inner and outer attentions' products are "
+                 "not counted as MACs",
+         "forward": "tnt"}]},
+    "PixelEmbed": {"kind": "block", "open": True, "variants": [
+        {"when": {"has": ["proj", "unfold"], "parent_class": ["TNT"]}, "open": False,
+         "forward": [{"unsupported": "timm TNT's PixelEmbed reads pixel_pos, which the TNT model holds: read as part "
+                                     "of the TNT model"}]}]},
+    # x[:, 0:1] + attn(norm1(x)): the class token only
+    "CrossAttentionBlock": {"kind": "block", "open": True, "variants": [
+        {"when": {"has": ["norm1", "attn"], "root_class": ["CrossVit"]}, "open": False,
+         "forward": [_op("split", split_size_or_sections=1, dim=1, name="tokens"), {"call": "norm1", "from": "input"},
+                     "attn", "drop_path?", {"add": ["tokens[0]", "@"]}]}]},
+    # q from the class token, k and v from every token
+    "CrossAttention": {"kind": "block", "open": True, "variants": [
+        {"when": {"has": ["wq", "wk", "wv", "proj"], "root_class": ["CrossVit"]}, "open": False,
+         "forward": [_op("split", split_size_or_sections=1, dim=1, name="tokens"), {"call": "wq", "from": "tokens[0]"},
+                     {"set": "q"}, {"call": "wk", "from": "input"}, {"set": "k"}, {"call": "wv", "from": "input"},
+                     {"set": "v"}, {"uses": ["k", "v"]}, {"op": {"type": "identity", "from": "q", "name": "attention"}},
+                     "attn_drop?", "proj", "proj_drop?"]}]},
 }
 
 #: timm's MViTv2
+_MVIT = {"root_class": ["MultiScaleVit"]}
 _TIMM_MVIT: dict[str, dict] = {
+    # timm MViTv2: the tokens read as a channels-last map (H × W × C, the grid forward() passes along with them: the
+    # same counts as on the tokens); no class token, no absolute position embedding unless stated
+    "MultiScaleVit": {"kind": "block", "variants": [
+        {"when": {"has": ["patch_embed", "stages", "norm", "head"]},
+         "assume": {"img_size": 224, "use_cls_token": False, "use_abs_pos": False}, "loops": ("stages",),
+         "hidden": [{"name": "pos_embed", "count": None, "when": "assume:use_abs_pos"}],
+         "note": "timm's MultiScaleVit: its relative position tables are sized for the image size it was built for "
+                 "(img_size, not printed); it runs at that size only; read without a class token (use_cls_token), "
+                 "global_pool='avg'",
+         "forward": [{"op": {"type": "identity", "name": "img_size"}, "size_of": "assume:img_size",
+                      "why": "its relative position tables are sized for img_size"},
+                     {"if": "assume:use_cls_token", "then": [
+                         {"unsupported": "MultiScaleVit with a class token (use_cls_token) is not modelled"}]},
+                     "patch_embed",
+                     {"if": "assume:use_abs_pos", "then": [{"param": "pos_embed", "mode": "add"}]},
+                     "stages", "norm", _op("mean", dim=[1, 2], name="global_pool"), "head"]}]},
+    "MultiScaleVitStage": {"kind": "block", "forward": ["blocks"], "loops": ("blocks",)},
+    # timm MViTv2's pooling attention (HieraDet adds its own variant, in _TIMM_HIERADET_VARIANTS); any other class of
+    # the name is read as a class not known ("open", as a name without an entry)
+    "MultiScaleAttention": {"kind": "block", "open": True, "variants": [
+        {"when": {"has": ["qkv", "proj"], "parent_class": ["MultiScaleBlock"], **_MVIT}, "open": False,
+         "assume": {"rel_pos_type": "spatial"},
+         "hidden": [{"name": "rel_pos", "count": None, "placed": True, "when": "assume:rel_pos_type=spatial"}],
+         "note": "timm's MultiScaleAttention: rel_pos_type='spatial' (not printed, timm's default): rel_pos_h and "
+                 "rel_pos_w; its pool convs run once a head; q·kᵀ and the weighted sum of v are not counted as MACs",
+         "forward": "mvit_attention"}]},
+}
+#: MViTv2's MultiScaleBlock (a name timm's CrossViT and HieraDet use too)
+_TIMM_MVIT_VARIANTS: dict[str, list[dict]] = {
+    # x_shortcut: shortcut_proj_attn(norm1(x)) where printed, else x; max-pooled on its map where the block pools q;
+    # the mlp's shortcut: shortcut_proj_mlp(norm2(x)) where printed (expand_attn=False), else x
+    "MultiScaleBlock": [{"when": {"has": ["norm1", "attn", "norm2", "mlp"], "parent_class": ["ModuleList"], **_MVIT},
+                         "forward": [
+        "norm1", {"set": "xn"},
+        {"if": "has:shortcut_proj_attn", "then": [{"call": "shortcut_proj_attn", "from": "xn"}],
+         "else": [{"set": "@", "to": "input"}]},
+        {"if": "has:shortcut_pool_attn", "then": [
+            _op("permute", dims=[0, 3, 1, 2], name="to_map"), "shortcut_pool_attn",
+            _op("permute", dims=[0, 2, 3, 1], name="to_last")]},
+        {"set": "sc"},
+        {"call": "attn", "from": "xn"}, "drop_path1?", {"add": ["sc", "@"], "as": "x"},
+        {"call": "norm2", "from": "x"}, {"set": "xn2"},
+        {"if": "has:shortcut_proj_mlp", "then": [{"call": "shortcut_proj_mlp", "from": "xn2"}, {"set": "sc2"}],
+         "else": [{"set": "sc2", "to": "x"}]},
+        {"call": "mlp", "from": "xn2"}, "drop_path2?", {"add": ["sc2", "@"]}]}],
 }
 
 #: timm's HieraDet (SAM2's Hiera) and EfficientViM
+_HIERADET = {"root_class": ["HieraDet"]}
+_EFFVIM = {"root_class": ["EfficientViM", "EfficientViMDistilled"]}
+_EFFVIM_PART = "timm EfficientViM's blocks give two tensors (the map and the hidden state): read as part of the model"
 _TIMM_HIERADET: dict[str, dict] = {
+    # timm's HieraDet: channels-last (B, H, W, C) from the patch embedding on; window_spec, global_att_blocks and
+    # global_pos_size are not printed (timm's defaults; sam2_hiera_* and hieradet_small set their own)
+    "HieraDet": {"kind": "block", "variants": [
+        {"when": {"has": ["patch_embed", "blocks", "head"]},
+         "assume": {"window_spec": "8/4/14/7", "global_att_blocks": "12/16/20", "global_pos_size": 7, "stages": ""},
+         "hidden": [{"name": "pos_embed", "count": ["patch_embed.proj.out_channels", {"assume": "global_pos_size"},
+                                                    {"assume": "global_pos_size"}]},
+                    {"name": "pos_embed_window", "count": ["patch_embed.proj.out_channels",
+                                                           {"assume": "window_spec", "item": 0},
+                                                           {"assume": "window_spec", "item": 0}]}],
+         "note": "timm's HieraDet: each block's window is not printed: block i has window_spec[s], s the stage of "
+                 "block i - 1, or global attention where i is in global_att_blocks; the stages are read from the "
+                 "blocks that widen unless stages is given",
+         "forward": "hieradet"}]},
+    "HieraPatchEmbed": {"kind": "block", "forward": ["proj", _op("permute", dims=[0, 2, 3, 1], name="to_nhwc")]},
+    # timm's EfficientViM: its blocks give the map and HSM-SSD's hidden state (the head reads each stage's last):
+    # the model's forward unrolls them (torchrepr's "efficientvim" pattern), which places the blocks' hidden
+    # parameters (alpha: 4 gates a channel; HSMSSD's A, state_dim, and D, one)
+    **{name: {"kind": "block", "variants": [
+        {"when": {"has": ["patch_embed", "stages", "norm", "heads"]},
+         "hidden": [{"name": "weights", "count": {"children": "heads"}},
+                    {"name": "weights_dist", "count": {"children": "heads_dist"}, "when": "has:heads_dist"}],
+         "note": "timm's EfficientViM: HSM-SSD's matmuls (x·(a·B)ᵀ, h·C) are not counted as MACs",
+         "forward": "efficientvim"}]} for name in ("EfficientViM", "EfficientViMDistilled")},
+    "EfficientViMStage": {"kind": "block", "forward": [{"unsupported": _EFFVIM_PART}]},
+    "EfficientViMBlock": {"kind": "block", "hidden": [{"name": "alpha", "count": [4, "norm.normalized_shape.0"]}],
+                          "forward": [{"unsupported": _EFFVIM_PART}]},
+    "HSMSSD": {"kind": "block", "hidden": [{"name": "A", "count": {"resolve": "BCdt_proj.conv.out_channels", "div": 3}},
+                                           {"name": "D", "count": 1}],
+               "forward": [{"unsupported": _EFFVIM_PART}]},
+    **{name: {"kind": "block", "forward": ["conv", "norm?", "act?"]} for name in ("ConvLayer1d", "ConvLayer2d")},
+}
+#: EfficientViM's FFN and PatchMerging, HieraDet's MultiScaleBlock and MultiScaleAttention (names other families use)
+_TIMM_HIERADET_VARIANTS: dict[str, list[dict]] = {
+    "FFN": [{"when": {"has": ["fc1", "fc2"], **_EFFVIM}, "forward": ["fc1", "fc2"]}],
+    # x + dwconv1(x), the MBConv (conv), then x + dwconv2(x)
+    "PatchMerging": [{"when": {"has": ["conv", "dwconv1", "dwconv2"], **_EFFVIM},
+                      "forward": ["dwconv1", {"add": ["@", "input"], "as": "x"}, {"call": "conv", "from": "x"},
+                                  {"set": "y"}, "dwconv2", {"add": ["@", "y"]}]}],
+    "MultiScaleBlock": [{"when": {"has": ["norm1", "attn", "norm2", "mlp"], **_HIERADET}, "open": False,
+                         "assume": {}, "hidden": [],
+                         "forward": "hieradet_block"}],
+    # qkv on the (padded) windows; q max-pooled where q_pool is printed; proj on q's map
+    "MultiScaleAttention": [{"when": {"has": ["qkv", "proj"], "parent_class": ["MultiScaleBlock"], **_HIERADET},
+                             "open": False, "assume": {}, "hidden": [],
+                             "note": "timm HieraDet's MultiScaleAttention: q·kᵀ and the weighted sum of v are not "
+                                     "counted as MACs",
+                             "forward": [
+        "qkv", _op("chunk", chunks=3, dim=-1, name="qkv_split"), {"uses": ["qkv_split"]},
+        {"op": {"type": "identity", "from": "qkv_split[0]", "name": "q"}},
+        {"if": "has:q_pool", "then": [_op("permute", dims=[0, 3, 1, 2], name="q_to_nchw"), "q_pool",
+                                      _op("permute", dims=[0, 2, 3, 1], name="q_to_nhwc")]},
+        _op("identity", name="attention"), "proj"]}],
 }
 
-#: timm's GCViT
+#: timm's GCViT: a conv stem, then stages of a global query (MBConvs and max pools, window_size² positions) and
+#: channels-last window-attention blocks; every other block's attention takes its queries from the global query
+_GCVIT = {"root_class": ["GlobalContextVit"]}
 _TIMM_GCVIT: dict[str, dict] = {
+    "GlobalContextVit": {"kind": "block", "variants": [
+        {"when": {"has": ["stem", "stages", "head"]}, "forward": ["stem", "stages", "head"]}]},
+    "GlobalContextVitStage": {"kind": "block", "variants": [
+        {"when": {"has": ["downsample", "global_block", "blocks"]}, "forward": "gcvit_stage", "loops": ("blocks",)}]},
+    "FeatureBlock": {"kind": "block", "variants": [
+        {"when": {"has": ["blocks"], **_GCVIT}, "forward": ["blocks"]}]},
+    "GlobalContextVitBlock": {"kind": "block", "variants": [
+        {"when": {"has": ["norm1", "attn", "norm2", "mlp"]},
+         "forward": ["norm1", "attn", "ls1?", "drop_path1?", {"add": ["@", "input"], "as": "x"},
+                     {"call": "norm2", "from": "x"}, "mlp", "ls2?", "drop_path2?", {"add": ["@", "x"]}]}]},
+    "WindowAttentionGlobal": {"kind": "block", "variants": [
+        {"when": {"has": ["rel_pos", "qkv", "proj"]}, "assume": {"window_size": None, "num_heads": None},
+         "note": "timm GCViT's WindowAttentionGlobal: q·kᵀ and the weighted sum of v are not counted as MACs",
+         "forward": "gcvit_attention"}]},
 }
 
 #: torchvision's MaxViT
+#: constructor arguments print(model) does not show, with torchvision's maxvit_t values: the model is built for one
+#: input size (input_size, square here: its partitions are sized for that map), partition_size and head_dim
+_TV_MAXVIT_ASSUME = {"input_size": 224, "partition_size": 7, "head_dim": 32}
+_TV_PS = {"assume": "partition_size"}
+
+
+def _tv_partition(grid: bool) -> list:
+    """torchvision MaxViT's WindowPartition (B, C, H, W → B, G, P², C) and its partition_swap: a window partition cuts
+    the map into partition_size × partition_size windows; a grid partition cuts it with P = H // partition_size (a
+    partition_size × partition_size grid of cells P apart), then swaps the axes (the attention runs over the grid).
+    The 6-dim tiles tensor is named ``tiles``: the departition reshapes back to its shape."""
+    size = [_TV_PS, -1] if grid else [-1, _TV_PS]
+    return [_op("unflatten", dim=2, unflattened_size=size, name="partition_rows"),
+            _op("unflatten", dim=4, unflattened_size=size, name="partition_columns"),
+            _op("permute", dims=[0, 2, 4, 3, 5, 1], name="partition_tiles"), {"set": "tiles"},
+            _op("flatten", start_dim=1, end_dim=2, name="partition_groups"),
+            _op("flatten", start_dim=2, end_dim=3, name="partition_tokens"), "partition_swap"]
+
+
 _TV_MAXVIT: dict[str, dict] = {
+    "MaxVit": {"kind": "block", "variants": [
+        {"when": {"has": ["stem", "blocks", "classifier"]}, "assume": {"input_size": 224},
+         "forward": [{"op": {"type": "identity", "name": "input_size"}, "size_of": "assume:input_size",
+                      "why": "torchvision's MaxVit is built for one input size (input_size): its partitions are "
+                             "sized for that feature map"},
+                     "stem", "blocks", "classifier"],
+         "loops": ("blocks",)}]},
+    "MaxVitBlock": {"kind": "block", "variants": [{"when": {"has": ["layers"]}, "forward": ["layers"],
+                                                   "loops": ("layers",)}]},
+    "MaxVitLayer": {"kind": "block", "variants": [{"when": {"has": ["layers"]}, "forward": ["layers"]}]},
+    # x + attn(x), then x + mlp(x), on the partitioned tokens; departitioned back to B, C, H, W
+    "PartitionAttentionLayer": {"kind": "block", "variants": [
+        {"when": {"has": ["partition_op", "departition_op", "partition_swap", "departition_swap", "attn_layer",
+                          "mlp_layer"]},
+         "assume": {"partition_size": 7},
+         "forward": [{"op": {"type": "identity", "name": "partitions"}, "multiple_of": "assume:partition_size",
+                      "why": "forward() partitions the map into partition_size windows and grids"},
+                     {"if": "class:partition_swap=SwapAxes", "then": _tv_partition(True),
+                      "else": _tv_partition(False)},
+                     {"set": "x"}, "attn_layer", "stochastic_dropout?", {"add": ["@", "x"], "as": "x"},
+                     "mlp_layer", _op("identity", name="stochastic_dropout_mlp"), {"add": ["@", "x"]},
+                     "departition_swap", {"reshape_as": "tiles", "name": "departition_tiles"},
+                     _op("permute", dims=[0, 5, 1, 3, 2, 4], name="departition_map"),
+                     {"reshape_as": "input", "name": "departition"}]}]},
+    "RelativePositionalMultiHeadAttention": {"kind": "block", "variants": [
+        {"when": {"has": ["to_qkv", "merge"]}, "assume": {"partition_size": 7, "head_dim": 32},
+         "hidden": [{"name": "relative_position_bias_table",
+                     "count": [{**_TV_PS, "span": True}, {**_TV_PS, "span": True},
+                               {"assume": "head_dim", "into": "merge.out_features"}]},
+                    {"name": "relative_position_index", "count": [_TV_PS] * 4, "buffer": True}],
+         "note": "torchvision MaxViT's RelativePositionalMultiHeadAttention: partition_size and head_dim are not "
+                 "printed (torchvision's maxvit_t: 7 and 32); q·kᵀ, the relative position bias and the weighted sum "
+                 "of v are not counted as MACs",
+         "forward": ["to_qkv", *_ATTEND, "merge"]}]},
+    # print no arguments; PartitionAttentionLayer's forward does their work (torchvision builds SwapAxes(-2, -3) only)
+    "SwapAxes": _leaf(None, why="SwapAxes does not print which axes it swaps", variants=[
+        {"when": {"parent_class": ["PartitionAttentionLayer"], "root_class": ["MaxVit"]}, "type": "transpose",
+         "set": {"dim0": -2, "dim1": -3}, "why": None}]),
+    "WindowPartition": _leaf(None, why="WindowPartition does not print its window size"),
+    "WindowDepartition": _leaf(None, why="WindowDepartition does not print its window size"),
+}
+#: torchvision MaxViT's MBConv (torchvision's EfficientNet has an MBConv too): proj(x) + stochastic_depth(layers(x))
+_TV_MAXVIT_VARIANTS: dict[str, list[dict]] = {
+    "MBConv": [{"when": {"has": ["proj", "stochastic_depth", "layers"], "root_class": ["MaxVit"]}, "kind": "block",
+                "forward": [{"call": "proj", "from": "input", "as": "res"}, {"call": "layers", "from": "input"},
+                            "stochastic_depth", {"add": ["res", "@"]}]}],
 }
 
 #: torchvision and timm classes whose forward() convcalc does not model (yet): counted (their own parameters, if
@@ -3165,13 +3424,7 @@ _TV_MAXVIT: dict[str, dict] = {
 #: naming the class. A user's class of the same name is refused too: rename it, or write the spec.
 UNMODELLED: dict[str, tuple[str, ...]] = {
     "timm models": (
-        "CrossVit",
         
-        "EfficientViM", "EfficientViMDistilled",
-        "GlobalContextVit",
-        "HieraDet", 
-        "MultiScaleVit",
-        "TNT",
     ),
     "timm blocks": (
         "CondConvResidual", 
@@ -3195,7 +3448,8 @@ CLASSES: dict[str, dict] = {}
 for _section in SECTIONS:
     CLASSES.update(_section)
 # a family's variants of a name other families use go first, limited to its own models (by root or parent class)
-for _extra in (_TIMM_MOBILE_VARIANTS, _TIMM_EFFVIT_VARIANTS, _TIMM_LEAVES_VARIANTS):
+for _extra in (_TIMM_MOBILE_VARIANTS, _TIMM_EFFVIT_VARIANTS, _TIMM_LEAVES_VARIANTS, _TV_MAXVIT_VARIANTS,
+               _TIMM_HIERADET_VARIANTS, _TIMM_MVIT_VARIANTS):
     for _name, _variants in _extra.items():
         _base = CLASSES.get(_name, {"kind": "block", "open": True})
         CLASSES[_name] = {**_base, "variants": [*_variants, *_base.get("variants", ())]}
