@@ -453,3 +453,17 @@ def test_cli_exit_codes_for_print_model(tmp_path):
     assert runner.invoke(app, ["params", str(good), "--input", "16x8x8", "--format", "json"]).exit_code == 0
     result = runner.invoke(app, ["shape", str(bad), "--input", "3x16x16"])
     assert result.exit_code == 2
+
+
+def test_an_optional_call_by_a_dotted_key_reaches_the_child(monkeypatch):
+    """A forward step ``"stages.0.conv?"`` names a module two levels down: the lookup of its parent took ``stages.0``
+    as one child's name, found none and skipped the optional call, leaving the module unplaced (a helper's finding).
+    Conv 3→8 3×3 pad 1: 224 parameters, 8×8×8 out of 3×8×8 (torch's counts for nn.Conv2d(3, 8, 3, padding=1))."""
+    monkeypatch.setitem(V.CLASSES, "DottedBlock", {"kind": "block",
+                                                   "forward": ["stages.0.conv?", "stages.0.act?", "stages.0.drop?"]})
+    text = ("DottedBlock(\n  (stages): ModuleList(\n    (0): Sequential(\n"
+            "      (conv): Conv2d(3, 8, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))\n      (act): ReLU()\n"
+            "    )\n  )\n)")
+    report = analyze(T.read_network(text, "<t>", input_shape=(3, 8, 8)))
+    assert report.ok and report.output_shape == (8, 8, 8) and report.totals.params == 224
+    assert [r.type for r in report.layers if not r.block] == ["conv2d", "relu"]  # drop is not printed: skipped

@@ -2864,11 +2864,12 @@ class _Steps:
         """Call child ``key`` (``convs.0``: a member of a ModuleList child, named ``convs_0``: a node name has no
         dots); ``folded``: a leaf run on a tensor whose first dim is folded into torch's batch (see
         :func:`_folded_class`)."""
-        c = self.m
-        for part in key.split("."):
-            c = c.child(part) if c is not None else None
-        parent = self.m.child(key.rsplit(".", 1)[0]) if "." in key else self.m
-        if c is None or c.none or (optional and not (parent is not None and parent.present(key.rsplit(".")[-1]))):
+        *path, last = key.split(".")
+        parent = self.m
+        for part in path:  # stages.0.downsample: each step a child (a dotted key is no child's name)
+            parent = parent.child(part) if parent is not None else None
+        c = parent.child(last) if parent is not None else None
+        if c is None or c.none or (optional and not parent.present(last)):
             if optional:
                 if alias:
                     self.alias[alias] = self.ref(reads) if reads else self.current
