@@ -1067,6 +1067,9 @@ REGRESSIONS: list[tuple[list[str], bytes]] = [
     # corr2d values past a float's range with a fraction: OverflowError, exit 70 (numeric.py; the long run)
     (["corr2d", "0 1 2; 3 4 5; 6 7 8", "[[1e308, 1e308]]", "--stride", "1", "--padding", "1", "--bias", "0.5"], b""),
     (["corr2d", "0 1 2; 3 4 5; 6 7 8", "[[1e308, 1e308]]", "--bias", "0.5", "--json"], b""),
+    # model code: 2 ** 10 ** 309, its exponent past a float in the size check: OverflowError, exit 70 (interpreter.py)
+    (["shape", "-", "--from", "pytorch-code", "--input", "3x32x32"],
+     b"import torch.nn as nn\nnet = nn.Sequential(nn.Flatten(), nn.Linear(2 ** 10 ** 309 % 7, 2))\n"),
 ]
 
 

@@ -811,8 +811,10 @@ class Interpreter:
             return self.object_binop(op, a, b, node)
         kind = type(op)
         if kind is ast.Pow and isinstance(a, int) and isinstance(b, int) and b > 0 and abs(a) > 1:
-            if b * math.log2(abs(a)) > MAX_INT_BITS:
-                raise self.limit(node, f"{a} ** {b} is an integer of more than {MAX_INT_BITS} bits")
+            # b past the limit first: b · log2|a| with b over 1e308 is no float (2 ** 10 ** 309, a fuzz finding)
+            if b > MAX_INT_BITS or b * math.log2(abs(a)) > MAX_INT_BITS:
+                raise self.limit(node, f"{_int_text(a)} ** {_int_text(b)} is an integer of more than {MAX_INT_BITS} "
+                                       "bits")
         if kind is ast.LShift and isinstance(b, int) and b > MAX_INT_BITS:
             raise self.limit(node, f"{a} << {b} is an integer of more than {MAX_INT_BITS} bits")
         if kind is ast.Mult:
@@ -1363,6 +1365,12 @@ def _dotted(node: ast.AST) -> str:
     if isinstance(node, ast.Call):
         return _dotted(node.func)
     return ast.unparse(node)
+
+
+def _int_text(n: int) -> str:
+    """An integer for a message: written out up to 16 digits, else its first 12 and an ellipsis."""
+    text = str(n)
+    return text if len(text) <= 16 else text[:12] + "…"
 
 
 def _short(node: ast.AST, width: int = 60) -> str:
