@@ -508,10 +508,8 @@ def to_json_number(x: Fraction) -> int | float:
     try:
         return float(x)
     except OverflowError:
-        from .errors import SpecError
-
-        raise SpecError(f"the value {_significant(x)} is beyond the range of a JSON number with a fraction",
-                        hint="leave out --json to see the values") from None
+        raise SpecError(_("the value {x} is beyond the range of a JSON number with a fraction").format(
+            x=_significant(x)), hint=_("leave out --json to see the values")) from None
 
 
 def format_tensor(value: list) -> str:
