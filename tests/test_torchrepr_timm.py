@@ -168,11 +168,15 @@ def test_mobilevit_refuses_a_size_it_would_interpolate():
 
 def test_condconv_prints_no_arguments_and_is_refused_by_name():
     """timm's CondConv2d prints ``CondConv2d()``: its kernel size, groups and number of experts are not shown, so its
-    parameters cannot be counted."""
+    parameters cannot be counted: the total is open (at least BatchNorm2d(8)'s 16 parameters and 17 buffers), and
+    the model is refused naming the class and saying what its line leaves out."""
     text = "Sequential(\n  (0): CondConv2d()\n  (1): BatchNorm2d(8)\n)"
-    with pytest.raises(T.Refused) as exc:
-        T.count(T.parse(text))
-    assert exc.value.cls == "CondConv2d"
+    counts = T.count(T.parse(text))
+    assert counts.unknown == {"CondConv2d"} and (counts.params, counts.buffers) == (16, 17)
+    with pytest.raises(T.ShapesUnknown) as exc:
+        T.read_network(text, "<t>", input_shape=(8, 8, 8))
+    assert exc.value.cls == "CondConv2d" and "prints none of its arguments" in str(exc.value)
+    assert "at least 16 parameters" in exc.value.hint
 
 
 def test_rdnet_layer_scale_is_assumed_present_as_timm_builds_it_and_said():

@@ -3625,6 +3625,10 @@ def counts_text(counts: Counts, placed: bool = False) -> str:
     call the total a lower bound here."""
     reasons = [w for w in counts.why if not (placed and w.endswith("(its size depends on the input)"))]
     unknown = sorted(counts.unknown)
+    said = [c for c in unknown if V.CLASSES.get(c, {}).get("kind") == "unsupported" and "prints" in
+            V.CLASSES[c].get("why", "")]  # a class whose own entry says what its line leaves out (CondConv2d)
+    reasons += [V.CLASSES[c]["why"] for c in said]
+    unknown = [c for c in unknown if c not in said]
     if unknown:
         reasons.append(f"{', '.join(unknown)}: not modelled, and a parameter such a class holds itself prints nowhere")
     total = f"{counts.params:,} parameters and {counts.buffers:,} buffers"

@@ -1875,6 +1875,10 @@ _EVO_S0 = {"kind": "block", **_evo_s0(True), "variants": [
 
 #: timm's EvoNorm, CondConv, halo/bottleneck attention position tables, relative position biases
 _TIMM_LEAVES: dict[str, dict] = {
+    # timm's CondConv2d prints as `CondConv2d()`: its channels, kernel, stride and number of experts print nowhere
+    "CondConv2d": {"kind": "unsupported", "open": True,
+                   "why": "timm's CondConv2d() prints none of its arguments (channels, kernel size, stride, experts): "
+                          "its parameters and output cannot be known from the text"},
     "EvoNorm2dS0": _EVO_S0,
     "EvoNorm2dS0a": _EVO_S0,
     # timm ByobNet's self-attention block (BoTNet, HaloNet, LambdaNet): the attention in place of the kxk conv
