@@ -31,6 +31,8 @@ WARNINGS: dict[str, str] = {
     "unused-node": "a node whose result nothing reads and that is not an output",
     "reader": "what reading PyTorch text had to assume (a custom module's forward, a flatten before a Linear)",
     "input-read": "how --input was read (N×C×H×W, channels last, …): a note",
+    "assumed": "print(model) does not show a constructor argument; its library default was assumed (the numbers are "
+               "the model's only if it was built so: --assume KEY=VALUE states its own)",
 }
 
 #: ``check`` budget code → what fails it.

@@ -688,8 +688,7 @@ def analyze(network: Network, *, input_shape: Shape | None = None, inputs: dict[
     if relative_to is not None:
         relative_to = _find_node(network, relative_to)
     walk = _Evaluate(network, batch, strict, convention, explain, relative_to)
-    walk.diagnostics += [Diagnostic(severity="warning", path=path, message=message,
-                                    code="input-read" if message.startswith("--input:") else "reader")
+    walk.diagnostics += [Diagnostic(severity="warning", path=path, message=message, code=_note_code(message))
                          for path, message in network.notes]
     walk.diagnostics += graph_warnings(network)
     outputs: tuple[tuple[str, Shape | None], ...]
@@ -740,6 +739,14 @@ def compare_conventions(network: Network, report: Report) -> Report:
 
 
 INEXACT = ("inexact-division", "padding-only-division")
+
+
+def _note_code(message: str) -> str:
+    """The code of a reader's note: how --input was read, a constructor argument print(model) does not show that
+    was assumed with the library's default (a script can refuse those numbers), or what else reading had to assume."""
+    if message.startswith("--input:"):
+        return "input-read"
+    return "assumed" if "assumed (the library's defaults)" in message else "reader"
 
 
 def trial(network: Network, shape: Shape, memo: dict | None = None) -> tuple[NetworkError | None, bool]:

@@ -433,6 +433,16 @@ def test_every_warning_and_check_code_is_described_in_chinese():
     assert not missing, f"codes whose description has no Chinese: {missing}"
 
 
+def _assumed_example() -> str:
+    """print(model) of a small timm FasterNet built without layer scale (tests/data/timm_blocks.json.xz): read as
+    timm's default builds it, with the assumption said."""
+    import json
+    import lzma
+
+    with lzma.open(ROOT / "tests" / "data" / "timm_blocks.json.xz", "rt", encoding="utf-8") as f:
+        return next(c["text"] for c in json.load(f)["cases"] if c["class"] == "FasterNet" and c.get("assume"))
+
+
 #: code → a command line that produces it (stdin after the arguments, if any)
 CODE_EXAMPLES: dict[str, tuple[list[str], str | None]] = {
     "inexact-division": (["shape", "--layers", "conv2d(4, 5, stride=2)", "--input", "1x28x28"], None),
@@ -445,6 +455,7 @@ CODE_EXAMPLES: dict[str, tuple[list[str], str | None]] = {
     "unused-node": (["shape", "-"], "input: 1x8x8\nlayers: [{type: relu, name: a}, {type: sigmoid, from: input}]\n"),
     "reader": (["params", str(ROOT / "tests" / "data" / "torch_models" / "lenet_tutorial.py")], None),
     "input-read": (["shape", "lenet", "--input", "28x28"], None),
+    "assumed": (["params", "-", "--input", "3x64x64"], _assumed_example()),
     "max-params": (["check", "lenet", "--max-params", "1K"], None),
     "max-macs": (["check", "lenet", "--max-macs", "10", "--batch", "2"], None),
     "max-memory": (["check", "lenet", "--max-memory", "1K", "--optimizer", "adam"], None),

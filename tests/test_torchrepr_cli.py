@@ -39,9 +39,13 @@ def test_assume_gives_torch_numbers_and_without_it_the_defaults_are_said(tmp_pat
     assert (data["totals"]["params"], data["output_shape"]) == (model["params"], model["output"])
     assert data["totals"]["macs"] == model["macs"]
 
+    assert "assumed" not in {d["code"] for d in data["diagnostics"]}  # every unprinted argument stated
+
     plain = _run(tmp_path, model, "params", "--input", _input(model), "--format", "json")
     assert plain.exit_code == 0
     assert json.loads(plain.stdout)["totals"]["params"] != model["params"]  # timm's defaults: not this model's
+    # a script can tell numbers read with assumed defaults: their own warning code
+    assert "assumed" in {d["code"] for d in json.loads(plain.stdout)["diagnostics"]}
     assert "assumed (the library's defaults): class_token=true, reg_tokens=0" in plain.stderr
     assert "--assume KEY=VALUE" in plain.stderr
 
