@@ -1070,6 +1070,11 @@ REGRESSIONS: list[tuple[list[str], bytes]] = [
     # model code: 2 ** 10 ** 309, its exponent past a float in the size check: OverflowError, exit 70 (interpreter.py)
     (["shape", "-", "--from", "pytorch-code", "--input", "3x32x32"],
      b"import torch.nn as nn\nnet = nn.Sequential(nn.Flatten(), nn.Linear(2 ** 10 ** 309 % 7, 2))\n"),
+    # model code: a range past sys.maxsize items, sized with len(): OverflowError, exit 70 (interpreter.py, torchlib.py)
+    (["shape", "-", "--from", "pytorch-code", "--input", "3x32x32"],
+     b"import torch.nn as nn\nsizes = list(range(128 ** 9))\nnet = nn.Sequential(nn.Flatten(), nn.Linear(3072, 2))\n"),
+    (["shape", "-", "--from", "pytorch-code", "--input", "3x32x32"],
+     b"import torch.nn as nn\nn = len(range(128 ** 9))\nnet = nn.Sequential(nn.Flatten(), nn.Linear(3072, 2))\n"),
 ]
 
 

@@ -1234,8 +1234,9 @@ class Interpreter:
             self.charge(len(value))
             return list(value)
         if isinstance(value, (range, str, dict, set, frozenset)):
-            self.check_size(len(value), node)
-            self.charge(len(value))
+            size = _length(value)
+            self.check_size(size, node)
+            self.charge(size)
             return list(value)
         out = []
         for item in self.iterate(value, node):
@@ -1365,6 +1366,13 @@ def _dotted(node: ast.AST) -> str:
     if isinstance(node, ast.Call):
         return _dotted(node.func)
     return ast.unparse(node)
+
+
+def _length(value: Any) -> int:
+    """``len(value)``, also of a range past sys.maxsize items (``range(128 ** 9)``: len() raises OverflowError)."""
+    if isinstance(value, range):
+        return max(0, (value.stop - value.start + value.step - (1 if value.step > 0 else -1)) // value.step)
+    return len(value)
 
 
 def _int_text(n: int) -> str:

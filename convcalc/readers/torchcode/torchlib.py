@@ -121,7 +121,10 @@ class Library:
             if isinstance(x, V.Unknown):
                 return x
             if isinstance(x, (list, tuple, str, dict, set, frozenset, range)):
-                return len(x)
+                try:
+                    return len(x)
+                except OverflowError as exc:  # len(range(128 ** 9)): Python raises it too
+                    raise it.raise_py("OverflowError", str(exc), node) from None
             if isinstance(x, V.Module):
                 return self.module_len(x, node)
             if isinstance(x, V.Tensor):
