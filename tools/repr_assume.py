@@ -287,89 +287,64 @@ def gemma4_facts(name: str) -> dict:
     return facts
 
 
+def clip_facts(name: str) -> dict:
+    """CLIP ResNets' AttentionPool2d: the position embedding's grid and whether it has a class token."""
+    with torch.device("meta"):
+        m = timm.create_model(name, pretrained=False)
+    return {"feat_size": int(m.head.feat_size[0]), "class_token": m.head.cls_token is not None}
+
+
+def vit_facts(name: str) -> dict:
+    """timm's VisionTransformer (and its distilled form): the tokens, the position embedding, the pool, the blocks."""
+    with torch.device("meta"):
+        m = timm.create_model(name, pretrained=False)
+    facts = {"no_embed_class": bool(m.no_embed_class), "pos_embed": "learn" if m.pos_embed is not None else "none"}
+    if type(m).__name__ == "VisionTransformer":
+        facts.update(class_token=m.cls_token is not None, reg_tokens=int(m.num_reg_tokens or 0),
+                     global_pool=m.global_pool)
+    facts.update(vit_block_facts(m))
+    return facts
+
+
+#: (source, how the printed text starts — or, with "in:", a class printed anywhere in it —, the facts it needs);
+#: the first entry that matches a model records its facts (an empty result records nothing)
+FACTS = [
+    ("torchvision", ("SwinTransformer(",), swin_facts),
+    ("timm", ("SwinTransformer(",), timm_swin_facts),
+    ("timm", ("SwinTransformerV2(", "SwinTransformerV2Cr("), timm_swin_v2_facts),
+    ("timm", ("Xcit(",), xcit_facts),
+    ("timm", ("Twins(",), twins_facts),
+    ("timm", ("CrossVit(",), crossvit_facts),
+    ("timm", ("IFormer(",), iformer_facts),
+    ("timm", ("EdgeNeXt(",), edgenext_facts),
+    ("timm", ("Levit(", "LevitDistilled("), levit_facts),
+    ("timm", ("Beit(",), beit_facts),
+    ("timm", ("Gemma4VitClassifier(", "Gemma4VitEncoder("), gemma4_facts),
+    ("timm", ("HieraDet(",), hieradet_facts),
+    ("timm", ("GlobalContextVit(",), gcvit_facts),
+    ("timm", ("VisionTransformerSAM(",), sam_facts),
+    ("timm", ("VisionTransformerRelPos(",), relpos_facts),
+    ("timm", ("NaFlexVit(",), naflexvit_facts),
+    ("timm", ("Eva(", "DeepseekVit", "Qwen3Vit"), eva_facts),
+    ("timm", ("MaxxVit(", "in:BottleneckAttn(", "in:HaloAttn("), leaves_facts),
+    ("timm", ("in:AttentionPool2d(",), clip_facts),
+    ("timm", ("VisionTransformer(", "VisionTransformerDistilled("), vit_facts),
+]
+
+
+def _matches(text: str, patterns: tuple[str, ...]) -> bool:
+    return any(text.startswith(p) if not p.startswith("in:") else p[3:] in text for p in patterns)
+
+
 def main() -> None:
     with lzma.open(DATA / "repr_reference.json.xz", "rt", encoding="utf-8") as f:
         models = json.load(f)["models"]
     out = {}
     for record in models:
-        text = record["text"]
-        if record["source"] == "torchvision" and text.startswith("SwinTransformer("):
-            out[record["name"]] = swin_facts(record["name"])
-            continue
-        if record["source"] == "timm" and text.startswith("SwinTransformer("):
-            out[record["name"]] = timm_swin_facts(record["name"])
-            continue
-        if record["source"] == "timm" and text.startswith(("SwinTransformerV2(", "SwinTransformerV2Cr(")):
-            out[record["name"]] = timm_swin_v2_facts(record["name"])
-            continue
-        if record["source"] == "timm" and text.startswith("Xcit("):
-            out[record["name"]] = xcit_facts(record["name"])
-            continue
-        if record["source"] == "timm" and text.startswith("Twins("):
-            facts = twins_facts(record["name"])
-            if facts:
-                out[record["name"]] = facts
-            continue
-        if record["source"] == "timm" and text.startswith("CrossVit("):
-            out[record["name"]] = crossvit_facts(record["name"])
-            continue
-        if record["source"] == "timm" and text.startswith("IFormer("):
-            out[record["name"]] = iformer_facts(record["name"])
-            continue
-        if record["source"] == "timm" and text.startswith("EdgeNeXt("):
-            out[record["name"]] = edgenext_facts(record["name"])
-            continue
-        if record["source"] == "timm" and text.startswith(("Levit(", "LevitDistilled(")):
-            out[record["name"]] = levit_facts(record["name"])
-            continue
-        if record["source"] == "timm" and text.startswith("Beit("):
-            out[record["name"]] = beit_facts(record["name"])
-            continue
-        if record["source"] == "timm" and text.startswith(("Gemma4VitClassifier(", "Gemma4VitEncoder(")):
-            out[record["name"]] = gemma4_facts(record["name"])
-            continue
-        if record["source"] == "timm" and text.startswith("HieraDet("):
-            out[record["name"]] = hieradet_facts(record["name"])
-            continue
-        if record["source"] == "timm" and text.startswith("GlobalContextVit("):
-            out[record["name"]] = gcvit_facts(record["name"])
-            continue
-        if record["source"] == "timm" and text.startswith("VisionTransformerSAM("):
-            out[record["name"]] = sam_facts(record["name"])
-            continue
-        if record["source"] == "timm" and text.startswith("VisionTransformerRelPos("):
-            out[record["name"]] = relpos_facts(record["name"])
-            continue
-        if record["source"] == "timm" and text.startswith("NaFlexVit("):
-            out[record["name"]] = naflexvit_facts(record["name"])
-            continue
-        if record["source"] == "timm" and text.startswith(("Eva(", "DeepseekVit", "Qwen3Vit")):
-            facts = eva_facts(record["name"])
-            if facts:
-                out[record["name"]] = facts
-            continue
-        if record["source"] == "timm" and (text.startswith("MaxxVit(") or "BottleneckAttn(" in text
-                                           or "HaloAttn(" in text):
-            facts = leaves_facts(record["name"])
-            if facts:
-                out[record["name"]] = facts
-            continue
-        if record["source"] == "timm" and "AttentionPool2d(" in text:  # CLIP ResNets: the pos embed's grid
-            with torch.device("meta"):
-                m = timm.create_model(record["name"], pretrained=False)
-            out[record["name"]] = {"feat_size": int(m.head.feat_size[0]),
-                                   "class_token": m.head.cls_token is not None}
-            continue
-        if record["source"] != "timm" or not text.startswith(("VisionTransformer(", "VisionTransformerDistilled(")):
-            continue
-        with torch.device("meta"):
-            m = timm.create_model(record["name"], pretrained=False)
-        facts = {"no_embed_class": bool(m.no_embed_class), "pos_embed": "learn" if m.pos_embed is not None else "none"}
-        if text.startswith("VisionTransformer("):
-            facts.update(class_token=m.cls_token is not None, reg_tokens=int(m.num_reg_tokens or 0),
-                         global_pool=m.global_pool)
-        facts.update(vit_block_facts(m))
-        out[record["name"]] = facts
+        found = next((facts for source, patterns, facts in FACTS
+                      if record["source"] == source and _matches(record["text"], patterns)), None)
+        if found is not None and (facts := found(record["name"])):
+            out[record["name"]] = facts
     (DATA / "repr_assume.json").write_text(json.dumps(out, indent=1, sort_keys=True) + "\n")
 
 
