@@ -80,7 +80,7 @@
 ``cell_forward``, ``cell_inputs``, ``next_prev``
     a cell that reads two tensors (timm's NASNet-A and PNASNet cells: ``x``, the latest, and ``x_prev``, the one
     before; ``cell_inputs: ("x",)`` for one): its forward steps, inlined into the parent's forward ``"cells"``
-    (:func:`.torchrepr._cells`), which calls the children in order and passes on ``x`` and ``x_prev``; after the cell
+    (:func:`.torchrepr_forwards._cells`), which calls the children in order and passes on ``x`` and ``x_prev``; after the cell
     ``x_prev`` is the ``x`` it read, or with ``next_prev: "x_prev"`` the ``x_prev`` it read (NASNet's reduction cells).
 ``assume``
     constructor arguments print(model) does not show, with the library's defaults (timm's VisionTransformer:
@@ -1899,7 +1899,7 @@ _TIMM_LEAVES: dict[str, dict] = {
          "note": "timm's HaloAttn: num_heads, block_size and halo_size are not printed (timm's defaults 8, 8, 3); "
                  "q·kᵀ, the relative logits and the weighted sum of v are not counted as MACs",
          "forward": "halo_attn"}]},
-    # its height_rel and width_rel print nowhere: sized by its attention (torchrepr._pos_embed_rel)
+    # its height_rel and width_rel print nowhere: sized by its attention (torchrepr_forwards._pos_embed_rel)
     "PosEmbedRel": {"kind": "block", "hidden": [{"name": "rel_embed", "count": None, "placed": True}],
                     "forward": "pos_embed_rel"},
     # timm's BAT (bat_resnext26ts): conv1 → the bilinear attention transform → conv2, plus the input
@@ -1977,7 +1977,7 @@ _TIMM_LEAVES_VARIANTS: dict[str, list[dict]] = {
          "forward": ["rel_pos?", "qkv", _op("chunk", chunks=3, dim=1, name="qkv_split"),
                      {"op": {"type": "identity", "from": "qkv_split[2]", "name": "attention"}}, "proj",
                      "proj_drop?"]}],
-    # its table and index print nowhere: sized by its attention (torchrepr._rel_pos_bias)
+    # its table and index print nowhere: sized by its attention (torchrepr_forwards._rel_pos_bias)
     "RelPosBias": [
         {"when": {"parent_class": ["AttentionCl", "Attention2d"], **_MAXXVIT},
          "kind": "block", "open": False,
@@ -2440,7 +2440,7 @@ _TIMM_MOBILE: dict[str, dict] = {
          "then": [{"op": {"type": "identity", "from": "q", "name": "attention"}}],
          "else": [{"unsupported": "MultiQueryAttention2d with a value width other than its key width"}]},
         "output"]},
-    # timm MobileNetV5: the stages' outputs fused by a multi-scale adapter (see torchrepr._mobilenetv5)
+    # timm MobileNetV5: the stages' outputs fused by a multi-scale adapter (see torchrepr_forwards._mobilenetv5)
     "MobileNetV5": {"kind": "block", "forward": "mobilenetv5", "assume": {"msfa_indices": "-2/-1"},
                     "note": "timm's MobileNetV5: msfa_indices (the feature levels the fusion adapter reads: stem and "
                             "stage outputs, as timm's feature_info counts them) is not printed; checked against the "
@@ -2464,7 +2464,7 @@ _TIMM_MOBILE: dict[str, dict] = {
 
 
 # timm NASNet-A Large and PNASNet-5 Large: cells reading two tensors (the latest, x, and the one before, x_prev),
-# inlined into the model's forward (torchrepr._cells). Each combination ``comb_iter_i`` adds two ops' outputs.
+# inlined into the model's forward (torchrepr_forwards._cells). Each combination ``comb_iter_i`` adds two ops' outputs.
 def _comb(i: int, left: str | None, right: str | None, plus: str | None = None) -> list:
     """``comb_iter_i = comb_iter_i_left(left) + comb_iter_i_right(right)`` (``plus``: a tensor, not a right op)."""
     steps: list = []
