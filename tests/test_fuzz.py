@@ -1075,6 +1075,10 @@ REGRESSIONS: list[tuple[list[str], bytes]] = [
      b"import torch.nn as nn\nsizes = list(range(128 ** 9))\nnet = nn.Sequential(nn.Flatten(), nn.Linear(3072, 2))\n"),
     (["shape", "-", "--from", "pytorch-code", "--input", "3x32x32"],
      b"import torch.nn as nn\nn = len(range(128 ** 9))\nnet = nn.Sequential(nn.Flatten(), nn.Linear(3072, 2))\n"),
+    # print(model): LayerNorm((nan,)) counted as 2 * "nan", a string: TypeError, exit 70 (torchrepr.py count)
+    (["shape", "-", "--input", "1x8"], b"Sequential(\n  (0): LayerNorm((nan,), eps=1e-05, elementwise_affine=True)\n"
+                                       b"  (1): LayerScale()\n)"),
+    (["shape", "-", "--input", "8"], b"Sequential(\n  (0): LayerNorm((nan,), eps=1e-05, elementwise_affine=True)\n)"),
 ]
 
 

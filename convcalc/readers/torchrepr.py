@@ -463,6 +463,8 @@ def count(m: Module, origin: str = "<repr>") -> Counts:
                           hint=_unknown_hint(node.cls))
         try:
             params, buffers = own_counts(node, spec.get("count"), origin)
+            if not (type(params) is int and type(buffers) is int and params >= 0 and buffers >= 0):
+                raise TypeError  # LayerNorm((nan,)): 2 * "nan" is a string (a fuzz finding)
         except (TypeError, ValueError, ZeroDivisionError):
             raise Refused(f"{node.cls}: cannot count the parameters of {node.cls}({node.args or ''})", cls=node.cls,
                           path=node.path or None) from None
