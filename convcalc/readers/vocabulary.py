@@ -1509,6 +1509,16 @@ _ATTEND = [_op("chunk", chunks=3, dim=-1, name="qkv_split"),
            {"op": {"type": "identity", "from": "qkv_split[2]", "name": "attention"}}]
 #: torchvision's shifted_window_attention: the feature map padded to a multiple of the window (qkv and proj run on
 #: the padded tokens, with F.linear), cropped back after proj
+
+
+def _timm_v2_windows(mlp: str, flavour: str) -> list:
+    """timm's Swin V2 window attention (``flavour`` "v2", or "cr": SwinTransformerV2Cr's): ``mlp`` reads the relative
+    coordinate table and gives the bias; qkv and proj run on the windows of the padded feature map."""
+    return [{"windows": "table", "window": _WINDOW, "from": "input", "timm": flavour}, mlp, {"set": "bias"},
+            {"uses": ["bias"]}, {"windows": "pad", "window": _WINDOW, "from": "input", "timm": flavour}, "qkv",
+            *_ATTEND, "proj", "proj_drop?", {"windows": "crop", "like": "input"}]
+
+
 _TV_WINDOWS = [{"windows": "pad", "window": _WINDOW}, "qkv", *_ATTEND, "proj", {"windows": "crop", "like": "input"}]
 
 _TRANSFORMERS: dict[str, dict] = {
@@ -1575,10 +1585,7 @@ _TRANSFORMERS: dict[str, dict] = {
                  "shifted block's attention mask is a buffer (strict_img_size=True); cpb_mlp reads the relative "
                  "coordinates; qkv (F.linear) and proj run on the windows, the feature map padded to a multiple of "
                  "the window size",
-         "forward": [{"windows": "table", "window": _WINDOW, "from": "input", "timm": "v2"}, "cpb_mlp",
-                     {"set": "bias"}, {"uses": ["bias"]},
-                     {"windows": "pad", "window": _WINDOW, "from": "input", "timm": "v2"}, "qkv", *_ATTEND, "proj",
-                     "proj_drop?", {"windows": "crop", "like": "input"}]},
+         "forward": _timm_v2_windows("cpb_mlp", "v2")},
     ]},
     # timm's Swin V2: PatchEmbed channels-last, post-norm blocks (x + norm1(attn(x)), x + norm2(mlp(x)))
     "SwinTransformerV2": {"kind": "block", "variants": [
@@ -1610,10 +1617,7 @@ _TRANSFORMERS: dict[str, dict] = {
                  "smaller (always_partition=False); a shifted block's attention mask is a buffer "
                  "(strict_img_size=True); qkv and proj run on the windows, the feature map padded to a multiple of "
                  "the window size",
-         "forward": [{"windows": "table", "window": _WINDOW, "from": "input", "timm": "cr"}, "meta_mlp",
-                     {"set": "bias"}, {"uses": ["bias"]},
-                     {"windows": "pad", "window": _WINDOW, "from": "input", "timm": "cr"}, "qkv", *_ATTEND, "proj",
-                     "proj_drop?", {"windows": "crop", "like": "input"}]},
+         "forward": _timm_v2_windows("meta_mlp", "cr")},
     ]},
     "SwinTransformerV2Block": {"kind": "block", "variants": [
         {"when": {"has": ["attn", "norm1", "drop_path1", "mlp", "norm2", "drop_path2"]},
