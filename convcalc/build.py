@@ -130,14 +130,22 @@ def parse_named_shapes(text: str, where: str = "--input") -> dict[str, L.Shape]:
 ALL_TYPES = sorted({*L.REGISTRY, *L.ALIASES, *BLOCKS, *BLOCK_ALIASES, *T.BUILTIN})
 
 
+_CANONICAL: dict[str, str] = {}  #: type names as written → canonical, for the kinds and blocks met so far
+
+
 def canonical_type(raw: str, path: str, templates: Mapping[str, T.Template] = T.BUILTIN) -> str:
     """``Conv2d``, ``nn.Conv2d``, ``conv`` → ``conv2d``; a named block keeps its name; unknown names get a
     did-you-mean."""
     if raw in templates:
         return raw
+    name = _CANONICAL.get(raw)
+    if name is not None:
+        return name
     name = raw.rsplit(".", 1)[-1].lower().replace("_", "")
     name = L.ALIASES.get(name) or BLOCK_ALIASES.get(name) or name
     if name in L.REGISTRY or name in BLOCKS or name in templates:
+        if name in L.REGISTRY or name in BLOCKS:  # (a spec's own block names are its own)
+            _CANONICAL[raw] = name
         return name
     raise SpecError(f"unknown layer type {raw!r}", path=path,
                     hint=did_you_mean(name, [*ALL_TYPES, *templates])
@@ -167,6 +175,7 @@ class _Builder:
         #: while rebuilding a shared element: (nodes then, its first node, blocks then, its first block)
         self.sharing: list[tuple[int, int, int, int]] = []
         self.aux_heads: set[str] = set()  #: ids of auxiliary blocks (the main path goes on past them)
+        self.seen: dict[tuple, L.Layer] = {}  #: (type, trainable, the element's keys and values) → its layer
 
     # -- lists and elements ---------------------------------------------------
     def sequence(self, items: Any, path: str, key: str, prefix: str, scope: tuple[dict, ...], reads: str,
@@ -211,9 +220,9 @@ class _Builder:
                             hint="give each element of a list its own name (an unnamed element is named by its "
                                  "index)")
         node_id = f"{prefix}.{word or index}" if prefix else (word or index)
-        froms = self.sources(item.get("from"), scope, path)
+        froms = item.get("from")
         if froms is not None:
-            reads_list = froms
+            reads_list = froms = self.sources(froms, scope, path)
         else:
             reads_list = [reads]
         start, start_block = len(self.nodes), len(self.blocks)
@@ -430,6 +439,25 @@ class _Builder:
         return result
 
     def layer(self, type_name: str, item: Mapping, path: str, name, trainable: bool) -> L.Layer:
+        """The layer ``item`` describes. An element written the same as one before (a generated network
+        repeats a few) is a copy of that one's layer at its own path: its arguments were read and checked
+        there already."""
+        try:
+            key = (type_name, trainable, *item.items(), *map(type, item.values()))  # 1 is not True, 3 not 3.0
+            seen = self.seen.get(key)
+        except TypeError:  # a list or mapping among the values: read as it is
+            return self.new_layer(type_name, item, path, name, trainable)
+        if seen is None:
+            seen = self.seen[key] = self.new_layer(type_name, item, path, name, trainable)
+            return seen
+        copy = object.__new__(type(seen))
+        copy.__dict__.update(seen.__dict__)  # the kind's arguments; the common fields are slots
+        for slot, value in (("type", seen.type), ("path", path), ("name", name), ("trainable", trainable),
+                            ("ndim", seen.ndim)):
+            object.__setattr__(copy, slot, value)
+        return copy
+
+    def new_layer(self, type_name: str, item: Mapping, path: str, name, trainable: bool) -> L.Layer:
         kind = _layer_type(type_name)
         if not kind.keys.issuperset(item):
             self.check_keys(item, kind.allowed, type_name, path)

@@ -28,8 +28,8 @@ BLOCKS = ("sequential", "concat", "add", "auxiliary")
 BLOCK_ALIASES: dict[str, str] = {"cat": "concat", "residual": "add", "seq": "sequential"}
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Node:
+@dataclass(slots=True, kw_only=True, unsafe_hash=True)  # not frozen: a frozen __init__ sets each field through
+class Node:                                             # object.__setattr__ (a build of 100,000 nodes: 0.15 s)
     id: str  #: unique dotted name
     layer: Layer  #: what it computes; ``layer.path`` is the spec element it came from
     inputs: tuple[str, ...]  #: refs it reads, in order

@@ -150,7 +150,7 @@ def of(report: "Report", dtype: str | Dtype | None = None, optimizer: str | Opti
     opt = optimizer_of(optimizer if optimizer is not None else report.optimizer)
     size = dt.size
     leaves = [r for r in report.layers if not r.block]
-    rows = [row_memory(r, dt) for r in leaves]
+    counters = sum(r.counter_buffers for r in leaves)  # (row_memory's sums, without an object per row)
     trainable = report.totals.trainable_params
     tensors = sum(r.trainable_param_tensors for r in leaves)
     state = 0
@@ -158,9 +158,9 @@ def of(report: "Report", dtype: str | Dtype | None = None, optimizer: str | Opti
         state = opt.copies * trainable * size + (STEP_BYTES * tensors if opt is Optimizer.adam else 0)
     inputs = sum(math.prod(shape) for _, shape in report.inputs) if report.inputs else math.prod(report.input_shape)
     return Memory(dtype=dt.value, batch=report.batch, optimizer=opt.value if opt else None,
-                  params=sum(m.params for m in rows), trainable_params=trainable * size,
-                  buffers=sum(m.buffers for m in rows), input=inputs * report.batch * size,
-                  activations=sum(m.activations for m in rows),
+                  params=sum(r.params for r in leaves) * size, trainable_params=trainable * size,
+                  buffers=(sum(r.buffers for r in leaves) - counters) * size + counters * COUNTER_BYTES,
+                  input=inputs * report.batch * size, activations=sum(r.activations for r in leaves) * size,
                   gradients=trainable * size if opt is not None else 0, optimizer_state=state)
 
 

@@ -231,41 +231,56 @@ class Report:
 
         size = memory.dtype_of(self.dtype).size
         encode = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode  # rows hold no cycles
+        written: dict[int, str | None] = {}  #: id of a settings dict (rows of one layer share it) → its JSON
         for row in self.layers:
             common = not (self.other_conventions and row.path in self.other_conventions)
-            text = _row_json(row, memory.row_memory(row, size)) if common else None
+            text = _row_json(row, size, memory.COUNTER_BYTES, written) if common else None
             yield text if text is not None else encode(self._row_dict(row, size))
 
 
-def _row_json(row: LayerRow, m) -> str | None:
-    """``row``'s JSON with byte figures ``m`` (see :meth:`Report.rows_json`), or None where it is not of the
-    common form: a block's arguments, --explain, several inputs or outputs, a start that is not whole."""
+def _row_json(row: LayerRow, size: int, counter_bytes: int, written: dict[int, str | None]) -> str | None:
+    """``row``'s JSON with its byte figures at ``size`` bytes an element (see :meth:`Report.rows_json`;
+    :func:`convcalc.memory.row_memory`'s arithmetic), or None where it is not of the common form: a block's
+    arguments, --explain, several inputs or outputs, a start that is not whole. ``written``: the settings
+    written so far, by the id of their dict (the rows, and so their dicts, live while the report is written)."""
+    counters = row.counter_buffers
     counts = (row.depth, row.params, row.trainable_params, row.weights, row.bias, row.buffers, row.macs,
-              row.connections, row.weight_layers, row.activations, row.params - row.trainable_params, m.params,
-              m.buffers, m.activations)
+              row.connections, row.weight_layers, row.activations, row.params - row.trainable_params,
+              row.params * size, (row.buffers - counters) * size + counters * counter_bytes, row.activations * size)
     if (row.block and row.settings) or row.explain is not None or row.branch_receptive_fields is not None \
             or row.output_shapes is not None or row.receptive_fields is not None \
             or not _INT.issuperset(map(type, counts)) or type(row.block) is not bool \
             or type(row.is_output) is not bool or (row.fc_params is not None and type(row.fc_params) is not int) \
             or (row.start is not None and not _INT.issuperset(map(type, row.start))):
         return None
-    settings = []
-    for key, value in row.settings.items():
-        if key not in SETTINGS:
-            return None
-        text = _setting_json(value)
-        if text is None:
-            return None
-        settings.append(f', "{key}": {text}')
+    settings = written.get(id(row.settings), "")
+    if settings == "":
+        settings = written[id(row.settings)] = _settings_json(row.settings)
+    if settings is None:
+        return None
     depth, params, trainable, weights, bias, buffers, macs, connections, weight_layers, activations, frozen, \
         param_bytes, buffer_bytes, activation_bytes = counts
     return _ROW_JSON % (
         _string(row.path), _string(row.name), _string(row.type), _bool(row.block), depth, _ints(row.input_shape),
         _ints(row.output_shape), params, trainable, weights, bias, buffers, _ints(row.weight_shape), macs,
         connections, "null" if row.fc_params is None else row.fc_params, weight_layers, activations,
-        _ints(row.receptive_field), _ints(row.jump), _ints(row.start), "".join(settings), _string(row.node),
+        _ints(row.receptive_field), _ints(row.jump), _ints(row.start), settings, _string(row.node),
         "[" + ", ".join(map(_string, row.inputs)) + "]", _string(row.shared_with), _bool(row.is_output), frozen,
         param_bytes, buffer_bytes, activation_bytes)
+
+
+def _settings_json(settings: dict[str, Any]) -> str | None:
+    """A row's settings as the keys they add to its JSON object (``, "stride": [1, 1]``…); None where one is not
+    of the common form."""
+    parts = []
+    for key, value in settings.items():
+        if key not in SETTINGS:
+            return None
+        text = _setting_json(value)
+        if text is None:
+            return None
+        parts.append(f', "{key}": {text}')
+    return "".join(parts)
 
 
 #: A row's JSON object in :meth:`LayerRow.to_dict`'s order, with the byte figures :meth:`Report.row_dicts` adds
@@ -286,7 +301,17 @@ def _bool(value: bool) -> str:
 
 def _ints(values: tuple[int, ...] | None) -> str:
     """A shape (or field sizes) as JSON: ``[8, 64, 64]``, as Python writes a list of ints."""
-    return "null" if values is None else repr(list(values))
+    if values is None:
+        return "null"
+    text = _INTS.get(values)
+    if text is None:
+        text = repr(list(values))
+        if len(_INTS) < 4096:  # the shapes a report repeats row after row
+            _INTS[values] = text
+    return text
+
+
+_INTS: dict[tuple, str] = {}
 
 
 def _setting_json(value: Any) -> str | None:
@@ -370,6 +395,12 @@ class _Evaluate:
         self.diagnostics: list[Diagnostic] = []
         self.outputs = set(split_ref(r)[0] for r in network.outputs)
         self.global_noted = False  #: the note about global gates is given once
+        #: (kind, settings, input shape) → the Effect a single-input layer had: a generated or repeated network
+        #: meets the same layer on the same shape again and again; apply is a pure function of these
+        self.effects: dict[tuple, tuple[Any, dict[str, Any]]] = {}
+        self.last_primary: Fields = None  #: the last row's field, and its columns (_rf_columns)
+        self.last_columns: tuple = (None, None, None)
+        self.several_inputs = len(network.inputs) > 1  #: rows then carry their fields per input
         for name, shape in network.inputs:
             self.values[name] = shape
             self.fields[name] = {name: receptive.initial(len(shape) - 1) if len(shape) > 1 else None}
@@ -431,33 +462,40 @@ class _Evaluate:
 
     def node(self, node: Node) -> None:
         layer = node.layer
-        bases = [split_ref(r)[0] for r in node.inputs]  #: the node or input each ref reads from
-        xs = [self.value(ref, node) for ref in node.inputs]
-        if getattr(layer, "MANY", False) or len(xs) > 1:
-            labels = node.labels or tuple(b if b == r else r for b, r in zip(bases, node.inputs))
-            effect = layer.apply_many(xs, list(labels), self.convention)
+        inputs = node.inputs
+        x = self.values.get(inputs[0]) if len(inputs) == 1 else None
+        if type(x) is tuple and not getattr(layer, "MANY", False):  # the common case: one tensor, by its node
+            bases, xs = inputs, (x,)
+            effect, settings, numel, counters, tensors = self.apply(layer, x)
+            rf_in = [self.fields[inputs[0]]]
+            out = effect.output_shape
+            if effect.receptive == KEEP and len(out) == len(x):  # element-wise: the field passes through
+                rf_out = rf_in[0]
+            else:
+                rf_out = self.receptive(node, effect, xs, rf_in)
         else:
-            effect = layer.apply(xs[0], self.convention)
-        x = xs[0]
-        rf_in = [self.fields[b] for b in bases]
+            bases = [split_ref(r)[0] for r in inputs]  #: the node or input each ref reads from
+            xs = [self.value(ref, node) for ref in inputs]
+            if getattr(layer, "MANY", False) or len(xs) > 1:
+                labels = node.labels or tuple(b if b == r else r for b, r in zip(bases, inputs))
+                effect, settings, numel, counters, tensors = self.made(
+                    layer, layer.apply_many(xs, list(labels), self.convention))
+            else:
+                effect, settings, numel, counters, tensors = self.apply(layer, xs[0])
+            x = xs[0]
+            rf_in = [self.fields[b] for b in bases]
+            out = effect.output_shape
+            rf_out = self.receptive(node, effect, xs, rf_in)
         if effect.warnings:
             self.notes(layer, effect, rf_in[0])
-        out = effect.output_shape
-        if out and max(out) > LIMIT:
-            from .errors import SpecError
-
-            raise SpecError(f"{layer.label}: its output {dims(out)} has a dim over {LIMIT:,}, beyond convcalc's "
-                            "limit", path=layer.path)
-        rf_out = self.receptive(node, effect, xs, rf_in)
         shared = node.shared_with
-        if shared is not None or node.id in self.shared:
+        if shared is not None:
             self.module(node, effect, x)
-        params = 0 if shared else effect.params
-        counters = 1 if effect.buffers and getattr(layer, "track_running_stats", False) else 0
-        tensors = 0
-        if params and layer.trainable:  # weight, bias, a norm's scale (and shift), PReLU's slopes
-            affine = 1 if layer.type == "prelu" or getattr(layer, "bias", True) is not True else 2
-            tensors = (effect.weights > 0) + (effect.bias > 0) + (affine if effect.extra_params else 0)
+            params = counters = tensors = 0
+        else:
+            if node.id in self.shared:
+                self.module(node, effect, x)
+            params = effect.params
         deep = self.deep
         deep[node.id] = (max(deep[b] for b in bases) if len(bases) > 1 else deep[bases[0]]) + (1 if effect.weights else 0)
         self.values[node.id] = list(effect.outputs) if effect.outputs else out
@@ -465,22 +503,56 @@ class _Evaluate:
             rf_out = {**rf_out, RELATIVE: receptive.initial(len(out) - 1)}
         self.fields[node.id] = rf_out
         primary = self.primary(rf_out)
-        receptive_field, jump, start = _rf_columns(primary)
+        if primary is not self.last_primary:  # (an element-wise layer passes its input's field on as it is)
+            self.last_primary, self.last_columns = primary, _rf_columns(primary)
+        receptive_field, jump, start = self.last_columns
         batch = self.batch
         self.rows[node.id] = LayerRow(
             path=layer.path, name=layer.name, type=layer.type, block=False, depth=node.depth,
             input_shape=x, output_shape=out, params=params, trainable_params=params if layer.trainable else 0,
             weights=0 if shared else effect.weights, bias=0 if shared else effect.bias,
             buffers=0 if shared else effect.buffers, weight_shape=effect.weight_shape,
-            counter_buffers=0 if shared else counters, trainable_param_tensors=tensors,
+            counter_buffers=counters, trainable_param_tensors=tensors,
             macs=effect.macs * batch, connections=effect.connections * batch, fc_params=effect.fc_params,
-            activations=math.prod(out) * batch, weight_layers=1 if effect.weights else 0,
+            activations=numel * batch, weight_layers=1 if effect.weights else 0,
             explain=self.working(layer, x, effect, self.primary(rf_in[0]), primary, xs) if self.explain else None,
-            settings=_settings(layer), node=node.id, inputs=node.inputs, explicit_inputs=node.explicit,
+            settings=settings, node=node.id, inputs=inputs, explicit_inputs=node.explicit,
             shared_with=shared, is_output=node.id in self.outputs,
-            output_shapes=effect.outputs, receptive_fields=self.by_input(rf_out),
+            output_shapes=effect.outputs, receptive_fields=dict(rf_out) if self.several_inputs else None,
             receptive_field=receptive_field, jump=jump, start=start,
         )
+
+    def apply(self, layer: Layer, x: Shape) -> tuple:
+        """:meth:`made` of ``layer.apply(x)``, remembered by what it depends on: the kind and its arguments (not
+        the layer's path or name, which only its errors carry, and errors are not remembered). Rows of the same
+        layer share the settings' dict: rows are read-only."""
+        try:
+            args = layer.__dict__.values()
+            key = (type(layer), layer.type, layer.trainable, layer.ndim, x, *args, *map(type, args))
+            known = self.effects.get(key)
+        except (AttributeError, TypeError):  # a kind without __dict__, an unhashable argument: no memo
+            return self.made(layer, layer.apply(x, self.convention))
+        if known is None:
+            known = self.effects[key] = self.made(layer, layer.apply(x, self.convention))
+        return known
+
+    @staticmethod
+    def made(layer: Layer, effect) -> tuple:
+        """What a node's row takes from its layer and effect alone: (the effect, the layer's settings, elements
+        of the output, counter buffers, trainable parameter tensors — the last two as the module's own call
+        has them). Refused where the output has a dim beyond :data:`LIMIT`."""
+        out = effect.output_shape
+        if out and max(out) > LIMIT:
+            from .errors import SpecError
+
+            raise SpecError(f"{layer.label}: its output {dims(out)} has a dim over {LIMIT:,}, beyond convcalc's "
+                            "limit", path=layer.path)
+        counters = 1 if effect.buffers and getattr(layer, "track_running_stats", False) else 0
+        tensors = 0
+        if effect.params and layer.trainable:  # weight, bias, a norm's scale (and shift), PReLU's slopes
+            affine = 1 if layer.type == "prelu" or getattr(layer, "bias", True) is not True else 2
+            tensors = (effect.weights > 0) + (effect.bias > 0) + (affine if effect.extra_params else 0)
+        return effect, _settings(layer), math.prod(out), counters, tensors
 
     def notes(self, layer: Layer, effect, rf_in: FieldsByInput) -> None:
         """The layer's warnings as diagnostics (errors under --strict where they drop input pixels)."""
@@ -519,7 +591,7 @@ class _Evaluate:
         return None
 
     def by_input(self, fields: FieldsByInput) -> dict[str, Fields] | None:
-        return dict(fields) if len(self.network.inputs) > 1 else None
+        return dict(fields) if self.several_inputs else None
 
     def receptive(self, node: Node, effect, xs: list[Shape], rf_in: list[FieldsByInput]) -> FieldsByInput:
         out = effect.output_shape
