@@ -441,7 +441,8 @@ class _Builder:
     def layer(self, type_name: str, item: Mapping, path: str, name, trainable: bool) -> L.Layer:
         """The layer ``item`` describes. An element written the same as one before (a generated network
         repeats a few) is a copy of that one's layer at its own path: its arguments were read and checked
-        there already."""
+        there already. The copy shares the first one's ``__dict__`` (the kind's arguments; layers are
+        frozen): the analysis knows them for the same by it (:meth:`convcalc.report._Evaluate.apply`)."""
         try:
             key = (type_name, trainable, *item.items(), *map(type, item.values()))  # 1 is not True, 3 not 3.0
             seen = self.seen.get(key)
@@ -451,10 +452,13 @@ class _Builder:
             seen = self.seen[key] = self.new_layer(type_name, item, path, name, trainable)
             return seen
         copy = object.__new__(type(seen))
-        copy.__dict__.update(seen.__dict__)  # the kind's arguments; the common fields are slots
-        for slot, value in (("type", seen.type), ("path", path), ("name", name), ("trainable", trainable),
-                            ("ndim", seen.ndim)):
-            object.__setattr__(copy, slot, value)
+        set_slot = object.__setattr__  # (as a frozen dataclass's __init__ sets them)
+        set_slot(copy, "__dict__", seen.__dict__)  # the kind's arguments; the common fields are slots
+        set_slot(copy, "type", seen.type)
+        set_slot(copy, "path", path)
+        set_slot(copy, "name", name)
+        set_slot(copy, "trainable", trainable)
+        set_slot(copy, "ndim", seen.ndim)
         return copy
 
     def new_layer(self, type_name: str, item: Mapping, path: str, name, trainable: bool) -> L.Layer:

@@ -417,6 +417,9 @@ def _analyze(model, layers, input_text, batch, strict, aux=False, convention=Con
         network = _torch_network(model, layers, input_text, aux, fmt)
     else:
         network = load_network(model, layers, input_text, aux, fmt, layout=layout)
+        import gc
+
+        gc.freeze()  # what was read lives to the end of the run: later collections need not walk it
     if network.batch is not None and batch != 1 and batch != network.batch:
         raise SpecError(f"--batch {batch} disagrees with the batch {network.batch} that --input carries")
     report = analyze(network, batch=network.batch or batch, strict=strict, convention=convention.value,

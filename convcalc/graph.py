@@ -110,7 +110,7 @@ def readers(network: Network) -> dict[str, int]:
     count: dict[str, int] = {}
     for node in network.nodes:
         for ref in node.inputs:
-            base = split_ref(ref)[0]
+            base = split_ref(ref)[0] if ref.endswith("]") else ref
             count[base] = count.get(base, 0) + 1
     for ref in network.outputs:
         base = split_ref(ref)[0]

@@ -253,19 +253,22 @@ def _row_json(row: LayerRow, size: int, counter_bytes: int, written: dict[int, s
             or type(row.is_output) is not bool or (row.fc_params is not None and type(row.fc_params) is not int) \
             or (row.start is not None and not _INT.issuperset(map(type, row.start))):
         return None
-    settings = written.get(id(row.settings), "")
-    if settings == "":
+    settings = written.get(id(row.settings), False)
+    if settings is False:
         settings = written[id(row.settings)] = _settings_json(row.settings)
     if settings is None:
         return None
     depth, params, trainable, weights, bias, buffers, macs, connections, weight_layers, activations, frozen, \
         param_bytes, buffer_bytes, activation_bytes = counts
+    inputs = row.inputs
     return _ROW_JSON % (
-        _string(row.path), _string(row.name), _string(row.type), _bool(row.block), depth, _ints(row.input_shape),
+        encode_basestring(row.path), "null" if row.name is None else encode_basestring(row.name),
+        encode_basestring(row.type), "true" if row.block else "false", depth, _ints(row.input_shape),
         _ints(row.output_shape), params, trainable, weights, bias, buffers, _ints(row.weight_shape), macs,
         connections, "null" if row.fc_params is None else row.fc_params, weight_layers, activations,
-        _ints(row.receptive_field), _ints(row.jump), _ints(row.start), settings, _string(row.node),
-        "[" + ", ".join(map(_string, row.inputs)) + "]", _string(row.shared_with), _bool(row.is_output), frozen,
+        _ints(row.receptive_field), _ints(row.jump), _ints(row.start), settings, encode_basestring(row.node),
+        f"[{encode_basestring(inputs[0])}]" if len(inputs) == 1 else "[" + ", ".join(map(_string, inputs)) + "]",
+        _string(row.shared_with), "true" if row.is_output else "false", frozen,
         param_bytes, buffer_bytes, activation_bytes)
 
 
@@ -398,7 +401,9 @@ class _Evaluate:
         #: (kind, settings, input shape) → the Effect a single-input layer had: a generated or repeated network
         #: meets the same layer on the same shape again and again; apply is a pure function of these
         self.effects: dict[tuple, tuple[Any, dict[str, Any]]] = {}
-        self.last_primary: Fields = None  #: the last row's field, and its columns (_rf_columns)
+        #: the last row's fields, the one it shows and its columns (_rf_columns)
+        self.last_fields: FieldsByInput | None = None
+        self.last_primary: Fields = None
         self.last_columns: tuple = (None, None, None)
         self.several_inputs = len(network.inputs) > 1  #: rows then carry their fields per input
         for name, shape in network.inputs:
@@ -442,7 +447,8 @@ class _Evaluate:
             except NetworkError as exc:
                 exc.within[:0] = [w for w in node.within if w not in exc.within]
                 raise
-            self.alias(aliases.get(i, ()))
+            if i in aliases:
+                self.alias(aliases[i])
 
     def alias(self, blocks) -> None:
         """Give each block id its result; a block whose result is another block's (an empty block after one)
@@ -502,9 +508,10 @@ class _Evaluate:
         if node.id == self.relative_to and len(out) > 1:  # rf --relative-to: d2l's "Y sees 4 elements of X"
             rf_out = {**rf_out, RELATIVE: receptive.initial(len(out) - 1)}
         self.fields[node.id] = rf_out
-        primary = self.primary(rf_out)
-        if primary is not self.last_primary:  # (an element-wise layer passes its input's field on as it is)
-            self.last_primary, self.last_columns = primary, _rf_columns(primary)
+        if rf_out is not self.last_fields:  # (an element-wise layer passes its input's fields on as they are)
+            primary = self.primary(rf_out)
+            self.last_fields, self.last_primary, self.last_columns = rf_out, primary, _rf_columns(primary)
+        primary = self.last_primary
         receptive_field, jump, start = self.last_columns
         batch = self.batch
         self.rows[node.id] = LayerRow(
@@ -525,13 +532,15 @@ class _Evaluate:
     def apply(self, layer: Layer, x: Shape) -> tuple:
         """:meth:`made` of ``layer.apply(x)``, remembered by what it depends on: the kind and its arguments (not
         the layer's path or name, which only its errors carry, and errors are not remembered). Rows of the same
-        layer share the settings' dict: rows are read-only."""
-        try:
-            args = layer.__dict__.values()
-            key = (type(layer), layer.type, layer.trainable, layer.ndim, x, *args, *map(type, args))
-            known = self.effects.get(key)
-        except (AttributeError, TypeError):  # a kind without __dict__, an unhashable argument: no memo
+        layer share the settings' dict: rows are read-only.
+
+        Layers built from the same element share their arguments' ``__dict__`` (:meth:`convcalc.build._Builder.layer`):
+        the dict's id stands for the arguments, as long as the network, which holds the layers, lives."""
+        args = getattr(layer, "__dict__", None)
+        if args is None:  # a kind without arguments of its own: no memo
             return self.made(layer, layer.apply(x, self.convention))
+        key = (id(args), type(layer), layer.type, layer.trainable, layer.ndim, x)
+        known = self.effects.get(key)
         if known is None:
             known = self.effects[key] = self.made(layer, layer.apply(x, self.convention))
         return known
