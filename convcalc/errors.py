@@ -7,8 +7,6 @@ The CLI maps each class to its exit code; anything else is a bug.
 
 from __future__ import annotations
 
-import difflib
-
 
 class ConvcalcError(Exception):
     """Base class: a message, the spec element it concerns, and an optional hint."""
@@ -48,5 +46,7 @@ class NetworkError(ConvcalcError):
 
 
 def did_you_mean(word: str, candidates) -> str | None:
+    import difflib  # (only where a name is not found: off the start-up path)
+
     match = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
     return f"did you mean {match[0]!r}?" if match else None

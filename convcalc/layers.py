@@ -138,6 +138,20 @@ class Layer:
     def label(self) -> str:
         return f"{self.type} {self.name!r}" if self.name else self.type
 
+    # The dataclass methods every kind would otherwise have generated for it when made (see :func:`kind`):
+    # the same comparisons, hash and repr, written once, over the fields of the instance's own class.
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return _compared(self) == _compared(other)
+
+    def __hash__(self) -> int:
+        return hash(_compared(self))
+
+    def __repr__(self) -> str:
+        shown = _FIELD_NAMES.get((type(self), "repr")) or _field_names(type(self), "repr")
+        return f"{type(self).__qualname__}({', '.join(f'{n}={getattr(self, n)!r}' for n in shown)})"
+
     def fail(self, message: str, hint: str | None = None) -> NetworkError:
         return NetworkError(f"{self.label}: {message}", path=self.path, hint=hint)
 
@@ -159,6 +173,20 @@ class Layer:
             raise self.fail(f"{argname}={given} but the previous layer gives {actual} {what}", f"set {argname}={actual}")
 
 
+_FIELD_NAMES: dict[tuple[type, str], tuple[str, ...]] = {}  #: (class, "compare" or "repr") → its fields that are
+
+
+def _field_names(cls: type, flag: str) -> tuple[str, ...]:
+    names = _FIELD_NAMES[cls, flag] = tuple(f.name for f in dataclasses.fields(cls) if getattr(f, flag))
+    return names
+
+
+def _compared(layer: Layer) -> tuple:
+    """The values a dataclass's ``__eq__`` and ``__hash__`` compare: its fields with ``compare``, in order."""
+    names = _FIELD_NAMES.get((type(layer), "compare")) or _field_names(type(layer), "compare")
+    return tuple([getattr(layer, n) for n in names])
+
+
 def kind(cls: type[Layer]) -> type[Layer]:
     """Declare a layer kind (or a base of kinds): written as a frozen, keyword-only dataclass, and made one
     where it is first used — instantiated, or its fields asked for — rather than at import. Making a
@@ -176,7 +204,8 @@ def _made(cls: type) -> type:
     for base in reversed(cls.__mro__):
         if isinstance(base.__dict__.get("__dataclass_fields__"), _FieldsOnFirstUse):
             del base.__init__, base.__dataclass_fields__
-            dataclass(frozen=True, kw_only=True)(base)
+            # (Layer's own __eq__, __hash__ and __repr__ serve: half the methods to generate, half the time)
+            dataclass(frozen=True, kw_only=True, eq=False, repr=False)(base)
     return cls
 
 
