@@ -18,6 +18,7 @@ from . import __version__
 from . import lazytyper as typer  # typer's API; typer itself is imported only where a command line needs it
 from .errors import ConvcalcError, NetworkError, SpecError
 from .memory import Dtype, Optimizer
+from .records import record
 
 app = typer.Typer(
     name="convcalc",
@@ -129,7 +130,7 @@ Torch = Annotated[bool, typer.Option(
                     "pkg.module:\"build(10)\". Needs torch: pip install 'convcalc[torch]'.")]
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class _Out:
     """How a command prints its report: the options every analysis command shares."""
 
@@ -621,10 +622,9 @@ def _emit_counts(exc: SpecError, input_text: str | None, fmt: Format, as_json: b
     per module (exit 0, the shapes said to be unknown). False when the refusal carries no exact counts."""
     if getattr(exc, "counts", None) is None:
         return False
+    from .build import parse_shape
     from .i18n import label, translate
     from .render import counts
-
-    from .build import parse_shape
 
     shape = None
     if input_text:
@@ -957,8 +957,8 @@ def list_models(file: Annotated[Optional[Path], typer.Argument(
                 lang: Lang = None,
                 ) -> None:
     from . import catalog
-    from .layers import ALIASES, REGISTRY
     from .graph import BLOCK_ALIASES, BLOCKS
+    from .layers import ALIASES, REGISTRY
     from .readers.inline import signatures
 
     if file is not None:

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from .errors import SpecError, did_you_mean
+from .records import record
 
 if TYPE_CHECKING:
     from .report import Diagnostic, Report
@@ -48,7 +49,7 @@ CHECKS: dict[str, str] = {
 VIEW_ONLY: dict[str, tuple[str, ...]] = {"receptive-field": ("rf",)}
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Ignore:
     """``CODE`` or ``CODE@NODE``: a warning code, everywhere or at one node (and inside it)."""
 

@@ -18,9 +18,10 @@ is a node whose ``block`` names it: the block's row stands for it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from .layers import Layer, Shape
+from .records import record
 
 #: Tree blocks of the spec (they compile to nodes); ``concat``/``add`` with ``from:`` instead of ``branches:``
 #: are merge nodes (:class:`convcalc.layers.Merge`).
@@ -28,7 +29,7 @@ BLOCKS = ("sequential", "concat", "add", "auxiliary")
 BLOCK_ALIASES: dict[str, str] = {"cat": "concat", "residual": "add", "seq": "sequential"}
 
 
-@dataclass(slots=True, kw_only=True, unsafe_hash=True)  # not frozen: a frozen __init__ sets each field through
+@record(slots=True, kw_only=True, unsafe_hash=True, fast_init=True)  # not frozen: a frozen __init__ sets each field through
 class Node:                                             # object.__setattr__ (a build of 100,000 nodes: 0.15 s)
     id: str  #: unique dotted name
     layer: Layer  #: what it computes; ``layer.path`` is the spec element it came from
@@ -46,7 +47,7 @@ class Node:                                             # object.__setattr__ (a 
         return self.layer.path
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True, fast_init=True)
 class Block:
     """A tree block of the spec: its row and the nodes it covers (``nodes[first:last + 1]``)."""
 
@@ -65,7 +66,7 @@ class Block:
     shared_with: str | None = None  #: the block whose modules this one reuses (``share:``)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class Network:
     """A parsed spec: named inputs, nodes in topological order, the tree blocks over them, and outputs."""
 

@@ -23,11 +23,11 @@ from __future__ import annotations
 import enum
 import math
 import re
-from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from .errors import SpecError
+from .records import record
 
 if TYPE_CHECKING:
     from .report import LayerRow, Report
@@ -83,7 +83,7 @@ def optimizer_of(value: str | Optimizer | None) -> Optimizer | None:
                         hint="use one of: " + ", ".join(o.value for o in Optimizer)) from None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class RowMemory:
     """Bytes of one row (a block's: the sums of its layers)."""
 
@@ -104,7 +104,7 @@ def row_memory(row: "LayerRow", dtype: str | Dtype | int = Dtype.float32) -> Row
                      activations=row.activations * size)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class Memory:
     """Bytes a network needs at a batch size and dtype; see the module docstring for what is counted."""
 
@@ -172,7 +172,7 @@ _POWERS = {"k": 1, "m": 2, "g": 3, "t": 4, "p": 5}
 MAX_AMOUNT_DIGITS = 30  #: digits of a budget (--max-params, --max-memory, …), its unit applied
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Amount:
     """A budget as written: a count, or bytes when it ends in ``B``."""
 

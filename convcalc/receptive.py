@@ -23,14 +23,14 @@ pool, or once the tensor is no longer spatial): never a plausible wrong number.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from fractions import Fraction
 
 from .layers import Window
+from .records import record
 from .shapes import effective_kernel
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True, fast_init=True)
 class Field:
     """Receptive field of one spatial dim."""
 

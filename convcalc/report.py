@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from fractions import Fraction
 from json.encoder import encode_basestring
 from typing import Any
@@ -20,13 +20,14 @@ from . import receptive
 from .errors import NetworkError
 from .graph import Block, Network, Node, display_order, readers, split_ref
 from .layers import CONVENTIONS, KEEP, RESET, UNKNOWN, Layer, Shape, Window, dims
+from .records import record
 from .values import LIMIT
 
 SCHEMA = "convcalc.report/2"
 BYTES_PER_PARAM = 4  #: float32
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True, fast_init=True)
 class Diagnostic:
     severity: str  #: "error" or "warning"
     path: str | None  #: the spec element, e.g. ``layers[5].branches[1][0]``
@@ -47,7 +48,7 @@ class Diagnostic:
         return d
 
 
-@dataclass(slots=True, kw_only=True)  # not frozen: a frozen __init__ sets each of its fields through
+@record(slots=True, kw_only=True, fast_init=True)  # not frozen: a frozen __init__ sets each of its fields through
 class LayerRow:                       # object.__setattr__, a quarter of the analysis time at 100,000 rows
     """One row of the report: a layer, or a block (which comes before its children). Treat it as read-only."""
 
@@ -120,7 +121,7 @@ class LayerRow:                       # object.__setattr__, a quarter of the ana
         return d
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class Totals:
     params: int
     trainable_params: int
@@ -136,7 +137,7 @@ class Totals:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class Report:
     name: str | None
     input_shape: Shape

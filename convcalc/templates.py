@@ -21,15 +21,15 @@ has the template's name as its type and its arguments as settings.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from .errors import SpecError
+from .records import record
 
 REQUIRED = None  #: a parameter whose default is null must be given
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Template:
     name: str
     params: dict[str, Any]  #: name → default, in positional order; None = required

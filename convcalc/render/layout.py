@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from ..i18n import display_width, label
+from ..records import record
 from ..report import LayerRow, Report
 from .text import Column, cell, columns, pick_columns, visible
 
@@ -36,7 +37,7 @@ ASCII = str.maketrans({"→": "->", "×": "x", "·": "*", "…": "...", "−": "
                        "≥": ">=", "≤": "<="})
 
 
-@dataclass
+@record()
 class Grid:
     """A table laid out to a width: each cell already folded into lines."""
 

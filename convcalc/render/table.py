@@ -10,14 +10,14 @@ are written instead.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
 
+from ..records import record
 from ..report import Report
 from . import layout
 from .text import total_lines
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class Options:
     """How a table is drawn (the CLI's ``--depth --full --columns --wide``)."""
 

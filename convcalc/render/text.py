@@ -11,15 +11,15 @@ import dataclasses
 import io
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from ..records import record
 from ..report import LayerRow, Report
 from .bars import share_bar
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Column:
     header: str
     value: Callable[[LayerRow, Report], Any]  #: raw value: int, str, tuple (a shape) or None

@@ -1,0 +1,103 @@
+"""``convcalc.records.record`` behaves as ``dataclasses.dataclass`` does, option for option: the same class
+declared both ways, the same calls made on both, the same outcomes (value, repr, equality, hash, errors)."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import itertools
+import pickle
+from dataclasses import dataclass, field
+
+import pytest
+
+from convcalc.records import record
+
+OPTIONS = [dict(frozen=f, slots=s, kw_only=k, unsafe_hash=h)
+           for f, s, k, h in itertools.product([False, True], repeat=4) if not (f and h)]
+
+
+def declare(decorator, options):
+    @decorator(**options)
+    class Point:
+        x: int
+        y: int = 2
+        tags: list = field(default_factory=list)
+        note: str = field(default="", compare=False, repr=False)
+
+    return Point
+
+
+CALLS = [((1,), {}), ((), {"x": 1}), ((1, 3), {}), ((), {"x": 1, "y": 3, "tags": [4]}), ((1, 2, [3], "n"), {}),
+         ((), {}), ((1, 2, [], "", 5), {}), ((), {"x": 1, "z": 2}), ((1,), {"x": 1}), ((), {"y": 1})]
+
+
+def outcome(cls, args, kwargs):
+    try:
+        obj = cls(*args, **kwargs)
+    except TypeError:
+        return "TypeError"
+    return obj
+
+
+@pytest.mark.parametrize("options", OPTIONS, ids=str)
+@pytest.mark.parametrize("fast_init", [False, True])
+def test_a_record_behaves_as_the_dataclass(options, fast_init):
+    real, fast = declare(dataclass, options), declare(lambda **o: record(**o, fast_init=fast_init), options)
+    assert dataclasses.is_dataclass(fast)
+    assert [f.name for f in dataclasses.fields(fast)] == [f.name for f in dataclasses.fields(real)]
+    made = []
+    for args, kwargs in CALLS:
+        a, b = outcome(real, args, kwargs), outcome(fast, args, kwargs)
+        assert (a == "TypeError") == (b == "TypeError"), (args, kwargs, a, b)
+        if a == "TypeError":
+            continue
+        assert repr(b).replace("test_a_record_behaves_as_the_dataclass.<locals>.declare.<locals>.", "") == \
+            repr(a).replace("test_a_record_behaves_as_the_dataclass.<locals>.declare.<locals>.", "")
+        assert dataclasses.asdict(b) == dataclasses.asdict(a)
+        assert dataclasses.replace(b, y=9).y == 9 and dataclasses.replace(b, y=9) == fast(**{**dataclasses.asdict(b), "y": 9})
+        made.append((a, b))
+    for (a1, b1), (a2, b2) in itertools.product(made, repeat=2):
+        assert (a1 == a2) == (b1 == b2)
+    a, b = made[0]
+    assert b != a  # another class
+    assert (real.__hash__ is None) == (fast.__hash__ is None)
+    if real.__hash__ is not None:
+        twin = fast(**{**dataclasses.asdict(b), "tags": ()})
+        assert hash(twin) == hash(fast(**{**dataclasses.asdict(b), "tags": ()}))
+    for obj in (a, b):
+        if options["frozen"]:
+            with pytest.raises(dataclasses.FrozenInstanceError):
+                obj.x = 5
+            with pytest.raises(dataclasses.FrozenInstanceError):
+                del obj.x
+        else:
+            obj.x = 5
+            assert obj.x == 5
+    for twin in (copy.copy(b), copy.deepcopy(b)):
+        assert twin == b and twin is not b
+
+
+@record(frozen=True, slots=True, kw_only=True)
+class Pickled:  # at module level, where pickle finds it
+    x: int
+    y: tuple = (1, 2)
+
+
+def test_a_frozen_record_with_slots_pickles():
+    obj = Pickled(x=1)
+    assert pickle.loads(pickle.dumps(obj)) == obj
+
+
+def test_methods_written_in_the_class_are_kept_and_post_init_runs():
+    @record(frozen=True)
+    class Own:
+        x: int
+
+        def __repr__(self):
+            return "own"
+
+        def __post_init__(self):
+            object.__setattr__(self, "x", self.x * 2)
+
+    assert repr(Own(2)) == "own" and Own(2).x == 4
