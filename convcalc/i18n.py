@@ -19,11 +19,14 @@ template.
 
 from __future__ import annotations
 
-import gettext
 import os
 import re
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import gettext
 
 DOMAIN = "convcalc"
 LOCALE_DIR = Path(__file__).parent / "locale"
@@ -60,10 +63,23 @@ def language() -> str:
     return _chosen or detect()
 
 
+class _English:
+    """The catalog of the language the messages are written in: each is itself (gettext's NullTranslations,
+    without importing gettext on every English run)."""
+
+    _catalog: dict[str, str] = {}
+
+    @staticmethod
+    def gettext(message: str) -> str:
+        return message
+
+
 @cache
-def _catalog(lang: str) -> gettext.NullTranslations:
+def _catalog(lang: str) -> gettext.NullTranslations | _English:
     if lang == "en":
-        return gettext.NullTranslations()
+        return _English()
+    import gettext
+
     return gettext.translation(DOMAIN, localedir=str(LOCALE_DIR), languages=[lang], fallback=True)
 
 

@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from . import shapes, values
+from . import records, shapes, values
 from .errors import NetworkError
 from .records import record
 
@@ -140,36 +140,12 @@ class Layer:
         return f"{self.type} {self.name!r}" if self.name else self.type
 
     # The dataclass methods every kind would otherwise have generated for it when made (see :func:`kind`): the
-    # same keyword-only __init__, comparisons, hash and repr, written once, over the fields of the instance's
-    # own class. (Generating them took two thirds of a kind's making, 0.7 ms of a run's start-up each.)
-    def __init__(self, **kwargs: Any) -> None:
-        plan = _INIT.get(type(self)) or _init_plan(type(self))
-        for name, default, factory in plan:
-            if name in kwargs:
-                value = kwargs.pop(name)
-            elif default is not dataclasses.MISSING:
-                value = default
-            elif factory is not dataclasses.MISSING:
-                value = factory()
-            else:
-                raise TypeError(f"{type(self).__qualname__}.__init__() missing 1 required keyword-only argument: "
-                                f"'{name}'")
-            object.__setattr__(self, name, value)
-        if kwargs:
-            raise TypeError(f"{type(self).__qualname__}.__init__() got an unexpected keyword argument "
-                            f"'{next(iter(kwargs))}'")
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return _compared(self) == _compared(other)
-
-    def __hash__(self) -> int:
-        return hash(_compared(self))
-
-    def __repr__(self) -> str:
-        shown = _FIELD_NAMES.get((type(self), "repr")) or _field_names(type(self), "repr")
-        return f"{type(self).__qualname__}({', '.join(f'{n}={getattr(self, n)!r}' for n in shown)})"
+    # same keyword-only __init__, comparisons, hash and repr, written once over the fields of the instance's own
+    # class (convcalc.records). Generating them took two thirds of a kind's making, 0.7 ms of a start-up each.
+    __init__ = records.init
+    __eq__ = records.eq
+    __hash__ = records.hash_
+    __repr__ = records.repr_
 
     def fail(self, message: str, hint: str | None = None) -> NetworkError:
         return NetworkError(f"{self.label}: {message}", path=self.path, hint=hint)
@@ -190,28 +166,6 @@ class Layer:
     def check_given(self, argname: str, given: int | None, actual: int, what: str) -> None:
         if given is not None and given != actual:
             raise self.fail(f"{argname}={given} but the previous layer gives {actual} {what}", f"set {argname}={actual}")
-
-
-_FIELD_NAMES: dict[tuple[type, str], tuple[str, ...]] = {}  #: (class, "compare" or "repr") → its fields that are
-
-
-_INIT: dict[type, tuple[tuple[str, Any, Any], ...]] = {}  #: class → (name, default, default_factory) per init field
-
-
-def _init_plan(cls: type) -> tuple[tuple[str, Any, Any], ...]:
-    plan = _INIT[cls] = tuple((f.name, f.default, f.default_factory) for f in dataclasses.fields(cls) if f.init)
-    return plan
-
-
-def _field_names(cls: type, flag: str) -> tuple[str, ...]:
-    names = _FIELD_NAMES[cls, flag] = tuple(f.name for f in dataclasses.fields(cls) if getattr(f, flag))
-    return names
-
-
-def _compared(layer: Layer) -> tuple:
-    """The values a dataclass's ``__eq__`` and ``__hash__`` compare: its fields with ``compare``, in order."""
-    names = _FIELD_NAMES.get((type(layer), "compare")) or _field_names(type(layer), "compare")
-    return tuple([getattr(layer, n) for n in names])
 
 
 def kind(cls: type[Layer]) -> type[Layer]:

@@ -38,13 +38,13 @@ def record(*, frozen: bool = False, slots: bool = False, kw_only: bool = False, 
         made = dataclasses.dataclass(cls, init=fast_init, repr=False, eq=False, frozen=frozen and fast_init,
                                      slots=slots, kw_only=kw_only)
         if not fast_init and "__init__" not in own:
-            made.__init__ = _init
+            made.__init__ = init
         if "__repr__" not in own:
-            made.__repr__ = _repr
+            made.__repr__ = repr_
         if "__eq__" not in own:
-            made.__eq__ = _eq
+            made.__eq__ = eq
         if "__hash__" not in own:
-            made.__hash__ = _hash if frozen or unsafe_hash else None
+            made.__hash__ = hash_ if frozen or unsafe_hash else None
         if frozen and not fast_init:
             made.__setattr__, made.__delattr__ = _frozen_setattr, _frozen_delattr
             if slots:  # (as dataclass gives a frozen class with slots: its state restored past __setattr__)
@@ -70,7 +70,7 @@ class _Plan:
 _PLANS: dict[type, _Plan] = {}
 
 
-def _init(self, *args: Any, **kwargs: Any) -> None:
+def init(self, *args: Any, **kwargs: Any) -> None:
     plan = _PLANS.get(type(self)) or _PLANS.setdefault(type(self), _Plan(type(self)))
     if len(args) > len(plan.positional):
         raise TypeError(f"{plan.qualname}.__init__() takes {len(plan.positional) + 1} positional arguments but "
@@ -112,17 +112,17 @@ def _compared(obj: Any) -> tuple:
     return tuple([getattr(obj, n) for n in _names(type(obj), "compare")])
 
 
-def _repr(self) -> str:
+def repr_(self) -> str:
     return f"{type(self).__qualname__}({', '.join(f'{n}={getattr(self, n)!r}' for n in _names(type(self), 'repr'))})"
 
 
-def _eq(self, other: object) -> bool:
+def eq(self, other: object) -> bool:
     if other.__class__ is not self.__class__:
         return NotImplemented
     return _compared(self) == _compared(other)
 
 
-def _hash(self) -> int:
+def hash_(self) -> int:
     return hash(_compared(self))
 
 
