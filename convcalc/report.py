@@ -842,10 +842,16 @@ def trial(network: Network, shape: Shape, memo: dict | None = None) -> tuple[Net
     values: dict[str, Any] = {name: shape for name, _ in network.inputs}
     if memo is None:
         memo = {}
-    aliases: dict[int, list[Block]] = {}
-    for block in reversed(network.blocks):
-        if block.output != block.id:
-            aliases.setdefault(block.last, []).append(block)
+    plan = memo.get("plan")  # what every size's pass reads of the graph, worked out once
+    if plan is None:
+        aliases: dict[int, list[Block]] = {}
+        for block in reversed(network.blocks):
+            if block.output != block.id:
+                aliases.setdefault(block.last, []).append(block)
+        plan = memo["plan"] = (aliases, [(i, node, node.inputs[0] if len(node.inputs) == 1 and not
+                                          node.inputs[0].endswith("]") else None, aliases.get(i))
+                                         for i, node in enumerate(network.nodes)])
+    aliases, steps = plan
 
     def pick(ref: str):
         base, index = split_ref(ref)
@@ -862,20 +868,25 @@ def trial(network: Network, shape: Shape, memo: dict | None = None) -> tuple[Net
     try:
         for block in aliases.get(-1, ()):
             values[block.id] = pick(block.output)
-        for i, node in enumerate(network.nodes):
-            xs = [pick(ref) for ref in node.inputs]
-            key = (i, *xs)
+        for i, node, single, after in steps:
+            x = values[single] if single is not None else None  # one tensor read by its name: the common case
+            if type(x) is tuple:
+                key, xs = (i, x), None
+            else:
+                xs = [pick(ref) for ref in node.inputs]
+                key = (i, *xs)
             result = memo.get(key)
             if result is None:
-                result = memo[key] = _trial_node(node, xs)
+                result = memo[key] = _trial_node(node, xs or [x])
             value, inexact = result
             if isinstance(value, NetworkError):
                 raise value
             if inexact:
                 exact = False
             values[node.id] = value
-            for block in aliases.get(i, ()):
-                values[block.id] = pick(block.output)
+            if after:
+                for block in after:
+                    values[block.id] = pick(block.output)
     except NetworkError as exc:
         return exc, False
     return None, exact
