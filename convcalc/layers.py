@@ -647,10 +647,18 @@ class GroupNorm(Layer):
 
     def apply(self, x: Shape, convention: str = "torch") -> Effect:
         c = x[0]
-        self.check_given("num_channels", self.num_channels, c, "channels")
+        warnings = []
+        if self.num_channels is not None and self.num_channels % self.num_groups:  # torch's __init__ refuses it
+            raise self.fail(f"num_groups={self.num_groups} does not divide num_channels={self.num_channels}")
+        if self.affine:  # the weight has num_channels elements: F.group_norm checks them against the input
+            self.check_given("num_channels", self.num_channels, c, "channels")
+        elif self.num_channels is not None and self.num_channels != c:
+            warnings.append(Note("unused-argument", f"num_channels={self.num_channels} but the input has {c} "
+                                 "channels (torch does not check it without affine)", f"set num_channels={c}"))
         if c % self.num_groups:
             raise self.fail(f"num_groups={self.num_groups} does not divide the {c} channels")
-        return Effect(output_shape=x, extra_params=(2 if self.bias else 1) * c if self.affine else 0)
+        return Effect(output_shape=x, extra_params=(2 if self.bias else 1) * c if self.affine else 0,
+                      warnings=tuple(warnings))
 
 
 @kind

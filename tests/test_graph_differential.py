@@ -1935,6 +1935,16 @@ CORPUS = [
     _agree({"input": [2, 3, 4], "layers": [{"type": "hardtanh", "min_val": 1.0, "max_val": -1.0}]}, id="hardtanh-min-above-max"),  # was [spec:unchecked-argument]
     _agree({"input": [2, 3, 4], "layers": [{"type": "instancenorm2d", "affine": True, "bias": False}]}, id="instancenorm-bias"),  # was [spec:argument-convcalc-lacks]
     _agree({"input": [12], "layers": [{"type": "unflatten", "dim": 1, "unflattened_size": [3, -1]}]}, id="unflatten-minus-one"),  # was [spec:argument-convcalc-lacks]
+    # --- the long fuzzing run's finds (tests/test_fuzz.py's torch leg) -------------------------------------
+    # GroupNorm without affine has no weight: torch never compares num_channels with the input (seed 77930)
+    _agree({"input": [4, 5, 6], "layers": [{"type": "groupnorm", "num_groups": 1, "num_channels": 5,
+                                             "affine": False}]}, id="groupnorm-num-channels-unchecked-without-affine"),
+    _agree({"input": [4, 5, 6], "layers": [{"type": "groupnorm", "num_groups": 1, "num_channels": 5}]},
+           id="groupnorm-num-channels-checked-with-affine"),
+    _agree({"input": [4, 5, 6], "layers": [{"type": "groupnorm", "num_groups": 2, "num_channels": 5,
+                                             "affine": False}]}, id="groupnorm-groups-not-dividing-num-channels"),
+    _agree({"input": [6, 5, 6], "layers": [{"type": "groupnorm", "num_groups": 4, "num_channels": 8,
+                                             "affine": False}]}, id="groupnorm-groups-not-dividing-the-input"),
 ]
 
 
