@@ -313,7 +313,12 @@ class Tracer:
                 if self.broken is None:
                     raise self.fail(node, f"how many pieces {item['type']} makes depends on the input shape",
                                     hint="pass the input shape with --input")
-                pieces = ()
+                # past a refusal (the network is refused there) shapes are no longer worked out, but the forward
+                # goes on: as many pieces as it asks for, where that does not depend on the shape (x[:, :c] is
+                # a split in sections), their shapes unknown
+                sections = item.get("split_size_or_sections")
+                count = len(sections) if isinstance(sections, list) else item.get("chunks")
+                pieces = (None,) * count if type(count) is int and 0 < count <= MAX_NODES else ()
             out = tuple(V.Tensor(f"{elem.id}[{i}]", p) for i, p in enumerate(pieces))
             self.known.update((t.ref, t) for t in out)
             return out
