@@ -1511,6 +1511,13 @@ def run() -> None:
     sys.exit(code if isinstance(code, int) else 0)
 
 
+def _escaped(text: str) -> str:
+    """``text`` with what would break its line or not show (CR, LF, other control characters, Unicode line
+    separators) written as Python escapes: click quotes the user's arguments as they are typed
+    (``Got unexpected extra argument (\\r)``), where convcalc's own messages quote them with repr()."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def _typer_run():
     """The command line read by typer (and click): the app's exit code, usage errors as one line."""
     import click
@@ -1522,7 +1529,7 @@ def _typer_run():
         code = 0
     except click.UsageError as exc:
         command = exc.ctx.command_path if exc.ctx else "convcalc"
-        _say("error", exc.format_message())  # click's own words stay English
+        _say("error", _escaped(exc.format_message()))  # click's own words stay English
         _say("hint", f"see the options with {command} --help")
         code = exc.exit_code
     except click.Abort:

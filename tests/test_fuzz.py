@@ -1080,6 +1080,9 @@ REGRESSIONS: list[tuple[list[str], bytes]] = [
     (["shape", "-", "--input", "1x8"], b"Sequential(\n  (0): LayerNorm((nan,), eps=1e-05, elementwise_affine=True)\n"
                                        b"  (1): LayerScale()\n)"),
     (["shape", "-", "--input", "8"], b"Sequential(\n  (0): LayerNorm((nan,), eps=1e-05, elementwise_affine=True)\n)"),
+    # click's usage error quoted the extra argument as typed: a carriage return split the line
+    (["shape", "zh", "\r"], b""),
+    (["shape", "zh", "a\u2028b"], b""),
     # a slice of a tensor made before a refused op: the split past the refusal had no pieces (IndexError, exit 70)
     (["shape", "-", "--from", "pytorch-code", "--input", "3x32x32"],
      b"import torch\nimport torch.nn as nn\n\n\nclass M(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
