@@ -179,11 +179,19 @@ def _numeric(size: int, target: int, k: int, d: int, e: int, plo: int, phi: int,
             return Setting(k, s0, p, d, _exact(size, e, s0, p), conventional, larger_strides=True)
 
         fits = max(plo, min(phi + 1, -(-(e - size) // 2)))  # from here on the window fits the padded input
-        # a window larger than the padded input gives 1 only in a ceil-mode pool: its smallest stride falls
-        # as the padding grows, so those paddings go downwards
-        below = (row(p) for p in range(fits - 1, plo - 1, -1))
+
+        def below() -> Iterator[Setting]:
+            """A window larger than the padded input gives 1 only in a ceil-mode pool: its smallest stride
+            falls as the padding grows, so those paddings go downwards. Where one gives no row none below it
+            does (the window only overshoots further): a convolution stops at once, whatever the kernel."""
+            for p in range(fits - 1, plo - 1, -1):
+                t = row(p)
+                if t is None:
+                    return
+                yield t
+
         above = (row(p) for p in range(fits, phi + 1))
-        yield from heapq.merge((t for t in below if t), (t for t in above if t), key=_key)
+        yield from heapq.merge(below(), (t for t in above if t), key=_key)
         return
     cap = size + 2 * phi + e + 2
     if stride is not None:

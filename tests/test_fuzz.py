@@ -1080,6 +1080,10 @@ REGRESSIONS: list[tuple[list[str], bytes]] = [
     (["shape", "-", "--input", "1x8"], b"Sequential(\n  (0): LayerNorm((nan,), eps=1e-05, elementwise_affine=True)\n"
                                        b"  (1): LayerScale()\n)"),
     (["shape", "-", "--input", "8"], b"Sequential(\n  (0): LayerNorm((nan,), eps=1e-05, elementwise_affine=True)\n)"),
+    # an output of 1 from a kernel far larger than the input: solve scanned every padding below the one that fits
+    # (5·10¹¹ of them) for a row only a ceil-mode pool has; a hang until the case's timeout
+    (["solve", "--kernel", "1000000", "--dilation", "1000000", "--in", "1", "--out", "1", "--ceil-mode",
+      "--convention", "caffe"], b""),
     # click's usage error quoted the extra argument as typed: a carriage return split the line
     (["shape", "zh", "\r"], b""),
     (["shape", "zh", "a\u2028b"], b""),
