@@ -1100,6 +1100,16 @@ def test_found_by_fuzzing(args, stdin):
     case(args, stdin=stdin, fuzzing=False)
 
 
+def test_found_by_fuzzing_html_of_convnext():
+    """timm's ConvNeXt printed: a setting read as one number (stride 4, not (4, 4)) crashed the HTML report's
+    figure labels (TypeError, exit 70; the long fuzz run's find)."""
+    import lzma
+
+    models = json.loads(lzma.open(Path(__file__).parent / "data" / "repr_reference.json.xz").read())["models"]
+    text = next(m["text"] for m in models if m["name"] == "convnext_base")
+    case(["shape", "-", "--input", "3x224x224", "--format", "html"], stdin=text.encode(), fuzzing=False)
+
+
 # -- the torch leg -------------------------------------------------------------------------------------------------
 
 @fuzz(10)

@@ -285,6 +285,8 @@ def op_label(t: dg.Tensor) -> str:
         return "input" if t.name in (None, "input") else f"input {t.name}"
     k = s.get("kernel_size")
     stride = s.get("stride")
+    if isinstance(stride, int):  # a setting given as one number (some print(model) readings): every dim
+        stride = (stride,)
     st = ""
     if stride is not None and any(v != 1 for v in stride):
         st = "/" + (str(stride[0]) if len(set(stride)) == 1 else _dims(stride))
@@ -293,6 +295,8 @@ def op_label(t: dg.Tensor) -> str:
     elif typ.startswith("conv"):
         text = f"conv {_dims(k)}{st}"
         d = s.get("dilation")
+        if isinstance(d, int):
+            d = (d,)
         if d and any(v != 1 for v in d):
             text += f" d{d[0]}"
         g = s.get("groups")
