@@ -12,6 +12,7 @@ and is never imported from here.
     (True, 61706)
 """
 
+from . import _dataclasses  # noqa: F401  (first: dataclasses without inspect at start-up)
 from .errors import ConvcalcError, NetworkError, SpecError
 
 #: The public names, each imported from its module when first used (PEP 562): ``import convcalc.cli``, which

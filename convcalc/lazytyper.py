@@ -180,16 +180,33 @@ class _Param:
         raise Decline  # a type this reader does not know
 
 
+_REQUIRED = object()  #: the default of a parameter that has none
+
+
+def _parameters(func) -> list[tuple[str, Any]]:
+    """``func``'s parameters and their defaults (:data:`_REQUIRED` where none), in order, as
+    ``inspect.signature`` gives them for a plain function, read off its code without importing :mod:`inspect`
+    (ast, dis, tokenize: a tenth of a whole ``convcalc params lenet --json``). Anything else is declined."""
+    while hasattr(func, "__wrapped__") and not hasattr(func, "__signature__"):  # functools.wraps, as inspect follows
+        func = func.__wrapped__
+    code = getattr(func, "__code__", None)
+    if code is None or hasattr(func, "__signature__") or code.co_flags & 0x0C:  # *args, **kwargs
+        raise Decline
+    positional, names = code.co_argcount, code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
+    given = func.__defaults__ or ()
+    defaults = dict(zip(names[positional - len(given):positional], given))
+    defaults.update(func.__kwdefaults__ or {})
+    return [(name, defaults.get(name, _REQUIRED)) for name in names]
+
+
 def parse(func, argv: list[str]) -> tuple[dict[str, Any], set[str]]:
     """The keyword arguments click would call command ``func`` with for ``argv`` (the words after the
     command's name), and the names of the parameters given; :class:`Decline` where that is not certain.
 
     Options whose declaration has a callback are declined when given; left out, their callbacks would
     set what a new process starts with (the caller makes sure it is one)."""
-    import inspect
-
     hints = typing.get_type_hints(func, include_extras=True)
-    params = [_Param(p.name, hints.get(p.name), p.default) for p in inspect.signature(func).parameters.values()]
+    params = [_Param(name, hints.get(name), default) for name, default in _parameters(func)]
     by_option = {n: p for p in params if not p.positional for n in p.names}
     positional = [p for p in params if p.positional]
     variadic = len(positional) == 1 and positional[0].multiple  # check's models: every positional word
@@ -232,7 +249,7 @@ def parse(func, argv: list[str]) -> tuple[dict[str, Any], set[str]]:
         else:
             values[param.name] = value
         given.add(param.name)
-    if any(p.name not in given and p.default is inspect.Parameter.empty for p in params):
+    if any(p.name not in given and p.default is _REQUIRED for p in params):
         raise Decline  # a required parameter left out: click says so
     if variadic and positional[0].name not in given:
         raise Decline  # click gives an empty variadic argument as typer converts it: left to them

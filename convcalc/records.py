@@ -33,6 +33,9 @@ def record(*, frozen: bool = False, slots: bool = False, kw_only: bool = False, 
 
     def wrap(cls: type) -> type:
         own = set(cls.__dict__)
+        if not cls.__doc__:  # dataclass would write one from inspect.signature(cls): see convcalc._dataclasses
+            hints = cls.__dict__.get("__annotations__", {})  # noqa: RUF063 (inspect is what this avoids)
+            cls.__doc__ = f"{cls.__name__}({', '.join(f'{k}: {_annotation(v)}' for k, v in hints.items())})"
         # frozen is dataclass's only where its generated __init__ needs it (it then sets fields through
         # object.__setattr__, and the generated __setattr__/__delattr__ come with it)
         made = dataclasses.dataclass(cls, init=fast_init, repr=False, eq=False, frozen=frozen and fast_init,
@@ -52,6 +55,13 @@ def record(*, frozen: bool = False, slots: bool = False, kw_only: bool = False, 
         return made
 
     return wrap
+
+
+def _annotation(hint: Any) -> str:
+    """A field's annotation in a docstring, as inspect.formatannotation writes it."""
+    if isinstance(hint, type) and not hasattr(hint, "__origin__"):
+        return hint.__qualname__ if hint.__module__ == "builtins" else f"{hint.__module__}.{hint.__qualname__}"
+    return hint if isinstance(hint, str) else repr(hint)
 
 
 class _Plan:

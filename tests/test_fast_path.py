@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from convcalc import cli
+from convcalc import cli, lazytyper
 
 SPEC = '{"input": [1, 8, 8], "layers": [{"type": "conv2d", "out_channels": 4, "kernel_size": 3}, "relu"]}'
 BAD = '{"input": [1, 4, 4], "layers": [{"type": "conv2d", "out_channels": 4, "kernel_size": 9}]}'
@@ -71,7 +71,7 @@ def test_the_fast_path_does_what_typer_does(line, tmp_path):
 def test_a_plain_line_imports_neither_typer_nor_click():
     code = ("import sys; from convcalc import cli; sys.argv = ['convcalc', 'params', 'lenet', '--json']\n"
             "try:\n    cli.run()\nexcept SystemExit as exc:\n    assert exc.code == 0\n"
-            "sys.stderr.write(repr(sorted(m for m in ('typer', 'click', 'rich', 'yaml') if m in sys.modules)))")
+            "sys.stderr.write(repr(sorted(m for m in ('typer', 'click', 'rich', 'yaml', 'inspect') if m in sys.modules)))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stderr == "[]"
     assert '"schema": "convcalc.report/2"' in result.stdout
@@ -90,6 +90,40 @@ def test_every_option_of_the_fast_commands_is_one_parse_reads(command):
     _in_new_process(f"from convcalc import cli, lazytyper\n"
                     f"assert lazytyper.parse(cli.app.function({command!r}), ['lenet']) == ({{{name!r}: {value!r}}}, "
                     f"{{{name!r}}})")
+
+
+_DECLARED = [func for _, _, func in cli.app._commands + cli.app._callbacks]
+
+
+@pytest.mark.parametrize("func", _DECLARED, ids=[func.__name__ for func in _DECLARED])
+def test_parameters_are_read_as_inspect_reads_them(func):
+    """parse reads a command's parameters off its code (no inspect at start-up): the same names, order and
+    defaults as inspect.signature gives, for every command and callback."""
+    import inspect
+
+    expected = [(p.name, lazytyper._REQUIRED if p.default is inspect.Parameter.empty else p.default)
+                for p in inspect.signature(func).parameters.values()]
+    assert lazytyper._parameters(func) == expected
+
+
+def test_parameters_decline_what_is_not_a_plain_function():
+    import functools
+
+    def variadic(a, *rest, b=1):
+        return a
+
+    def keywords(a, **rest):
+        return a
+
+    assert lazytyper._parameters(lambda a, b=2, *, c, d=4: a) == [("a", lazytyper._REQUIRED), ("b", 2),
+                                                                   ("c", lazytyper._REQUIRED), ("d", 4)]
+    assert lazytyper._parameters(functools.wraps(lambda a, b=2: a)(lambda *x, **y: 0)) == [
+        ("a", lazytyper._REQUIRED), ("b", 2)]
+    signed = lambda a: a  # noqa: E731
+    signed.__signature__ = None
+    for func in (variadic, keywords, functools.wraps(keywords)(lambda a: a), print, signed):
+        with pytest.raises(lazytyper.Decline):
+            lazytyper._parameters(func)
 
 
 DECLINED = [["--batch", "+3"], ["--batch", "３"], ["-fjson"], ["--json=1"], ["--help"], ["--lang", "en"],

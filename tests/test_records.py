@@ -101,3 +101,21 @@ def test_methods_written_in_the_class_are_kept_and_post_init_runs():
             object.__setattr__(self, "x", self.x * 2)
 
     assert repr(Own(2)) == "own" and Own(2).x == 4
+
+
+def test_dataclasses_is_imported_without_inspect_and_reads_it_when_needed():
+    """convcalc imports dataclasses with inspect deferred (convcalc._dataclasses): a plain run never imports it,
+    and a dataclass without a docstring, made later, still gets dataclass's own, from the real inspect."""
+    import subprocess
+    import sys
+
+    code = ("import sys, convcalc, dataclasses\n"
+            "assert 'inspect' not in sys.modules\n"
+            "@dataclasses.dataclass\nclass P:\n    x: int\n    y: str = 'a'\n"
+            "assert P.__doc__ == \"P(x: int, y: str = 'a')\", P.__doc__\n"
+            "import inspect\nassert dataclasses.inspect is inspect and sys.modules['inspect'] is inspect\n"
+            "assert inspect.signature(P).parameters['y'].default == 'a'\n"
+            "from convcalc.records import record\n"
+            "@record()\nclass R:\n    x: int\nassert R.__doc__ == 'R(x: int)', R.__doc__\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
