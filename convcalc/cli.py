@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import os
 import sys
-from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 from . import __version__
 from . import lazytyper as typer  # typer's API; typer itself is imported only where a command line needs it
 from .errors import ConvcalcError, NetworkError, SpecError
 from .memory import Dtype, Optimizer
 from .records import record
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 app = typer.Typer(
     name="convcalc",
@@ -102,7 +105,7 @@ class ConventionName(str, enum.Enum):
 Convention = Annotated[ConventionName, typer.Option(
     "--convention", "-c", help="Size rules: torch; tf (Keras 'same'/'valid' with any stride); caffe (pools round up).")]
 Explain = Annotated[bool, typer.Option("--explain", "-e", help="Show each layer's arithmetic with its numbers.")]
-OutputFile = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the output to this file.",
+OutputFile = Annotated[Optional[typer.FilePath], typer.Option("--output", "-o", help="Write the output to this file.",
                                                     show_default=False, dir_okay=False)]
 Depth = Annotated[Optional[int], typer.Option("--depth", "-d", min=0,
                                               help="Show rows down to this nesting depth; in tables, identical "
@@ -316,7 +319,9 @@ def load_network(model: str | None, layers: str | None, input_text: str | None, 
         network = readers.read_stdin(readers.read_stream(sys.stdin), input_shape=shape, aux=aux, fmt=source_format)
     elif _model_code(model, source_format) is not None:  # FILE.py or FILE.py:Expr: read by the interpreter
         network = _read_code(*_model_code(model, source_format), shape, by_name, aux, layout)
-    elif Path(model).is_file():
+    elif _is_file(model):
+        from pathlib import Path
+
         network = readers.read_file(Path(model), input_shape=shape, aux=aux, fmt=source_format)
     elif model in catalog.names():
         if source_format:
@@ -324,6 +329,8 @@ def load_network(model: str | None, layers: str | None, input_text: str | None, 
                             hint=f"drop --from, or give a file: convcalc show {model} > {model}.yaml")
         network = catalog.load(model, shape, aux=aux)
     else:
+        from pathlib import Path
+
         if Path(model).is_dir():
             raise SpecError(f"{model}: is a directory, not a spec file")
         looks_like_file = Path(model).suffix.lower() in readers.FORMAT_BY_SUFFIX or "/" in model
@@ -338,6 +345,8 @@ def load_network(model: str | None, layers: str | None, input_text: str | None, 
     network = _fit_inputs(network, by_name or ({n: shape for n, _ in network.inputs} if shape else None), layout)
     missing = [n for n, s in network.inputs if s is None]
     if len(network.inputs) == 1 and missing:
+        from pathlib import Path
+
         spec = model is not None and layers is None and Path(model).suffix.lower() in (".json", ".yaml", ".yml",
                                                                                        ".toml")
         if spec or (model is not None and model in catalog.names()):
@@ -351,6 +360,16 @@ def load_network(model: str | None, layers: str | None, input_text: str | None, 
     return network
 
 
+def _is_file(name: str) -> bool:
+    """``Path(name).is_file()``, without importing pathlib for a name with no separator in it (a built-in
+    model's): there the two read the same file."""
+    if not any(sep in name for sep in (os.sep, os.altsep) if sep):
+        return os.path.isfile(name)
+    from pathlib import Path
+
+    return Path(name).is_file()
+
+
 def _model_code(model: str, source_format: str | None) -> tuple[Path, str | None] | None:
     """(file, choice) for a model file (``model.py``) or a model a file defines (``models/resnet.py:ResNet18``,
     ``resnet.py:"ResNet(BasicBlock, [2, 2, 2, 2])"``); None for anything else."""
@@ -361,6 +380,8 @@ def _model_code(model: str, source_format: str | None) -> tuple[Path, str | None
     chosen = split_choice(model)
     if chosen is not None:
         return chosen
+    from pathlib import Path
+
     path = Path(model)
     if path.suffix.lower() == ".py" and path.is_file():
         return path, None
@@ -869,6 +890,8 @@ def check(models: Annotated[Optional[list[str]], typer.Argument(
 
 def _is_spec(model: str) -> bool:
     """A YAML/JSON/TOML file whose top level is a mapping with 'layers' (built-in names, stdin, .py: yes)."""
+    from pathlib import Path
+
     from .readers import FORMAT_BY_SUFFIX
 
     path = Path(model)
@@ -948,11 +971,14 @@ def verify(
         raise typer.Exit(1)
 
 
+ModelFile = Annotated[Optional[typer.FilePath], typer.Argument(help="A model file (.py): list the models it defines.",
+                                                            show_default=False)]
+
+
 @app.command("list", help="The built-in models (or, with --types, the layer types; with FILE.py, the models the "
                           "file defines and how to choose each).\n\nExample: convcalc list; convcalc list resnet.py")
 @_guard
-def list_models(file: Annotated[Optional[Path], typer.Argument(
-                    help="A model file (.py): list the models it defines.", show_default=False)] = None,
+def list_models(file: ModelFile = None,
                 types: Annotated[bool, typer.Option("--types", help="List the layer and block types instead.")] = False,
                 lang: Lang = None,
                 ) -> None:
@@ -1274,6 +1300,8 @@ def compare(
 
 def _side_labels(a, b, model_a: str | None, model_b: str | None, input_b: str | None) -> tuple[str, str]:
     """How compare names its two sides: the models' names, or the inputs when one model is run twice."""
+    from pathlib import Path
+
     from .layers import dims
 
     if model_b is None or model_b == model_a:

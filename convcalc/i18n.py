@@ -22,14 +22,13 @@ from __future__ import annotations
 import os
 import re
 from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import gettext
 
 DOMAIN = "convcalc"
-LOCALE_DIR = Path(__file__).parent / "locale"
+LOCALE_DIR = os.path.join(os.path.dirname(__file__), "locale")  # (a str: no pathlib at start-up)
 LANGUAGES = ("en", "zh")  #: English is the source language: it needs no catalog
 
 _chosen: str | None = None  #: set_language's choice; None: from the environment
@@ -80,7 +79,7 @@ def _catalog(lang: str) -> gettext.NullTranslations | _English:
         return _English()
     import gettext
 
-    return gettext.translation(DOMAIN, localedir=str(LOCALE_DIR), languages=[lang], fallback=True)
+    return gettext.translation(DOMAIN, localedir=LOCALE_DIR, languages=[lang], fallback=True)
 
 
 def _(message: str) -> str:

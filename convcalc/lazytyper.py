@@ -20,7 +20,6 @@ import enum
 import os
 import stat
 import typing
-from pathlib import Path
 from typing import Any
 
 _typer = None  #: the real typer, once imported
@@ -38,6 +37,31 @@ def _real():
 
 def __getattr__(name: str) -> Any:  # typer.Exit, typer.Context, typer.BadParameter, typer.main, …
     return getattr(_real(), name)
+
+
+class FilePath:
+    """``pathlib.Path`` in a declaration (``Annotated[Optional[typer.FilePath], typer.Option(...)]``): pathlib is
+    imported only where a value is read (:meth:`_Param.convert`) or the real app is built (:func:`_make_real`
+    writes ``pathlib.Path`` in its place), not at start-up. A command receives a ``pathlib.Path`` either way."""
+
+    def __init__(self) -> None:  # pragma: no cover - a name in annotations only
+        raise TypeError("typer.FilePath stands for pathlib.Path in declarations")
+
+
+def _is_path(kind: Any) -> bool:
+    return kind is FilePath or (isinstance(kind, type) and kind.__module__ == "pathlib" and kind.__name__ == "Path")
+
+
+def _with_path(hint: Any) -> Any:
+    """``hint`` with :class:`FilePath` replaced by ``pathlib.Path`` (``Optional[FilePath]`` → ``Optional[Path]``)."""
+    if hint is FilePath:
+        from pathlib import Path
+
+        return Path
+    args = typing.get_args(hint)
+    if typing.get_origin(hint) is typing.Union and FilePath in args:
+        return typing.Union[tuple(_with_path(a) for a in args)]
+    return hint
 
 
 class Declared:
@@ -113,12 +137,16 @@ class Typer:
 
 
 def _make_real(namespace: dict[str, Any]) -> None:
-    """Replace each ``Annotated[T, typer.Option(...)]`` made before typer was imported by the real one."""
+    """Replace each ``Annotated[T, typer.Option(...)]`` made before typer was imported by the real one, and
+    :class:`FilePath` in ``T`` by ``pathlib.Path``."""
     for name, value in list(namespace.items()):
         metadata = getattr(value, "__metadata__", None)
-        if metadata and typing.get_origin(value) is typing.Annotated and any(isinstance(m, Declared) for m in metadata):
+        if not metadata or typing.get_origin(value) is not typing.Annotated:
+            continue
+        base = _with_path(value.__origin__)
+        if base is not value.__origin__ or any(isinstance(m, Declared) for m in metadata):
             real = tuple(m.real() if isinstance(m, Declared) else m for m in metadata)
-            namespace[name] = typing.Annotated[(value.__origin__, *real)]
+            namespace[name] = typing.Annotated[(base, *real)]
 
 
 # ----------------------------------------------------------------------------
@@ -169,7 +197,9 @@ class _Param:
                 if member.value == text:
                     return member
             raise Decline  # click says which it takes
-        if kind is Path:  # click.Path(exists=False, dir_okay=…, readable=True) as typer declares it
+        if _is_path(kind):  # click.Path(exists=False, dir_okay=…, readable=True) as typer declares it
+            from pathlib import Path
+
             try:
                 mode = os.stat(text).st_mode
             except (OSError, ValueError):

@@ -12,14 +12,23 @@
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import layers as L
 from ..build import from_data
 from ..errors import SpecError
 from ..graph import Network
-from .inline import parse_inline
 from .spec import MAX_FILE_BYTES, check_size, parse_text, sniff
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def parse_inline(text: str) -> list:
+    """The ``--layers`` grammar (:func:`.inline.parse_inline`; imported where used: it reads with :mod:`ast`)."""
+    from .inline import parse_inline as parse
+
+    return parse(text)
 
 
 FORMAT_BY_SUFFIX = {".json": "json", ".yaml": "yaml", ".yml": "yaml", ".toml": "toml", ".py": "pytorch-code"}

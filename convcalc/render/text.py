@@ -6,7 +6,6 @@ nothing the report does not hold. Standard library only: rich lives in ``table.p
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import io
 import json
@@ -461,6 +460,8 @@ def to_csv(report: Report, view: str, depth: int | None = None, cols: list[Colum
     cols = cols or [c for c in columns(report, view, rows) if c is not MARK]
     cols = [c for c in cols if c.key not in ("layer", "type", "name")]
     buf = io.StringIO()
+    import csv  # (only CSV output needs it)
+
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(["node", "name", "type", *(c.key for c in cols)])
     for row in rows:
@@ -516,6 +517,8 @@ def to_markdown(report: Report, view: str, depth: int | None = None) -> str:
 
 def grid_csv(headers: list[str], rows: list[list[str]]) -> str:
     buf = io.StringIO()
+    import csv  # (only CSV output needs it)
+
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(headers)
     writer.writerows(rows)
