@@ -388,6 +388,11 @@ def corr2d(x: list, k: list, *, stride=(1, 1), padding=(0, 0), bias: list | None
     oh = shapes.conv_output_size(h, fh, sh, ph)
     ow = shapes.conv_output_size(w, fw, sw, pw)
     _budget(len(filters) * oh * ow * c * fh * fw)
+    cells = c * (h + 2 * ph) * (w + 2 * pw)  # the padded X is written out (a pool's padding is at most half its
+    if cells > MAX_PRODUCTS:                  # kernel, so the budget above bounds it; a conv's is not)
+        raise SpecError(_("the padded X is {h}x{w}, {n:,} values: convcalc computes values for small examples (up "
+                          "to {m:,})").format(h=h + 2 * ph, w=w + 2 * pw, n=cells, m=MAX_PRODUCTS),
+                        hint=_hint_size())
     padded = [_pad(ch, ph, pw, Fraction(0)) for ch in xs]
     inside = _pad([[True] * w for _ in range(h)], ph, pw, False)
     out, windows = [], []

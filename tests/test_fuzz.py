@@ -1092,12 +1092,24 @@ REGRESSIONS: list[tuple[list[str], bytes]] = [
      b"import torch\nimport torch.nn as nn\n\n\nclass M(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
      b"        self.a = nn.Conv2d(3, 8, 2)\n        self.b = nn.Conv2d(3, 8, 1)\n\n    def forward(self, x):\n"
      b"        y = self.a(x) + self.b(x)\n        return torch.cat([x[:, :1], y], 1)\n"),
+    # corr2d wrote out X padded by 10^9 on each side (the stride kept the output small): MemoryError, exit 70
+    (["corr2d", "0 1 2; 3 4 5; 6 7 8", "0 1 2; 3 4 5; 6 7 8", "--stride", "1000000000", "--padding", "1000000000"],
+     b""),
 ]
 
 
 @pytest.mark.parametrize("args,stdin", REGRESSIONS, ids=range(len(REGRESSIONS)))
 def test_found_by_fuzzing(args, stdin):
     case(args, stdin=stdin, fuzzing=False)
+
+
+def test_corr2d_refuses_a_padded_input_too_large_to_write_out():
+    outcome = case(["corr2d", "0 1 2; 3 4 5; 6 7 8", "0 1; 2 3", "--stride", "1000", "--padding", "300"], fuzzing=False)
+    assert outcome.code == 2
+    assert outcome.stderr.splitlines()[0] == ("error: the padded X is 603x603, 363,609 values: convcalc computes "
+                                              "values for small examples (up to 250,000)")
+    assert case(["corr2d", "0 1 2; 3 4 5; 6 7 8", "0 1; 2 3", "--stride", "1000", "--padding", "248"],
+                fuzzing=False).code == 0  # 499x499 = 249,001 values: written out
 
 
 def test_found_by_fuzzing_html_of_convnext():
