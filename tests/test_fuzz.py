@@ -1112,6 +1112,19 @@ def test_corr2d_refuses_a_padded_input_too_large_to_write_out():
                 fuzzing=False).code == 0  # 499x499 = 249,001 values: written out
 
 
+def test_found_by_fuzzing_dpn_projection_without_its_conv():
+    """timm's DPN printed, with the conv of conv5_1's projection (c1x1_w_s2) deleted: reading the residual width
+    from the nearest projecting block indexed its empty list of convs (IndexError, exit 70); now exit 1 or 2."""
+    import lzma
+
+    models = json.loads(lzma.open(Path(__file__).parent / "data" / "repr_reference.json.xz").read())["models"]
+    text = next(m["text"] for m in models if m["name"] == "dpn68")
+    start = text.index("(conv5_1): DualPathBlock(")
+    cut = text.index("(conv): Conv2d(", start)
+    edited = text[:cut] + text[text.index("\n", cut) + 1:]
+    assert case(["shape", "-", "--input", "3x224x224"], stdin=edited.encode(), fuzzing=False).code in (1, 2)
+
+
 def test_found_by_fuzzing_html_of_convnext():
     """timm's ConvNeXt printed: a setting read as one number (stride 4, not (4, 4)) crashed the HTML report's
     figure labels (TypeError, exit 70; the long fuzz run's find)."""

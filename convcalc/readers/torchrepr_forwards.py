@@ -84,7 +84,8 @@ def _dpn_split(m: Module, origin: str) -> tuple[int, int, int]:
         siblings = m.parent.children[:m.parent.children.index(m) + 1] if m.parent is not None else [m]
         for b in reversed(siblings):
             if b.cls == m.cls and (b.present("c1x1_w_s1") or b.present("c1x1_w_s2")) and \
-                    (list(_convs(b.child("c1x1_c"))) or [None])[-1] is not None:
+                    (list(_convs(b.child("c1x1_c"))) or [None])[-1] is not None and \
+                    list(_convs(b.child("c1x1_w_s1") or b.child("c1x1_w_s2"))):  # (a projection printed without its conv)
                 bc = _channels(list(_convs(b.child("c1x1_c")))[-1], "out_channels", origin)
                 bp = _channels(list(_convs(b.child("c1x1_w_s1") or b.child("c1x1_w_s2")))[-1], "out_channels", origin)
                 if bc == c:
