@@ -7,7 +7,7 @@ write a docstring for a dataclass that has none (``inspect.signature``).
 real module then and forwards to it, and rebinds the name. Nothing behaves differently, only later or never: a
 Python whose ``dataclasses`` reads ``inspect`` for every class (3.12's ``inspect.get_annotations``) imports it at
 the first class, as before. Where ``inspect`` or ``dataclasses`` is already imported, nothing is done.
-:mod:`convcalc` imports this first; ``tests/test_startup.py`` holds both sides of it.
+:mod:`convcalc` imports this first; ``tests/test_records.py`` and ``tests/test_fast_path.py`` hold both sides of it.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ class _Deferred(types.ModuleType):
     """Stands in for :mod:`inspect` in ``dataclasses``' namespace until an attribute is read from it."""
 
     def __getattr__(self, name: str):
-        sys.modules.pop("inspect", None) if sys.modules.get("inspect") is self else None
+        if sys.modules.get("inspect") is self:
+            del sys.modules["inspect"]
         import importlib
 
         real = importlib.import_module("inspect")
