@@ -21,16 +21,18 @@ from __future__ import annotations
 from dataclasses import field
 
 from .layers import Layer, Shape
-from .records import record
+from .records import FACTORY, record
 
 #: Tree blocks of the spec (they compile to nodes); ``concat``/``add`` with ``from:`` instead of ``branches:``
 #: are merge nodes (:class:`convcalc.layers.Merge`).
 BLOCKS = ("sequential", "concat", "add", "auxiliary")
 BLOCK_ALIASES: dict[str, str] = {"cat": "concat", "residual": "add", "seq": "sequential"}
 
+_set = object.__setattr__  #: how a frozen record's __init__ sets its fields
 
-@record(slots=True, kw_only=True, unsafe_hash=True, fast_init=True)  # not frozen: a frozen __init__ sets each field through
-class Node:                                             # object.__setattr__ (a build of 100,000 nodes: 0.15 s)
+
+@record(slots=True, kw_only=True, unsafe_hash=True)  # not frozen: a frozen __init__ sets each field through
+class Node:                                  # object.__setattr__ (a build of 100,000 nodes: 0.15 s)
     """One call of a layer in the graph: what it computes and the nodes it reads."""
 
     id: str  #: unique dotted name
@@ -44,12 +46,25 @@ class Node:                                             # object.__setattr__ (a 
     labels: tuple[str, ...] | None = None  #: how messages name the inputs ("branch 1"), where not by ref
     within: tuple[str, ...] = ()  #: names of the enclosing named blocks, outermost first
 
+    def __init__(self, *, id, layer, inputs, explicit=False, shared_with=None, depth=0, aux=False, block=None,
+                 labels=None, within=()):
+        self.id = id  # (the one dataclass would generate, written here: see convcalc.records)
+        self.layer = layer
+        self.inputs = inputs
+        self.explicit = explicit
+        self.shared_with = shared_with
+        self.depth = depth
+        self.aux = aux
+        self.block = block
+        self.labels = labels
+        self.within = within
+
     @property
     def path(self) -> str:
         return self.layer.path
 
 
-@record(frozen=True, slots=True, kw_only=True, fast_init=True)
+@record(frozen=True, slots=True, kw_only=True)
 class Block:
     """A tree block of the spec: its row and the nodes it covers (``nodes[first:last + 1]``)."""
 
@@ -66,6 +81,22 @@ class Block:
     branches: tuple[str, ...] | None = None  #: refs of each branch's result (concat/add)
     aux: bool = False
     shared_with: str | None = None  #: the block whose modules this one reuses (``share:``)
+
+    def __init__(self, *, id, type, path, name, depth, first, last, input, output, settings=FACTORY, branches=None,
+                 aux=False, shared_with=None):
+        _set(self, "id", id)  # (the one dataclass would generate, written here: see convcalc.records)
+        _set(self, "type", type)
+        _set(self, "path", path)
+        _set(self, "name", name)
+        _set(self, "depth", depth)
+        _set(self, "first", first)
+        _set(self, "last", last)
+        _set(self, "input", input)
+        _set(self, "output", output)
+        _set(self, "settings", {} if settings is FACTORY else settings)
+        _set(self, "branches", branches)
+        _set(self, "aux", aux)
+        _set(self, "shared_with", shared_with)
 
 
 @record(frozen=True, slots=True, kw_only=True)

@@ -50,7 +50,10 @@ def dims(values_: tuple[int, ...] | Shape) -> str:
     return "x".join(str(v) for v in values_)
 
 
-@record(frozen=True, slots=True, fast_init=True)
+_set = object.__setattr__  #: how a frozen record's __init__ sets its fields
+
+
+@record(frozen=True, slots=True)
 class Window:
     """Sliding-window geometry per spatial dim, for the receptive-field recurrence.
 
@@ -62,8 +65,14 @@ class Window:
     padding: tuple[int, ...]
     dilation: tuple[int, ...]
 
+    def __init__(self, kernel, stride, padding, dilation):
+        _set(self, "kernel", kernel)  # (the one dataclass would generate, written here: see convcalc.records)
+        _set(self, "stride", stride)
+        _set(self, "padding", padding)
+        _set(self, "dilation", dilation)
 
-@record(frozen=True, slots=True, fast_init=True)
+
+@record(frozen=True, slots=True)
 class Note:
     """A warning about one layer: a stable code, the message and an optional hint."""
 
@@ -72,6 +81,11 @@ class Note:
     code: str
     message: str
     hint: str | None = None
+
+    def __init__(self, code, message, hint=None):
+        _set(self, "code", code)  # (the one dataclass would generate, written here: see convcalc.records)
+        _set(self, "message", message)
+        _set(self, "hint", hint)
 
 
 #: Size conventions: ``torch`` (default), ``tf`` (Keras/TensorFlow 'same'/'valid' with any stride),
@@ -99,8 +113,8 @@ RESET = "reset"  # the output is no longer spatial (flatten, linear)
 UNKNOWN = "unknown"  # spatial, but no single window describes it
 
 
-@record(slots=True, kw_only=True, fast_init=True)  # not frozen: made once per node, and a frozen __init__ sets each field
-class Effect:                          # through object.__setattr__, three times slower
+@record(slots=True, kw_only=True)  # not frozen: made once per node, and a frozen __init__ sets each field
+class Effect:              # through object.__setattr__, three times slower
     """What one layer does to one sample. Treat it as read-only."""
 
     output_shape: Shape
@@ -116,6 +130,22 @@ class Effect:                          # through object.__setattr__, three times
     warnings: tuple[Note, ...] = ()
     outputs: tuple[Shape, ...] | None = None  #: every output of an op with several (chunk, split)
     fixed: tuple = ()  #: sizes the module fixes when built (LayerNorm's normalized_shape): a shared call must meet them
+
+    def __init__(self, *, output_shape, weight_shape=None, weights=0, bias=0, extra_params=0, buffers=0, macs=0,
+                 connections=0, fc_params=None, receptive=KEEP, warnings=(), outputs=None, fixed=()):
+        self.output_shape = output_shape  # (the one dataclass would generate, written here: see convcalc.records)
+        self.weight_shape = weight_shape
+        self.weights = weights
+        self.bias = bias
+        self.extra_params = extra_params
+        self.buffers = buffers
+        self.macs = macs
+        self.connections = connections
+        self.fc_params = fc_params
+        self.receptive = receptive
+        self.warnings = warnings
+        self.outputs = outputs
+        self.fixed = fixed
 
     @property
     def params(self) -> int:

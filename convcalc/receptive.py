@@ -30,13 +30,21 @@ from .records import record
 from .shapes import effective_kernel
 
 
-@record(frozen=True, slots=True, fast_init=True)
+_set = object.__setattr__  #: how a frozen record's __init__ sets its fields
+
+
+@record(frozen=True, slots=True)
 class Field:
     """Receptive field of one spatial dim."""
 
     size: int
     jump: int
     start: Fraction | int  #: an int where it is whole (the common case)
+
+    def __init__(self, size, jump, start):
+        _set(self, "size", size)  # (the one dataclass would generate, written here: see convcalc.records)
+        _set(self, "jump", jump)
+        _set(self, "start", start)
 
 
 def initial(ndim: int) -> tuple[Field, ...]:

@@ -20,20 +20,30 @@ from . import receptive
 from .errors import NetworkError
 from .graph import Block, Network, Node, display_order, readers, split_ref
 from .layers import CONVENTIONS, KEEP, RESET, UNKNOWN, Layer, Shape, Window, dims
-from .records import record
+from .records import FACTORY, record
 from .values import LIMIT
 
 SCHEMA = "convcalc.report/2"
 BYTES_PER_PARAM = 4  #: float32
 
 
-@record(frozen=True, slots=True, kw_only=True, fast_init=True)
+_set = object.__setattr__  #: how a frozen record's __init__ sets its fields
+
+
+@record(frozen=True, slots=True, kw_only=True)
 class Diagnostic:
     severity: str  #: "error" or "warning"
     path: str | None  #: the spec element, e.g. ``layers[5].branches[1][0]``
     message: str  #: one line, starting with the layer's type
     hint: str | None = None  #: what to change, where known
     code: str | None = None  #: stable identifier of the check (``inexact-division``, ``not-flat``, …)
+
+    def __init__(self, *, severity, path, message, hint=None, code=None):
+        _set(self, "severity", severity)  # (the one dataclass would generate: see convcalc.records)
+        _set(self, "path", path)
+        _set(self, "message", message)
+        _set(self, "hint", hint)
+        _set(self, "code", code)
 
     @property
     def line(self) -> str:
@@ -48,8 +58,8 @@ class Diagnostic:
         return d
 
 
-@record(slots=True, kw_only=True, fast_init=True)  # not frozen: a frozen __init__ sets each of its fields through
-class LayerRow:                       # object.__setattr__, a quarter of the analysis time at 100,000 rows
+@record(slots=True, kw_only=True)  # not frozen: a frozen __init__ sets each of its fields through
+class LayerRow:                  # object.__setattr__, a quarter of the analysis time at 100,000 rows
     """One row of the report: a layer, or a block (which comes before its children). Treat it as read-only."""
 
     path: str  #: spec element: ``layers[3]``, ``layers[5].branches[1][0]``
@@ -85,6 +95,46 @@ class LayerRow:                       # object.__setattr__, a quarter of the ana
     receptive_fields: dict[str, Any] | None = None  #: several network inputs: input name → fields
     counter_buffers: int = 0  #: buffers that are int64 counters whatever the dtype (BatchNorm's num_batches_tracked)
     trainable_param_tensors: int = 0  #: trainable parameter tensors (weight, bias, …): Adam keeps a step for each
+
+    def __init__(self, *, path, name, type, block, depth, input_shape, output_shape, params, trainable_params,
+                 weights, bias, buffers, weight_shape, macs, connections, fc_params, activations, weight_layers,
+                 receptive_field, jump, start, settings=FACTORY, branch_receptive_fields=None, explain=None,
+                 node="", inputs=(), explicit_inputs=False, shared_with=None, is_output=False, output_shapes=None,
+                 receptive_fields=None, counter_buffers=0, trainable_param_tensors=0):
+        # (the one dataclass would generate, written here: see convcalc.records)
+        self.path = path
+        self.name = name
+        self.type = type
+        self.block = block
+        self.depth = depth
+        self.input_shape = input_shape
+        self.output_shape = output_shape
+        self.params = params
+        self.trainable_params = trainable_params
+        self.weights = weights
+        self.bias = bias
+        self.buffers = buffers
+        self.weight_shape = weight_shape
+        self.macs = macs
+        self.connections = connections
+        self.fc_params = fc_params
+        self.activations = activations
+        self.weight_layers = weight_layers
+        self.receptive_field = receptive_field
+        self.jump = jump
+        self.start = start
+        self.settings = {} if settings is FACTORY else settings
+        self.branch_receptive_fields = branch_receptive_fields
+        self.explain = explain
+        self.node = node
+        self.inputs = inputs
+        self.explicit_inputs = explicit_inputs
+        self.shared_with = shared_with
+        self.is_output = is_output
+        self.output_shapes = output_shapes
+        self.receptive_fields = receptive_fields
+        self.counter_buffers = counter_buffers
+        self.trainable_param_tensors = trainable_param_tensors
 
     def to_dict(self) -> dict[str, Any]:
         d = {

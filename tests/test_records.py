@@ -119,3 +119,51 @@ def test_dataclasses_is_imported_without_inspect_and_reads_it_when_needed():
             "@record()\nclass R:\n    x: int\nassert R.__doc__ == 'R(x: int)', R.__doc__\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def _hand_written():
+    from convcalc.graph import Block, Node
+    from convcalc.layers import Effect, Note, Window
+    from convcalc.receptive import Field
+    from convcalc.report import Diagnostic, LayerRow
+
+    return [LayerRow, Node, Block, Effect, Note, Window, Field, Diagnostic]
+
+
+@pytest.mark.parametrize("cls", _hand_written(), ids=lambda c: c.__name__)
+def test_a_hand_written_init_is_the_one_dataclass_would_generate(cls):
+    """The records made by the hundred thousand write their ``__init__`` out (dataclass compiling it cost start-up
+    time): it must stay the one dataclass generates from the fields — the same parameters, kinds and defaults,
+    each argument stored in its own field, a fresh value from each default factory."""
+    import inspect
+
+    from convcalc.records import FACTORY
+
+    fields = dataclasses.fields(cls)
+    twin = dataclasses.make_dataclass(cls.__name__, [
+        (f.name, f.type, field(default=f.default, default_factory=f.default_factory, kw_only=f.kw_only))
+        for f in fields])
+    ours, theirs = (inspect.signature(c.__init__).parameters.values() for c in (cls, twin))
+    assert [(p.name, p.kind) for p in ours] == [(p.name, p.kind) for p in theirs]
+    for p, q in zip(ours, theirs):
+        if repr(q.default) == "<factory>":
+            assert p.default is FACTORY, p.name
+        else:
+            assert p.default == q.default and type(p.default) is type(q.default), p.name
+    given = {f.name: object() for f in fields}  # every argument given: each lands in its own field
+    positional = [given[f.name] for f in fields if not f.kw_only]
+    made = cls(*positional, **{f.name: given[f.name] for f in fields if f.kw_only})
+    assert all(getattr(made, f.name) is given[f.name] for f in fields)
+    required = {f.name: given[f.name] for f in fields
+                if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING}
+    args = [required.pop(f.name) for f in fields if not f.kw_only and f.name in required]
+    one, two, reference = cls(*args, **required), cls(*args, **required), twin(*args, **required)
+    for f in fields:
+        assert getattr(one, f.name) == getattr(reference, f.name), f.name
+        if f.default_factory is not dataclasses.MISSING:
+            assert getattr(one, f.name) is not getattr(two, f.name), f.name  # a fresh one each time
+    if cls.__setattr__ is not object.__setattr__:  # frozen
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(one, fields[0].name, 1)
+    with pytest.raises(TypeError):
+        cls(*args, **required, unknown=1)
