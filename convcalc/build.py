@@ -16,7 +16,7 @@ from typing import Any
 
 from . import layers as L
 from . import templates as T
-from .errors import SpecError, did_you_mean
+from .errors import SpecError, did_you_mean, shown
 from .graph import BLOCK_ALIASES, BLOCKS, Block, Network, Node, split_ref
 
 MAX_NODES = 100_000  #: layers and blocks in one spec, aliases expanded
@@ -484,7 +484,7 @@ class _Builder:
         for key in item:
             if key not in allowed:
                 hint = did_you_mean(key, allowed) or f"{type_name} takes: " + ", ".join(a for a in allowed if a != "type")
-                raise SpecError(f"{type_name}: unknown argument {key!r}", path=path, hint=hint)
+                raise SpecError(f"{type_name}: unknown argument {shown(key)}", path=path, hint=hint)
 
 
 _UNSET: Any = object()
@@ -557,7 +557,7 @@ def from_data(data: Any, *, origin: str = "spec", input_shape: L.Shape | None = 
         raise SpecError(f"{origin}: a spec must be a mapping with 'input' and 'layers', got {type(data).__name__}")
     for key in data:
         if key not in TOP_KEYS:
-            raise SpecError(f"{origin}: unknown top-level key {key!r}",
+            raise SpecError(f"{origin}: unknown top-level key {shown(key)}",
                             hint=did_you_mean(str(key), TOP_KEYS) or "a spec has: " + ", ".join(TOP_KEYS))
     if "layers" not in data:
         raise SpecError(f"{origin}: missing 'layers'")

@@ -224,20 +224,20 @@ Lang = Annotated[Optional[str], typer.Option(
     help="Language of the text: en (default) or zh (中文); LANG=zh_CN.UTF-8 also selects Chinese.")]
 
 
-def _say(kind: str, text: str) -> None:
-    """One line on stderr: ``error``/``warning``/``note``/``hint``/``skipped`` and the text, in the chosen language."""
+def _say(kind: str, text: str, suffix: str = "") -> None:
+    """One line on stderr: ``error``/``warning``/``note``/``hint``/``skipped`` and the text, in the chosen language
+    (shortened where it quotes something huge: :func:`convcalc.errors.one_line`), then ``suffix`` as it is."""
+    from .errors import one_line
     from .i18n import label, translate
 
-    sys.stderr.write(f"{label(kind)}: {translate(text)}\n")
+    sys.stderr.write(f"{label(kind)}: {one_line(translate(text))}{suffix}\n")
 
 
 def _error(exc: ConvcalcError | str, hint: str | None = None) -> None:
-    from .i18n import label, translate
-
-    sys.stderr.write(f"{label('error')}: {translate(str(exc))}\n")
+    _say("error", str(exc))
     hint = hint or getattr(exc, "hint", None)
     if hint:
-        sys.stderr.write(f"{label('hint')}: {translate(hint)}\n")
+        _say("hint", hint)
 
 
 def _guard(func):
@@ -553,7 +553,7 @@ def _warn(report, view: str = "shape", quiet: bool = False) -> None:
     ResNet's stem) summed up in one line. Receptive-field warnings only where the field is shown (``rf``);
     nothing under ``--quiet``."""
     from . import codes
-    from .i18n import label, translate
+    from .i18n import translate
 
     if quiet:
         return
@@ -561,21 +561,20 @@ def _warn(report, view: str = "shape", quiet: bool = False) -> None:
     padding_only = [d for d in warnings if d.code == "padding-only-division"]
     for d in warnings:
         if d.code == "input-read":  # how --input was read: a note, not a problem
-            sys.stderr.write(f"{label('note')}: {translate(d.line.removeprefix('--input: '))}\n")
+            _say("note", d.line.removeprefix("--input: "))
     shown = [d for d in warnings if d.code not in ("padding-only-division", "input-read")]
     for d in shown[:MAX_WARNINGS]:
-        sys.stderr.write(f"{label('warning')}: {translate(d.line)}{f' [{d.code}]' if d.code else ''}\n")
+        _say("warning", d.line, f" [{d.code}]" if d.code else "")
         if d.hint:
-            sys.stderr.write(f"{label('hint')}: {translate(d.hint)}\n")
+            _say("hint", d.hint)
     if len(shown) > MAX_WARNINGS:
         sys.stderr.write(translate(f"… and {len(shown) - MAX_WARNINGS} more warnings (--format json lists them all)")
                          + "\n")
     if padding_only:
         where = ", ".join(d.path for d in padding_only[:3]) + (", …" if len(padding_only) > 3 else "")
         many = len(padding_only) != 1
-        sys.stderr.write(f"{label('note')}: " + translate(
-            f"{len(padding_only)} layer{'s' if many else ''} ({where}) leave{'' if many else 's'} "
-            "rows of padding uncovered, no input pixel (--format json lists them)") + "\n")
+        _say("note", f"{len(padding_only)} layer{'s' if many else ''} ({where}) leave{'' if many else 's'} "
+                     "rows of padding uncovered, no input pixel (--format json lists them)")
 
 
 def _out(output, quiet, ignore, columns, wide, full, dtype, optimizer) -> _Out:
@@ -644,7 +643,6 @@ def _emit_counts(exc: SpecError, input_text: str | None, fmt: Format, as_json: b
     if getattr(exc, "counts", None) is None:
         return False
     from .build import parse_shape
-    from .i18n import label, translate
     from .render import counts
 
     shape = None
@@ -664,7 +662,7 @@ def _emit_counts(exc: SpecError, input_text: str | None, fmt: Format, as_json: b
     else:
         sys.stdout.write(counts.to_text(found, markdown=fmt is Format.markdown, width=_width(output)))
     if not quiet:
-        sys.stderr.write(f"{label('warning')}: {translate(found.warning)} [shapes-unknown]\n")
+        _say("warning", found.warning, " [shapes-unknown]")
     return True
 
 

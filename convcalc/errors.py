@@ -33,6 +33,28 @@ def short_path(path: str, keep: int = 4) -> str:
     return f"{'.'.join(steps[:keep])}.…(+{len(steps) - 2 * keep})….{'.'.join(steps[-keep:])}"
 
 
+MAX_MESSAGE = 2000  #: characters of a message line beyond which :func:`one_line` shortens it
+
+
+def one_line(text: str, limit: int = MAX_MESSAGE) -> str:
+    """A message as a line on stderr shows it: one that quotes something huge the input holds (a key or a layer
+    name of 5,000 characters) keeps its beginning, which names the element and the problem, and its end."""
+    if len(text) <= limit:
+        return text
+    head, tail = limit * 2 // 3, limit // 4
+    return f"{text[:head]}…({len(text) - head - tail:,} characters left out)…{text[-tail:]}"
+
+
+def shown(value: object, limit: int = 60) -> str:
+    """``repr(value)`` for a message, its middle left out past ``limit`` characters (a key the user wrote, quoted
+    back: ``'99999…99999'``). Nothing is said beside it: the message's templates in other languages read the
+    quoted value as a name."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit - 16]}…{text[-12:]}"
+
+
 class SpecError(ConvcalcError):
     """Unusable input: unreadable or malformed spec, unknown type or key, bad value (exit 2)."""
 

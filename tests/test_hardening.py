@@ -186,6 +186,56 @@ def test_a_message_quotes_a_long_input_shortly(tmp_path):
     assert max(len(line) for line in output.splitlines()) < 300  # not the 1.6 MB element it could not read
 
 
+def test_a_huge_key_in_a_spec_file_is_quoted_shortly(tmp_path):
+    """The long fuzz run's find (session 7): a top-level key of 4,108 nines was quoted whole, one stderr line of
+    4,180 characters. Its beginning and end are quoted; an unknown argument of a layer's too; in Chinese too."""
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps({"input": [1, 28, 28], "9" * 4108: 1, "layers": ["relu"]}))
+    code, output = cli("shape", str(spec))
+    one_clean_error(code, output)
+    assert "unknown top-level key '9999" in output and "…" + "9" * 11 + "'\n" in output, output
+    assert max(len(line) for line in output.splitlines()) < 300, output
+    spec.write_text(json.dumps({"input": [1, 28, 28], "layers": [{"type": "relu", "x" * 5000: 1}]}))
+    code, output = cli("shape", str(spec))
+    one_clean_error(code, output)
+    assert "relu: unknown argument 'xxx" in output and max(len(line) for line in output.splitlines()) < 300
+    code, output = cli("shape", str(spec), "--lang", "zh")
+    one_clean_error(code, output.replace("错误:", "error:"))
+    assert "未知的参数 'xxx" in output, output
+
+
+def test_a_message_naming_a_huge_layer_name_stays_one_bounded_line(tmp_path):
+    """Whatever a message quotes (here a layer's name of 20,000 characters, in an exit-1 refusal and in a
+    warning), its line on stderr is shortened in the middle: the start names the element and the problem."""
+    from convcalc.errors import MAX_MESSAGE
+
+    name = "n" * 20_000
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps({"input": [3, 8, 8], "layers": [
+        {"type": "conv2d", "name": name, "in_channels": 4, "out_channels": 8, "kernel_size": 3}]}))
+    result = proc("shape", str(spec))
+    assert result.returncode == 1 and result.stderr.count("\n") == 2, result.stderr[:500]  # error and hint
+    line = result.stderr.splitlines()[0]
+    assert line.startswith("error: layers[0] conv2d 'nnn") and "characters left out)…" in line
+    assert len(line) <= MAX_MESSAGE + 60
+    spec.write_text(json.dumps({"input": [3, 9, 9], "layers": [
+        {"type": "conv2d", "name": name, "out_channels": 8, "kernel_size": 2, "stride": 2}]}))
+    result = proc("shape", str(spec))
+    assert result.returncode == 0 and max(map(len, result.stderr.splitlines())) <= MAX_MESSAGE + 60, result.stderr
+
+
+def test_one_line_keeps_a_short_message_and_shortens_a_long_one():
+    from convcalc.errors import one_line, shown
+
+    assert one_line("layers[3] conv2d: kernel too large") == "layers[3] conv2d: kernel too large"
+    text = "layers[0] conv2d 'a" + "x" * 10_000 + "': in_channels=4 but the previous layer gives 3 channels"
+    short = one_line(text, limit=200)
+    assert short.startswith("layers[0] conv2d 'axxx") and short.endswith("gives 3 channels") and len(short) < 240
+    assert "(9," in short and "characters left out" in short
+    assert shown("stride") == "'stride'" and shown(3) == "3"
+    assert shown("k" * 100) == "'" + "k" * 43 + "…" + "k" * 11 + "'"
+
+
 @pytest.mark.parametrize("budget", ["9" * 5000, "1e999999999"])
 def test_a_budget_too_large_to_compute(budget):
     """A 5,000-digit budget raised ValueError in int() (exit 70); 1e999999999 computed 10**999999999 (a hang)."""
