@@ -193,6 +193,16 @@ class Layer:
                 hint = "the input is flat (after flatten or linear); move this layer before the flatten"
             raise self.fail(f"expects a {want} input ({self.ndim + 1} dims without batch), got {dims(x)}", hint)
 
+    def expect_leading(self, x: Shape) -> int:
+        """Layers that act on the last ``ndim`` dims of a tensor of any rank (a constant pad, an adaptive average
+        pool, a pixel shuffle, as torch runs them): ``C × … × spatial`` with at least ``ndim`` spatial dims; the
+        number of dims in front of the last ``ndim`` (1: just C)."""
+        if len(x) < self.ndim + 1:
+            want = ["C", "CxL", "CxHxW", "CxDxHxW"][self.ndim]
+            raise self.fail(f"expects a {want} input, or more dims in front ({self.ndim + 1} dims or more without "
+                            f"batch), got {dims(x)}")
+        return len(x) - self.ndim
+
     def check_given(self, argname: str, given: int | None, actual: int, what: str) -> None:
         if given is not None and given != actual:
             raise self.fail(f"{argname}={given} but the previous layer gives {actual} {what}", f"set {argname}={actual}")
@@ -525,20 +535,27 @@ class AdaptivePool(Layer):
     return_indices: bool = arg(values.boolean, False)
 
     def apply(self, x: Shape, convention: str = "torch") -> Effect:
-        self.expect_spatial(x)
+        lead = 1
+        if self.ndim > 1 and "avg" in self.type and len(x) > self.ndim + 1 and all(
+                (i if o is None else o) == 1 for i, o in zip(x[-self.ndim:], self.output_size)):
+            lead = len(x) - self.ndim  # torch averages to 1×1 (×1) as a mean over the last dims, of any rank
+        else:
+            self.expect_spatial(x)
         if self.return_indices and "max" not in self.type:
             raise self.fail("return_indices applies only to adaptive max pooling")
-        out = tuple(i if o is None else o for i, o in zip(x[1:], self.output_size))
-        windows = [shapes.adaptive_pool_window(i, o) for i, o in zip(x[1:], out)]
+        sizes = x[lead:]
+        out = tuple(i if o is None else o for i, o in zip(sizes, self.output_size))
+        windows = [shapes.adaptive_pool_window(i, o) for i, o in zip(sizes, out)]
         warnings = []
+        keep = (1,) * (lead - 1)  # dims in front of the pooled ones (beyond C) are kept as they are
         if all(windows):
-            receptive: Window | str = Window(tuple(w[0] for w in windows), tuple(w[1] for w in windows),
-                                             (0,) * self.ndim, (1,) * self.ndim)
+            receptive: Window | str = Window(keep + tuple(w[0] for w in windows), keep + tuple(w[1] for w in windows),
+                                             (0,) * (len(x) - 1), (1,) * (len(x) - 1))
         else:
             receptive = UNKNOWN
-            warnings.append(Note("receptive-field", f"input {dims(x[1:])} is not a multiple of the output {dims(out)}: "
+            warnings.append(Note("receptive-field", f"input {dims(sizes)} is not a multiple of the output {dims(out)}: "
                                  "the pooling windows differ in size, so the receptive field is left unknown from here on"))
-        return Effect(output_shape=(x[0], *out), receptive=receptive, warnings=tuple(warnings))
+        return Effect(output_shape=(*x[:lead], *out), receptive=receptive, warnings=tuple(warnings))
 
 
 # ----------------------------------------------------------------------------
@@ -819,16 +836,22 @@ class Pad(Layer):
         return [(p[2 * i], p[2 * i + 1]) for i in range(self.ndim)][::-1]
 
     def apply(self, x: Shape, convention: str = "torch") -> Effect:
-        self.expect_spatial(x)
         pads = self.pads()
         mode = {"zero": "constant", "reflection": "reflect", "replication": "replicate"}.get(
             self.type[:-5], self.type[:-5])
-        _check_pads(self, mode, pads, x[1:])
-        out = tuple(i + b + a for (b, a), i in zip(pads, x[1:]))
+        # a constant pad pads the last dims of a tensor of any rank (torch's reflection, replication and
+        # circular pads take C × spatial only)
+        lead = self.expect_leading(x) if mode == "constant" else 1
+        if lead == 1:
+            self.expect_spatial(x)
+        sizes = x[lead:]
+        _check_pads(self, mode, pads, sizes)
+        out = tuple(i + b + a for (b, a), i in zip(pads, sizes))
         if any(o < 1 for o in out):
-            raise self.fail(f"the padding crops the input {dims(x[1:])} to nothing ({dims(out)})")
-        return Effect(output_shape=(x[0], *out),
-                      receptive=Window((1,) * self.ndim, (1,) * self.ndim, tuple(b for b, _ in pads), (1,) * self.ndim))
+            raise self.fail(f"the padding crops the input {dims(sizes)} to nothing ({dims(out)})")
+        n = len(x) - 1  # the field's dims: those in front of the padded ones (beyond C) are kept as they are
+        return Effect(output_shape=(*x[:lead], *out),
+                      receptive=Window((1,) * n, (1,) * n, (0,) * (lead - 1) + tuple(b for b, _ in pads), (1,) * n))
 
 
 def _check_pads(layer: Layer, mode: str, pairs, sizes) -> None:
@@ -852,11 +875,12 @@ class PixelShuffle(Layer):
     upscale_factor: int = arg(values.positive)
 
     def apply(self, x: Shape, convention: str = "torch") -> Effect:
-        self.expect_spatial(x)
+        lead = self.expect_leading(x)  # torch's pixel shuffle takes any dims in front of C × H × W
+        *front, c, h, w = x
         r = self.upscale_factor
-        if x[0] % (r * r):
-            raise self.fail(f"{x[0]} channels are not divisible by upscale_factor² = {r * r}")
-        return Effect(output_shape=(x[0] // (r * r), x[1] * r, x[2] * r), receptive=UNKNOWN, warnings=(Note(
+        if c % (r * r):
+            raise self.fail(f"{c} channels are not divisible by upscale_factor² = {r * r}")
+        return Effect(output_shape=(*front, c // (r * r), h * r, w * r), receptive=UNKNOWN, warnings=(Note(
             "receptive-field", "the receptive field is not defined through a pixel shuffle; it is left unknown"),))
 
 

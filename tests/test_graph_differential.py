@@ -111,7 +111,7 @@ RF_SEEDS = range(50_000, 50_500)  #: the receptive-field family
 #: produce them at random, so that the random chunks stay green; when one is fixed, flip its CORPUS case
 #: and delete its tag here: the generator then produces it again.
 KNOWN_BUGS: set[str] = {
-    "view-noncontiguous", "extra-leading-dims",
+    "view-noncontiguous",
 }
 
 #: Not generated either, and not engine bugs: a k-d layer on a batch-less rank-k tensor, which torch reads as
@@ -154,9 +154,6 @@ def known_bug(kind: str, args: dict, xs: list, first_shape: tuple | None = None)
         return "unbatched-misread"  # torch reads (N, L) as one unbatched C×L tensor (SET_ASIDE)
     if kind == "view" and not x.is_contiguous():
         return "view-noncontiguous"
-    m = re.fullmatch(r"(adaptiveavgpool|zeropad|constantpad)([123])d|pixelshuffle", kind)
-    if m and r > (int(m.group(2)) if m.group(2) else 2) + 2:
-        return "extra-leading-dims"
     if kind == "pad" and args.get("mode", "constant") != "constant" and isinstance(args.get("pad"), list) \
             and min(args["pad"]) < 0:
         return "pad-negative-nonconstant"
@@ -1921,14 +1918,26 @@ CORPUS = [
     # --- disagreements: convcalc refuses what torch runs ----------------------------------------------------
     _agree({"input": [4, 2], "layers": [{"type": "chunk", "chunks": 2}, {"type": "getitem", "index": -1}]}, id="getitem-negative-index"),  # was [getitem-negative]
     _agree({"input": [3, 5], "layers": [{"type": "pad", "pad": [-1, 1], "mode": "reflect"}]}, id="reflect-pad-with-a-crop"),  # was [pad-negative-nonconstant]
-    _bug({"input": [2, 3, 4, 5], "layers": [{"type": "zeropad2d", "padding": 1}]}, "extra-leading-dims",
-         "ZeroPad2d pads the last 2 dims of a tensor of any rank (C×D×H×W → C×D×(H+2)×(W+2))",
-         id="zeropad2d-on-a-3d-tensor"),
-    _bug({"input": [2, 3, 4, 5], "layers": [{"type": "adaptiveavgpool2d", "output_size": 1}]},
-         "extra-leading-dims",
-         "AdaptiveAvgPool2d pools the last 2 dims of a tensor of any rank", id="adaptiveavgpool2d-on-a-3d-tensor"),
-    _bug({"input": [2, 4, 4, 5], "layers": [{"type": "pixelshuffle", "upscale_factor": 2}]}, "extra-leading-dims",
-         "PixelShuffle takes any number of leading dims (C×D×H×W with D = r²·C')", id="pixelshuffle-on-a-3d-tensor"),
+    # ZeroPad2d pads the last 2 dims of a tensor of any rank, AdaptiveAvgPool2d pools them, PixelShuffle takes any
+    # dims in front of C×H×W (C×D×H×W with D = r²·C'): each was refused  # was [extra-leading-dims]
+    _agree({"input": [2, 3, 4, 5], "layers": [{"type": "zeropad2d", "padding": 1}]}, id="zeropad2d-on-a-3d-tensor"),
+    _agree({"input": [2, 3, 4, 5], "layers": [{"type": "adaptiveavgpool2d", "output_size": 1}]},
+           id="adaptiveavgpool2d-on-a-3d-tensor"),
+    _agree({"input": [2, 4, 4, 5], "layers": [{"type": "pixelshuffle", "upscale_factor": 2}]},
+           id="pixelshuffle-on-a-3d-tensor"),
+    _agree({"input": [2, 3, 4, 5, 6], "layers": [{"type": "constantpad1d", "padding": [1, -2], "value": 1.0},
+                                                 {"type": "adaptiveavgpool3d", "output_size": [None, 2, 1]}]},
+           id="adaptiveavgpool3d-to-more-than-1-on-a-4d-tensor-refused-as-torch-does"),
+    _agree({"input": [2, 3, 4, 5, 6], "layers": [{"type": "constantpad1d", "padding": [1, -2], "value": 1.0},
+                                                 {"type": "adaptiveavgpool3d", "output_size": [1, 1, 1]},
+                                                 {"type": "constantpad3d", "padding": 1, "value": 0.5}]},
+           id="constant-pads-and-an-adaptive-pool-to-1-on-a-4d-tensor"),
+    _agree({"input": [2, 3, 4, 5], "layers": [{"type": "adaptiveavgpool2d", "output_size": 2}]},
+           id="adaptiveavgpool2d-to-2x2-on-a-3d-tensor-refused-as-torch-does"),
+    _agree({"input": [2, 3, 4, 5], "layers": [{"type": "adaptivemaxpool2d", "output_size": 1}]},
+           id="adaptivemaxpool2d-on-a-3d-tensor-refused-as-torch-does"),
+    _agree({"input": [2, 3, 4, 5], "layers": [{"type": "reflectionpad2d", "padding": 1}]},
+           id="reflectionpad2d-on-a-3d-tensor-refused-as-torch-does"),
     # --- disagreements on what a spec may say (hand-written only; the generator writes torch's arguments) -------
     _agree({"input": [2, 3, 4], "layers": [{"type": "upsamplingnearest2d", "scale_factor": 2, "mode": "bilinear"}]}, id="upsamplingnearest2d-with-a-mode"),  # was [spec:argument-torch-lacks]
     _agree({"input": [2, 3, 4], "layers": [{"type": "zeropad2d", "padding": 1, "value": 1.0}]}, id="zeropad2d-with-a-value"),  # was [spec:argument-torch-lacks]

@@ -91,6 +91,7 @@ DOCUMENTED = {
     "`corr2d`/`pool`: characters of one matrix": [numeric.MAX_TEXT],
     "`check` budgets: `--max-params`, `--max-macs`, `--max-memory`, `--max-activations`": [memory.MAX_AMOUNT_DIGITS],
     "`solve`: settings listed": [20, solve.MAX_LISTED],
+    "one message line on stderr": [__import__("convcalc.errors", fromlist=["x"]).MAX_MESSAGE],
 }
 
 

@@ -98,3 +98,12 @@ def test_catalog_receptive_fields_match_the_published_table():
     assert inception["Mixed_7c"].start == (37, 37)
     features = next(r for r in analyze(catalog.load("alexnet")).layers if r.name == "features")
     assert (features.receptive_field, features.jump) == ((195, 195), (32, 32))
+
+
+def test_a_pad_and_a_pool_on_more_dims_keep_the_ones_in_front(run):
+    """ZeroPad2d and AdaptiveAvgPool2d(1) on a C×D×H×W tensor (torch pads and averages the last two dims of any
+    rank): D's field passes through (size 1, jump 1, start 0); H and W see the padded input whole."""
+    rows = run("zeropad2d(1), adaptiveavgpool2d(1)", (2, 3, 4, 5)).layers
+    assert [r.output_shape for r in rows] == [(2, 3, 6, 7), (2, 3, 1, 1)]
+    assert (rows[0].receptive_field, rows[0].jump, rows[0].start) == ((1, 1, 1), (1, 1, 1), (0, -1, -1))
+    assert (rows[1].receptive_field, rows[1].jump, rows[1].start) == ((1, 6, 7), (1, 6, 7), (0, Fraction(3, 2), 2))
