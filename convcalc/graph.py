@@ -149,10 +149,16 @@ def readers(network: Network) -> dict[str, int]:
     for ref in network.outputs:
         base = split_ref(ref)[0]
         count[base] = count.get(base, 0) + 1
-    for block in network.blocks:  # outer first: reading a sequential by its id reads its last node
-        if block.output != block.id and block.id in count:
-            base = split_ref(block.output)[0]
-            count[base] = count.get(base, 0) + 1
+    # reading a sequential by its id reads its result: its last node, or the block (or input) an empty one passes on
+    result = {block.id: split_ref(block.output)[0] for block in network.blocks if block.output != block.id}
+    read = [block_id for block_id in result if block_id in count]
+    done = set(read)
+    while read:
+        base = result[read.pop()]
+        count[base] = count.get(base, 0) + 1
+        if base in result and base not in done:  # an outer block's result is an inner one's, or an empty block's
+            done.add(base)                       # is the block before it
+            read.append(base)
     return count
 
 

@@ -1095,6 +1095,11 @@ REGRESSIONS: list[tuple[list[str], bytes]] = [
     # corr2d wrote out X padded by 10^9 on each side (the stride kept the output small): MemoryError, exit 70
     (["corr2d", "0 1 2; 3 4 5; 6 7 8", "0 1 2; 3 4 5; 6 7 8", "--stride", "1000000000", "--padding", "1000000000"],
      b""),
+    # (found by tests/test_search.py's random graphs, session 7) two empty sequential blocks in a row: the second's
+    # result is the first's, which --min-input's walk had not made yet (KeyError, exit 70)
+    (["check", "-", "--min-input"], b'{"input": [4, 32, 32], "layers": [{"type": "conv2d", "out_channels": 2, '
+     b'"kernel_size": 3, "name": "a"}, {"type": "sequential", "layers": [], "name": "e1"}, {"type": "sequential", '
+     b'"layers": [], "name": "e2"}, {"type": "maxpool2d", "kernel_size": 2}]}'),
 ]
 
 

@@ -224,6 +224,19 @@ def test_a_message_naming_a_huge_layer_name_stays_one_bounded_line(tmp_path):
     assert result.returncode == 0 and max(map(len, result.stderr.splitlines())) <= MAX_MESSAGE + 60, result.stderr
 
 
+def test_twenty_thousand_empty_blocks_in_a_row(tmp_path):
+    """Each empty block's result is the one before's: resolving them waited block by block over all of them
+    (minutes for 20,000; session 7). Now one pass: seconds, whatever the command."""
+    spec = tmp_path / "empty.json"
+    spec.write_text(json.dumps({"input": [3, 16, 16], "layers": [{"type": "conv2d", "out_channels": 2,
+                                                                 "kernel_size": 3}]
+                                + [{"type": "sequential", "layers": []}] * 20_000 + ["relu"]}))
+    for args in (["params", str(spec), "--format", "json"], ["check", str(spec), "--min-input"]):
+        result = proc(*args)  # (a 60 s timeout)
+        assert result.returncode == 0, result.stderr[-500:]
+    assert json.loads(proc("params", str(spec), "--format", "json").stdout)["output_shape"] == [2, 14, 14]
+
+
 def test_one_line_keeps_a_short_message_and_shortens_a_long_one():
     from convcalc.errors import one_line, shown
 

@@ -42,3 +42,18 @@ def test_smallest_inputs_are_torchvisions(name, smallest):
     """REFERENCE.md: the minimum input sizes torchvision's models accept."""
     found, below = smallest_input(catalog.load(name))
     assert found[1:] == (smallest, smallest) and not below.ok
+
+
+def test_empty_blocks_in_a_row_in_the_search_and_the_warnings():
+    """(found by random graphs, session 7) Two empty sequential blocks in a row: --min-input's walk read the
+    second one's result, the first one's, before making it (KeyError, exit 70), and the conv whose result both
+    pass on was said to be read by nothing. The smallest input: 4 (3 leaves the conv's 1×1 to a 2×2 pool)."""
+    from convcalc.build import from_data
+
+    network = from_data({"input": [4, 32, 32], "layers": [
+        {"type": "conv2d", "out_channels": 2, "kernel_size": 3, "name": "a"},
+        {"type": "sequential", "layers": [], "name": "e1"}, {"type": "sequential", "layers": [], "name": "e2"},
+        {"type": "maxpool2d", "kernel_size": 2}]})
+    found, below = smallest_input(network)
+    assert found == (4, 4, 4) and below.input_shape == (4, 3, 3) and not below.ok
+    assert not [d for d in analyze(network).diagnostics if d.code == "unused-node"]
