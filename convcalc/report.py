@@ -882,7 +882,9 @@ def trial(network: Network, shape: Shape, memo: dict | None = None) -> tuple[Net
 
     ``memo`` (kept by the caller across the sizes it tries) holds each node's result by the shapes it read: a
     layer's result depends on nothing else, and past a stride many input sizes meet a node with the same shape
-    (GoogLeNet's inputs 193…224 all reach its last stage as 7×7), so a scan computes each shape once."""
+    (GoogLeNet's inputs 193…224 all reach its last stage as 7×7), so a scan computes each shape once. It also
+    holds the outcome of the rest of the graph past each *cut* — a node after which nothing earlier is read —
+    by the cut's shape: a size that reaches a cut with a shape met before ends there, as that one did."""
     values: dict[str, Any] = {name: shape for name, _ in network.inputs}
     if memo is None:
         memo = {}
@@ -893,8 +895,9 @@ def trial(network: Network, shape: Shape, memo: dict | None = None) -> tuple[Net
             if block.output != block.id:
                 aliases.setdefault(block.last, []).append(block)
         aliases = {i: _after_their_results(blocks) for i, blocks in aliases.items()}  # (trial's are made in order)
+        cuts = _cuts(network, aliases)
         plan = memo["plan"] = (aliases, [(i, node, node.inputs[0] if len(node.inputs) == 1 and not
-                                          node.inputs[0].endswith("]") else None, aliases.get(i))
+                                          node.inputs[0].endswith("]") else None, aliases.get(i), i in cuts)
                                          for i, node in enumerate(network.nodes)])
     aliases, steps = plan
 
@@ -909,11 +912,13 @@ def trial(network: Network, shape: Shape, memo: dict | None = None) -> tuple[Net
             raise NetworkError(f"{ref} does not exist")
         return v[index]
 
-    exact = True
+    exact = tail_exact = True  # (tail: past the known cut the walk ended at)
+    last_inexact = -1  #: the last node walked that dropped rows
+    passed: list[tuple[tuple, int]] = []  #: (memo key, node index) of each cut passed with a shape not met before
     try:
         for block in aliases.get(-1, ()):
             values[block.id] = pick(block.output)
-        for i, node, single, after in steps:
+        for i, node, single, after, cut in steps:
             x = values[single] if single is not None else None  # one tensor read by its name: the common case
             if type(x) is tuple:
                 key, xs = (i, x), None
@@ -927,13 +932,26 @@ def trial(network: Network, shape: Shape, memo: dict | None = None) -> tuple[Net
             if isinstance(value, NetworkError):
                 raise value
             if inexact:
-                exact = False
+                exact, last_inexact = False, i
             values[node.id] = value
             if after:
                 for block in after:
                     values[block.id] = pick(block.output)
+            if cut and type(value) is tuple:
+                known = memo.get(("cut", i, value))
+                if known is not None:  # the rest of the graph has been walked from this shape
+                    error, tail_exact = known
+                    if error is not None:
+                        raise error
+                    exact = exact and tail_exact
+                    break
+                passed.append((("cut", i, value), i))
     except NetworkError as exc:
+        for key, _ in passed:
+            memo[key] = (exc, False)
         return exc, False
+    for key, i in passed:
+        memo[key] = (None, last_inexact <= i and tail_exact)  # exact past it: no row dropped after it
     return None, exact
 
 
@@ -955,6 +973,35 @@ def _after_their_results(blocks: list[Block], made: Any = None) -> list[Block]:
         ordered += waiting.pop(ordered[i].id, ())
         i += 1
     return ordered
+
+
+def _cuts(network: Network, aliases: dict[int, list[Block]]) -> set[int]:
+    """The indices of the nodes after which no node reads a tensor made before them (the network's inputs
+    included; a block's id read as the node it stands for): the shape there decides all that follows."""
+    source: dict[str, int] = {name: -1 for name, _ in network.inputs}  #: a ref's base → the node made it
+
+    def made_by(ref: str) -> int | None:
+        return source.get(split_ref(ref)[0] if ref.endswith("]") else ref)
+
+    for block in aliases.get(-1, ()):
+        source[block.id] = made_by(block.output)
+    last_read: dict[int, int] = {}  #: node index (−1: an input) → the last node that reads it
+    for i, node in enumerate(network.nodes):
+        for ref in node.inputs:
+            by = made_by(ref)
+            if by is None:  # (read before it is made: the walk refuses it; no cut is worth the risk)
+                return set()
+            last_read[by] = i
+        source[node.id] = i
+        for block in aliases.get(i, ()):
+            source[block.id] = made_by(block.output)
+    cuts = set()
+    needed = last_read.get(-1, -1)  #: the last node reading anything made before the current one
+    for i in range(len(network.nodes)):
+        if needed <= i:
+            cuts.add(i)
+        needed = max(needed, last_read.get(i, -1))
+    return cuts
 
 
 def _trial_node(node: Node, xs: list) -> tuple[Any, bool]:
