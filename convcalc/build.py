@@ -392,7 +392,7 @@ class _Builder:
                 repeat = item.get("repeat", 1)
                 if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 1:
                     raise SpecError(f"sequential: repeat must be a positive integer, got {repeat!r}", path=path)
-                if isinstance(items, list):
+                if isinstance(items, list) and items:  # (nothing repeated any number of times is nothing)
                     if len(items) * repeat > MAX_NODES:
                         raise SpecError(f"the spec has more than {MAX_NODES:,} layers (repeats expanded)", path=path)
                     items = items * repeat  # children are numbered through all repetitions

@@ -1095,6 +1095,10 @@ REGRESSIONS: list[tuple[list[str], bytes]] = [
     # corr2d wrote out X padded by 10^9 on each side (the stride kept the output small): MemoryError, exit 70
     (["corr2d", "0 1 2; 3 4 5; 6 7 8", "0 1 2; 3 4 5; 6 7 8", "--stride", "1000000000", "--padding", "1000000000"],
      b""),
+    # an empty sequential block repeated 10^40 times: the empty list was multiplied by it (OverflowError, exit 70)
+    (["shape", "--layers", "sequential(repeat=" + "9" * 40 + ")", "--input", "1x28x28"], b""),
+    (["draw", "-", "-o", "-"], b'{"input": [1, 28, 28], "layers": [{"type": "sequential", "layers": [], "repeat": '
+     + b"9" * 40 + b'}, {"type": "relu"}]}'),
     # (found by tests/test_search.py's random graphs, session 7) two empty sequential blocks in a row: the second's
     # result is the first's, which --min-input's walk had not made yet (KeyError, exit 70)
     (["check", "-", "--min-input"], b'{"input": [4, 32, 32], "layers": [{"type": "conv2d", "out_channels": 2, '
