@@ -297,10 +297,12 @@ class _Graph:
         self.pos = {t: i for i, t in enumerate(order)}
         self.succ: dict[str, list[str]] = {t: [] for t in order}
         self.pred: dict[str, list[str]] = {t: [] for t in order}
+        self.edges: dict[tuple[str, str], int] = {}  #: (u, v) → how many edges go from u to v
         for t in order:
             for u in tensors[t].inputs:
                 self.succ[u].append(t)
                 self.pred[t].append(u)
+                self.edges[u, t] = self.edges.get((u, t), 0) + 1
 
     def reach(self, start: str, forward: bool = True) -> set[str]:
         seen = {start}
@@ -329,26 +331,33 @@ class _Graph:
                 cuts.append(t)
             reach = max([reach, self.pos[t], *(self.pos[v] for v in by_source.get(t, ()))])
         parts: list = []
-        prev = a
+        prev, start = a, 0
         for c in [*cuts, b]:
-            between = {t for t in inner if self.pos[prev] < self.pos[t] < self.pos[c]}
-            parts.append(self.gap(prev, c, between, direct or prev != a or c != b))
+            end = start
+            while end < len(order) and order[end] != c:  # (the tensors strictly between prev and c, in order)
+                end += 1
+            parts.append(self.gap(prev, c, set(order[start:end]), direct or prev != a or c != b))
             if c != b:
                 parts.append(self.tensors[c])
-            prev = c
+            prev, start = c, end + 1
         return parts
 
     def _edges(self, a: str, b: str, inner: set[str], direct: bool) -> list[tuple[str, str]]:
+        """The edges out of ``a`` into ``inner`` or ``b`` (to ``b`` only if ``direct``) and out of ``inner`` into
+        either; ``a``'s looked up by target: a fan-out of thousands meets each lane's few tensors."""
         nodes = inner | {a, b}
         out = []
-        for u in [a, *inner]:
+        for v in (*inner, b):
+            if v != a and (v != b or direct):
+                out += [(a, v)] * self.edges.get((a, v), 0)
+        for u in inner:
             for v in self.succ[u]:
-                if v in nodes and v != a and not (u == a and v == b and not direct):
+                if v in nodes and v != a:
                     out.append((u, v))
         return out
 
     def gap(self, a: str, b: str, between: set[str], direct: bool):
-        count = sum(1 for v in self.succ[a] if v == b) if direct else 0
+        count = self.edges.get((a, b), 0) if direct else 0
         if not between:
             return Edge(count)
         comps = self.components(between)
@@ -385,7 +394,7 @@ class _Graph:
         arcs = []
         for i, t in enumerate(seq[:-1]):
             nxt = seq[i + 1]
-            parts.append(Edge(1 if nxt in self.succ[t] else 0))
+            parts.append(Edge(1 if (t, nxt) in self.edges else 0))
             if nxt != b:
                 parts.append(self.tensors[nxt])
             for v in self.succ[t]:

@@ -84,8 +84,10 @@ def view(network: Network, report: Report, depth: int | None = None) -> GraphVie
     collapsed: dict[str, Block] = {}  # node id → the block drawn as one node
     hidden_blocks: set[str] = set()
     if depth is not None:
+        last = None  # the block collapsed last: blocks come outer first, so only it can hold the next one
         for b in blocks:
-            if b.depth == depth and not any(b.first >= o.first and b.last <= o.last for o in collapsed.values()):
+            if b.depth == depth and not (last is not None and b.first >= last.first and b.last <= last.last):
+                last = b
                 for node in network.nodes[b.first:b.last + 1]:
                     collapsed[node.id] = b
             elif b.depth > depth:
@@ -94,11 +96,12 @@ def view(network: Network, report: Report, depth: int | None = None) -> GraphVie
     clusters: dict[str, GCluster] = {}
     innermost: dict[str, str] = {}
     shown = [b for b in blocks if b.id not in hidden_blocks and not (depth is not None and b.depth >= depth)]
-    for i, b in enumerate(shown):  # outer blocks come first: the last enclosing one before b is its parent
-        parent = None
-        for o in shown[:i]:
-            if o.first <= b.first and b.last <= o.last:
-                parent = o.id
+    enclosing: list[Block] = []  # outer blocks come first: the last enclosing one before b is its parent
+    for b in shown:
+        while enclosing and not (enclosing[-1].first <= b.first and b.last <= enclosing[-1].last):
+            enclosing.pop()
+        parent = enclosing[-1].id if enclosing else None
+        enclosing.append(b)
         label = f"{b.name or b.id} · {b.type}"
         clusters[b.id] = GCluster(b.id, label, parent, aux=b.aux)
         for node in network.nodes[b.first:b.last + 1]:
@@ -115,6 +118,8 @@ def view(network: Network, report: Report, depth: int | None = None) -> GraphVie
     for name, shape in report.inputs or network.inputs:
         nodes.append(GNode(name, [name if name != "input" else "input", _shape(shape)], "input"))
     done = set()
+    block_rows = {r.node: r for r in reversed(report.layers) if r.block} if collapsed else {}  # (the first one's)
+    cluster_parents = _cluster_parents(blocks, clusters) if collapsed else {}
     for node in network.nodes:
         row = rows.get(node.id)
         if row is None:
@@ -124,11 +129,11 @@ def view(network: Network, report: Report, depth: int | None = None) -> GraphVie
             if b.id in done:
                 continue
             done.add(b.id)
-            brow = next((r for r in report.layers if r.block and r.node == b.id), None)
+            brow = block_rows.get(b.id)
             lines = [b.name or b.id, b.type]
             if brow is not None and brow.params:
                 lines.append(_params(brow.params))
-            cluster = _parent_cluster(b, clusters, network)
+            cluster = cluster_parents[b.id]
             nodes.append(GNode(b.id, lines, "block", cluster))
             continue
         type_ = row.type if row.block else node.layer.type
@@ -194,13 +199,17 @@ def view(network: Network, report: Report, depth: int | None = None) -> GraphVie
     return GraphView(report.name or "network", title, nodes, edges, clusters)
 
 
-def _parent_cluster(b: Block, clusters: dict[str, GCluster], network: Network) -> str | None:
-    """The innermost drawn cluster around a collapsed block."""
-    best = None
-    for o in network.blocks:
-        if o.id in clusters and o.id != b.id and o.first <= b.first and b.last <= o.last:
-            best = o.id
-    return best
+def _cluster_parents(blocks: list[Block], clusters: dict[str, GCluster]) -> dict[str, str | None]:
+    """Each block's innermost drawn cluster around it, itself left out (where a collapsed block is drawn).
+    ``blocks``: outer ones first, as the network has them, so those around a block are a stack."""
+    parents: dict[str, str | None] = {}
+    enclosing: list[Block] = []
+    for b in blocks:
+        while enclosing and not (enclosing[-1].first <= b.first and b.last <= enclosing[-1].last):
+            enclosing.pop()
+        parents[b.id] = next((o.id for o in reversed(enclosing) if o.id in clusters), None)
+        enclosing.append(b)
+    return parents
 
 
 # -- DOT ------------------------------------------------------------------------------------------------------
