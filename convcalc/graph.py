@@ -22,13 +22,13 @@ from dataclasses import field
 
 from .layers import Layer, Shape
 from .records import FACTORY, record
+from .records import set_field as _set
 
 #: Tree blocks of the spec (they compile to nodes); ``concat``/``add`` with ``from:`` instead of ``branches:``
 #: are merge nodes (:class:`convcalc.layers.Merge`).
 BLOCKS = ("sequential", "concat", "add", "auxiliary")
 BLOCK_ALIASES: dict[str, str] = {"cat": "concat", "residual": "add", "seq": "sequential"}
 
-_set = object.__setattr__  #: how a frozen record's __init__ sets its fields
 
 
 @record(slots=True, kw_only=True, unsafe_hash=True)  # not frozen: a frozen __init__ sets each field through

@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 from . import records, shapes, values
 from .errors import NetworkError
 from .records import record
+from .records import set_field as _set
 
 Shape = tuple[int, ...]
 
@@ -50,7 +51,6 @@ def dims(values_: tuple[int, ...] | Shape) -> str:
     return "x".join(str(v) for v in values_)
 
 
-_set = object.__setattr__  #: how a frozen record's __init__ sets its fields
 
 
 @record(frozen=True, slots=True)

@@ -27,10 +27,10 @@ from fractions import Fraction
 
 from .layers import Window
 from .records import record
+from .records import set_field as _set
 from .shapes import effective_kernel
 
 
-_set = object.__setattr__  #: how a frozen record's __init__ sets its fields
 
 
 @record(frozen=True, slots=True)

@@ -40,6 +40,8 @@ class _Factory:
 
 FACTORY: Any = _Factory()
 
+set_field = object.__setattr__  #: how a frozen record's hand-written ``__init__`` sets its fields
+
 
 def record(*, frozen: bool = False, slots: bool = False, kw_only: bool = False, unsafe_hash: bool = False,
            fast_init: bool = False):

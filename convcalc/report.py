@@ -21,13 +21,13 @@ from .errors import NetworkError
 from .graph import Block, Network, Node, display_order, readers, split_ref
 from .layers import CONVENTIONS, KEEP, RESET, UNKNOWN, Layer, Shape, Window, dims
 from .records import FACTORY, record
+from .records import set_field as _set
 from .values import LIMIT
 
 SCHEMA = "convcalc.report/2"
 BYTES_PER_PARAM = 4  #: float32
 
 
-_set = object.__setattr__  #: how a frozen record's __init__ sets its fields
 _new = object.__new__
 
 

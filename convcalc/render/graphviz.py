@@ -9,6 +9,7 @@ as one node. Size-only inputs (``pad``/``interpolate`` to another tensor's size)
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass, field
 
 from ..graph import Block, Network, split_ref
@@ -96,14 +97,10 @@ def view(network: Network, report: Report, depth: int | None = None) -> GraphVie
     clusters: dict[str, GCluster] = {}
     innermost: dict[str, str] = {}
     shown = [b for b in blocks if b.id not in hidden_blocks and not (depth is not None and b.depth >= depth)]
-    enclosing: list[Block] = []  # outer blocks come first: the last enclosing one before b is its parent
+    cluster_parents = _cluster_parents(blocks, {b.id for b in shown})
     for b in shown:
-        while enclosing and not (enclosing[-1].first <= b.first and b.last <= enclosing[-1].last):
-            enclosing.pop()
-        parent = enclosing[-1].id if enclosing else None
-        enclosing.append(b)
         label = f"{b.name or b.id} · {b.type}"
-        clusters[b.id] = GCluster(b.id, label, parent, aux=b.aux)
+        clusters[b.id] = GCluster(b.id, label, cluster_parents[b.id], aux=b.aux)
         for node in network.nodes[b.first:b.last + 1]:
             innermost[node.id] = b.id
     for cid, cl in clusters.items():
@@ -119,7 +116,6 @@ def view(network: Network, report: Report, depth: int | None = None) -> GraphVie
         nodes.append(GNode(name, [name if name != "input" else "input", _shape(shape)], "input"))
     done = set()
     block_rows = {r.node: r for r in reversed(report.layers) if r.block} if collapsed else {}  # (the first one's)
-    cluster_parents = _cluster_parents(blocks, clusters) if collapsed else {}
     for node in network.nodes:
         row = rows.get(node.id)
         if row is None:
@@ -199,9 +195,10 @@ def view(network: Network, report: Report, depth: int | None = None) -> GraphVie
     return GraphView(report.name or "network", title, nodes, edges, clusters)
 
 
-def _cluster_parents(blocks: list[Block], clusters: dict[str, GCluster]) -> dict[str, str | None]:
-    """Each block's innermost drawn cluster around it, itself left out (where a collapsed block is drawn).
-    ``blocks``: outer ones first, as the network has them, so those around a block are a stack."""
+def _cluster_parents(blocks: list[Block], clusters: Container[str]) -> dict[str, str | None]:
+    """Each block's innermost drawn cluster around it (by id, among ``clusters``), itself left out: a cluster's
+    parent, and where a collapsed block is drawn. ``blocks``: outer ones first, as the network has them, so
+    those around a block are a stack (of at most MAX_DEPTH)."""
     parents: dict[str, str | None] = {}
     enclosing: list[Block] = []
     for b in blocks:
