@@ -66,3 +66,12 @@ def test_the_windows_follow_timms_lagging_stage_rule():
     wrong = analyze(T.read_network(c["text"], "<t>", input_shape=tuple(c["input"]),
                                    assume={**c["assume"], "window_spec": "8/4/4/7"}))
     assert stated.totals.macs == c["macs"] and wrong.totals.macs != c["macs"]
+
+
+def test_blocks_numbered_out_of_order_are_refused_as_their_windows_are_not_known():
+    """timm gives block i its window by i; a text whose blocks are not numbered 0, 1, 2, … in order (an edited
+    print: the fuzzer's find, which crashed with IndexError) cannot say which block was built where."""
+    c = cases()[0]
+    text = c["text"].replace("(2): MultiScaleBlock(", "(99): MultiScaleBlock(", 1)
+    assert text != c["text"]
+    assert "not numbered 0, 1, 2, … in order (block 99 is block 2 of" in _refusal(text, tuple(c["input"]), c["assume"])

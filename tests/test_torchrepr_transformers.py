@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import lzma
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -168,3 +169,15 @@ def test_beit_read_with_timms_builds_says_what_it_assumed():
         assert key in notes, key
     report = analyze(T.checked_network(reading, "<test>", input_shape=tuple(c["input"])))
     assert report.totals.params != c["params"]
+
+
+@pytest.mark.parametrize("case", [i for i in range(len(cases()))
+                                  if _swin(i) and "(blocks): Sequential" in cases()[i]["text"]])
+def test_timm_swin_blocks_numbered_out_of_order_are_refused(case):
+    """timm's Swin shifts the windows (and keeps a mask) in odd blocks by their index: blocks not numbered 0, 1,
+    2, … in order (an edited print) cannot say which one was built where."""
+    c = cases()[case]
+    first = re.search(r"\(1\): (SwinTransformer\w*Block)\(", c["text"])
+    text = c["text"].replace(first.group(0), f"(5): {first.group(1)}(", 1)
+    with pytest.raises(T.Refused, match=r"not numbered 0, 1, 2, … in order \(block 5 is block 1 of 2\)"):
+        analyze(T.checked_network(T.read(text, "<test>", _stated(c)), "<test>", input_shape=tuple(c["input"])))

@@ -895,6 +895,22 @@ def _root(m: Module) -> Module:
     return m
 
 
+def _block_index(block: Module | None, m: Module) -> int:
+    """The index ``block`` was built at, where a library's forward depends on it (Swin shifts the windows of odd
+    blocks, HieraDet picks each block's window by it): its key, which must be its place among its siblings —
+    a printed model numbers a Sequential's or ModuleList's blocks 0, 1, 2, … in order; a text that does not
+    cannot say which block was built where, so it is refused (an error at ``m``, the module being read)."""
+    parent = block.parent if block is not None else None
+    if block is None or parent is None or not block.key.isdigit():
+        raise _Unplaceable(m, f"{m.cls}: not in a block of a stage's ModuleList")
+    i = int(block.key)
+    if i >= len(parent.children) or parent.children[i] is not block:
+        place = next(j for j, c in enumerate(parent.children) if c is block)
+        raise _Unplaceable(m, f"{m.cls}: the blocks are not numbered 0, 1, 2, … in order (block {block.key} is "
+                              f"block {place} of {len(parent.children)}), so which was built where is not known")
+    return i
+
+
 def assumed(m: Module, key: str, origin: str = "") -> Any:
     """A constructor argument of ``m``'s class that print(model) does not show: the user's (``--assume``), else the
     library's default from the vocabulary's ``assume``."""
@@ -1203,11 +1219,9 @@ class _Steps:
         item = {"type": "pad" if mode == "crop" else "identity", "name": self.fresh(step.get("name", f"window_{mode}"))}
         settings: dict[str, Any] = {"mode": mode, "window": window}
         if step.get("timm") in ("v2", "cr"):  # timm's Swin V2 (and V2-Cr): coordinate tables, index, mask
-            block = self.m.parent
-            if block is None or not block.key.isdigit():
-                raise _Unplaceable(self.m, f"{self.m.cls}: not in a block of a stage's ModuleList")
+            index = _block_index(self.m.parent, self.m)
             settings.update(clamp=not assumed(self.m, "always_partition", self.b.origin), coords=step["timm"],
-                            mask=mode == "pad" and bool(int(block.key) % 2)
+                            mask=mode == "pad" and bool(index % 2)
                             and assumed(self.m, "strict_img_size", self.b.origin))
         elif step.get("timm") == "offsets":  # timm EfficientViT (MSRA): heads × window² biases, a window⁴ index
             heads = step.get("heads")
@@ -1216,11 +1230,11 @@ class _Steps:
             settings.update(clamp=True, heads=heads, coords="offsets")
         elif step.get("timm"):  # timm's Swin: the window fitted to the feature map, its tables and mask held here
             heads = assumed(self.m, "num_heads", self.b.origin)
-            block = self.m.parent
-            if not isinstance(heads, int) or block is None or not block.key.isdigit():
+            if not isinstance(heads, int):
                 raise _Unplaceable(self.m, f"{self.m.cls}: its heads are not known (--assume num_heads=…)")
+            index = _block_index(self.m.parent, self.m)
             settings.update(clamp=not assumed(self.m, "always_partition", self.b.origin), heads=heads,
-                            mask=bool(int(block.key) % 2) and assumed(self.m, "strict_img_size", self.b.origin))
+                            mask=bool(index % 2) and assumed(self.m, "strict_img_size", self.b.origin))
         self.b.windows[self.b.mark(item)] = settings
         reads = self.ref(step["from"]) if step.get("from") else None
         self.emit(item, [self.current, self.ref(step["like"])] if mode == "crop" else reads)

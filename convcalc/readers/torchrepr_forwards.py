@@ -17,6 +17,7 @@ from .torchrepr import (
     PATTERNS,
     Module,
     _assume_value,
+    _block_index,
     _channels,
     _condition,
     _convs,
@@ -1654,7 +1655,7 @@ def _hieradet_block(m: Module, origin: str) -> list:
     if entry(root) is None or "window_spec" not in (entry(root) or {}).get("assume", {}) or blocks is None \
             or not m.key.isdigit():
         raise _Unplaceable(m, f"{m.cls}: read as a block of timm's HieraDet only")
-    i = int(m.key)
+    i = _block_index(m, m)  # timm gives the block its window by this index
     widens = [b.child("proj") is not None and b.child("proj").cls == "Linear" for b in blocks.children]
     stages = _assumed_numbers(root, "stages", origin)
     if stages:
