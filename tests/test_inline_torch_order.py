@@ -376,7 +376,8 @@ def _torch_params(module) -> int:
 def test_a_short_reading_that_succeeds_never_contradicts_torch():
     stats = Counter()
 
-    @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
+    @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None,
+              derandomize=True)  # the same 300 cases every run: the counts below guard coverage, not luck
     @given(case=calls())
     def check(case):
         kind, args, keywords, shape = case
